@@ -1,0 +1,105 @@
+"""``python -m bot``: Telegram when a token is set, otherwise the console with the demo event."""
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import structlog
+import uvicorn
+
+from bot.channels.console import ConsoleChannel, stdin_lines
+from bot.channels.telegram import TelegramChannel, create_bot
+from bot.db import create_engine, session_maker, upgrade
+from bot.demo import ensure_demo_event
+from bot.engine import Engine
+from bot.logging import configure_logging
+from bot.settings import Settings
+from handlers.i18n import Translator
+
+log = structlog.get_logger(__name__)
+
+
+async def run(settings: Settings) -> None:
+    db = create_engine(settings.database_url)
+    try:
+        await upgrade(db)
+        sessions = session_maker(db)
+        engine = Engine(sessions)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        if settings.telegram_bot_token is None:
+            async with sessions.begin() as session:
+                event = await ensure_demo_event(session)
+            t = Translator("id")
+            print(t("console.banner", event=event.name, code=event.code), flush=True)
+            console = ConsoleChannel(engine, settings.console_user, sys.stdout)
+            await console.run(stdin_lines(), stop)
+            return
+        bot = create_bot(
+            settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
+        )
+        channel = TelegramChannel(bot, engine, settings.telegram_poll_timeout)
+        try:
+            if settings.telegram_webhook_url:
+                assert settings.telegram_webhook_secret is not None
+                app = channel.webhook_app(
+                    settings.telegram_webhook_url,
+                    settings.telegram_webhook_secret.get_secret_value(),
+                )
+                config = uvicorn.Config(
+                    app,
+                    host=settings.webhook_listen_host,
+                    port=settings.webhook_listen_port,
+                    log_config=None,
+                    lifespan="on",
+                )
+                server = uvicorn.Server(config)
+                server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+
+                def shut_down() -> None:
+                    server.should_exit = True
+
+                await until_stopped(server.serve(), stop, on_stop=shut_down)
+            else:
+                await until_stopped(channel.poll(), stop)
+        finally:
+            await bot.session.close()
+    finally:
+        await db.dispose()
+        log.info("stopped")
+
+
+async def until_stopped(
+    work: Coroutine[Any, Any, None], stop: asyncio.Event, on_stop: Callable[[], None] | None = None
+) -> None:
+    """Run ``work`` until it ends or ``stop`` is set; then let it finish cleanly."""
+    task = asyncio.create_task(work)
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task in done:
+        task.result()
+        return
+    if on_stop is not None:
+        on_stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, timeout=10)
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Telegram transport: aiogram 3 used only to speak the Bot API.
+
+Updates become neutral ``Inbound`` messages for the engine; replies become messages with
+inline keyboards. Long polling by default; a FastAPI webhook when a URL is configured.
+"""
+
+import asyncio
+import hmac
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from fastapi import FastAPI, Request, Response
+
+from bot.channels.rendering import split_text
+from bot.engine import Engine
+from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from handlers.types import Inbound, InboundKind, Reply
+
+CHANNEL = "telegram"
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+SEND_ATTEMPTS = 4
+# The commands shown in Telegram's menu, with their descriptions from the catalog.
+MENU_COMMANDS = ("start", "profil", "ubah", "bahasa", "hapus", "bantuan", "batal")
+
+log = structlog.get_logger(__name__)
+
+
+def create_bot(token: str, api_base_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base_url))
+    return Bot(token, session=session)
+
+
+def to_inbound(update: Update) -> tuple[Inbound, int] | None:
+    """The neutral message and the chat to answer in, or None for updates we ignore."""
+    key = str(update.update_id)
+    if update.message is not None:
+        message = update.message
+        if message.chat.type != "private" or message.from_user is None:
+            return None
+        user = message.from_user
+        if message.text is not None:
+            kind, text = InboundKind.TEXT, message.text
+        else:
+            kind, text = InboundKind.UNSUPPORTED, ""
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_key=str(user.id),
+            message_key=key,
+            kind=kind,
+            text=text,
+            language_hint=user.language_code,
+        )
+        return inbound, message.chat.id
+    if update.callback_query is not None:
+        query = update.callback_query
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_key=str(query.from_user.id),
+            message_key=key,
+            kind=InboundKind.CHOICE,
+            choice=query.data or "",
+            language_hint=query.from_user.language_code,
+        )
+        return inbound, query.from_user.id
+    return None
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    for choice in reply.choices:
+        if len(choice.payload.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {choice.payload!r}")
+    buttons = [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in reply.choices]
+    per_row = 2 if len(buttons) > 3 and max(len(c.label) for c in reply.choices) <= 22 else 1
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class TelegramChannel:
+    def __init__(self, bot: Bot, engine: Engine, poll_timeout: int = 25) -> None:
+        self.bot = bot
+        self._engine = engine
+        self._poll_timeout = poll_timeout
+
+    async def process(self, update: Update) -> None:
+        translated = to_inbound(update)
+        if translated is None:
+            return
+        inbound, chat_id = translated
+        structlog.contextvars.bind_contextvars(channel=CHANNEL, update_id=update.update_id)
+        try:
+            replies = await self._engine.handle(inbound)
+            query = update.callback_query
+            if query is not None:
+                await self._settle_button(query.id, query.message)
+            await self.deliver(chat_id, replies)
+        finally:
+            structlog.contextvars.unbind_contextvars("channel", "update_id")
+
+    async def _settle_button(self, query_id: str, message: Any) -> None:
+        """Stop the button's spinner and take the keyboard off the answered message."""
+        await self._call(self.bot.answer_callback_query(query_id))
+        if message is not None and getattr(message, "reply_markup", None) is not None:
+            await self._call(
+                self.bot.edit_message_reply_markup(
+                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+                )
+            )
+
+    async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            parts = split_text(reply.text, MESSAGE_LIMIT)
+            for index, part in enumerate(parts):
+                markup = keyboard(reply) if index == len(parts) - 1 else None
+                await self._call(self.bot.send_message(chat_id, part, reply_markup=markup))
+
+    async def _call(self, method: Any) -> Any:
+        """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
+        request = method
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await self.bot(request)
+            except TelegramRetryAfter as exc:
+                log.warning("telegram_rate_limited", retry_after=exc.retry_after, attempt=attempt)
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                log.warning("telegram_unavailable", error=type(exc).__name__, attempt=attempt)
+                await asyncio.sleep(min(2**attempt, 30))
+            except (TelegramForbiddenError, TelegramBadRequest) as exc:
+                log.warning("telegram_refused", method=type(request).__name__, error=exc.message)
+                return None
+        log.error("telegram_gave_up", method=type(request).__name__)
+        return None
+
+    async def register_commands(self) -> None:
+        for locale in LOCALES:
+            t = Translator(locale)
+            commands = [BotCommand(command=c, description=t(f"command.{c}")) for c in MENU_COMMANDS]
+            language = None if locale == DEFAULT_LOCALE else locale
+            await self.bot.set_my_commands(commands, language_code=language)
+
+    async def poll(self) -> None:
+        """Long polling until cancelled. Updates of different people run concurrently;
+        one person's updates run in order."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.register_commands()
+        offset: int | None = None
+        failures = 0
+        log.info("telegram_polling_started")
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=self._poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                    request_timeout=self._poll_timeout + 10,
+                )
+            except TelegramAPIError as exc:
+                failures += 1
+                log.warning("telegram_poll_failed", error=type(exc).__name__, failures=failures)
+                await asyncio.sleep(min(2**failures, 60))
+                continue
+            failures = 0
+            if updates:
+                offset = updates[-1].update_id + 1
+                await self.process_batch(updates)
+
+    async def process_batch(self, updates: Sequence[Update]) -> None:
+        by_person: dict[int, list[Update]] = defaultdict(list)
+        for update in updates:
+            translated = to_inbound(update)
+            person = int(translated[0].user_key) if translated else 0
+            by_person[person].append(update)
+
+        async def in_order(batch: list[Update]) -> None:
+            for update in batch:
+                await self.process(update)
+
+        await asyncio.gather(*(in_order(batch) for batch in by_person.values()))
+
+    def webhook_app(self, url: str, secret: str) -> FastAPI:
+        path = urlsplit(url).path or "/"
+        expected = secret.encode()
+        channel = self
+
+        async def lifespan(_app: FastAPI) -> Any:
+            await channel.register_commands()
+            await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram_webhook_set")
+            yield
+
+        app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+        @app.post(path)
+        async def receive(request: Request) -> Response:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                return Response(status_code=401)
+            try:
+                update = Update.model_validate(await request.json(), context={"bot": channel.bot})
+            except ValueError:
+                return Response(status_code=400)
+            await channel.process(update)
+            return Response(status_code=200)
+
+        return app

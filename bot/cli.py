@@ -1,0 +1,138 @@
+"""``bimtek``: administration from the command line."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, TypeVar
+
+import typer
+from alembic import command
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import alembic_config, create_engine, session_maker, upgrade
+from bot.demo import ensure_demo_event
+from bot.events import EventError, create_event
+from bot.logging import configure_logging
+from bot.settings import Settings
+from models import Event
+
+app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+event_app = typer.Typer(help="Training events.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(event_app, name="event")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging("WARNING", settings.log_format)
+    return settings
+
+
+async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Upgrade the schema, then run ``work`` in one committed transaction."""
+    engine = create_engine(_settings().database_url)
+    try:
+        await upgrade(engine)
+        async with session_maker(engine).begin() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+
+    async def go() -> None:
+        engine = create_engine(_settings().database_url)
+        try:
+            await upgrade(engine, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("--message", "-m")]) -> None:
+    """Write a new migration from the difference between the models and the database."""
+
+    async def go() -> None:
+        engine = create_engine(_settings().database_url)
+        try:
+            async with engine.begin() as connection:
+
+                def write(sync_connection: object) -> None:
+                    config = alembic_config()
+                    config.attributes["connection"] = sync_connection
+                    command.revision(config, message=message, autogenerate=True)
+
+                await connection.run_sync(write)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@event_app.command("create")
+def event_create(
+    code: Annotated[str, typer.Option(help="join code, used in t.me/<bot>?start=<code>")],
+    name: Annotated[str, typer.Option(help="the event's full name")],
+    timezone: Annotated[str, typer.Option(help="IANA zone, e.g. Asia/Makassar for WITA")],
+    starts: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
+    ends: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
+    organizer: str = "",
+    venue: str = "",
+) -> None:
+    """Create an event open for registration."""
+    try:
+        starts_on, ends_on = date.fromisoformat(starts), date.fromisoformat(ends)
+    except ValueError:
+        typer.echo("dates must be written YYYY-MM-DD, e.g. 2024-11-13", err=True)
+        raise typer.Exit(2) from None
+
+    async def go(session: AsyncSession) -> Event:
+        return await create_event(
+            session,
+            code=code,
+            name=name,
+            timezone=timezone,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            organizer=organizer,
+            venue=venue,
+        )
+
+    try:
+        event = asyncio.run(_in_session(go))
+    except EventError as exc:
+        typer.echo(f"cannot create the event: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"created {event.name}; join code {event.code}")
+
+
+@event_app.command("list")
+def event_list() -> None:
+    """List events: code, dates, time zone, open or closed."""
+
+    async def go(session: AsyncSession) -> list[Event]:
+        return list((await session.execute(select(Event).order_by(Event.starts_on))).scalars())
+
+    for event in asyncio.run(_in_session(go)):
+        state = "open" if event.is_open else "closed"
+        typer.echo(
+            f"{event.code}\t{event.starts_on}..{event.ends_on}\t{event.timezone}\t{state}\t"
+            f"{event.name}"
+        )
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo event from the project brief (once) and print its join code."""
+    event = asyncio.run(_in_session(ensure_demo_event))
+    typer.echo(f"{event.name}\njoin code: {event.code}\nTelegram: t.me/<bot>?start={event.code}")

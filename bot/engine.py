@@ -1,0 +1,114 @@
+"""Runs the conversation core for one inbound message, as one database transaction."""
+
+import time
+import weakref
+from asyncio import Lock
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import SessionMaker
+from handlers import router
+from handlers.i18n import Translator, supported
+from handlers.turn import Turn
+from handlers.types import Inbound, Reply
+from models import Conversation, InboundMessage
+from models.types import utcnow
+
+log = structlog.get_logger(__name__)
+
+
+def _insert(session: AsyncSession, table: type[InboundMessage] | type[Conversation]) -> object:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class Engine:
+    """Record the message, lock the conversation, run the handler, commit; then reply.
+
+    A delivery seen before (same channel and message key) is dropped, so a redelivered
+    update is handled once. Replies are returned only after the commit, so nothing is
+    said that was not stored.
+    """
+
+    def __init__(self, sessions: SessionMaker, clock: Callable[[], datetime] = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        # Orders one person's messages inside this process; the row lock does it across
+        # processes (PostgreSQL) and BEGIN IMMEDIATE does it on SQLite.
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        key = (inbound.channel, inbound.user_key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = Lock()
+        started = time.perf_counter()
+        async with lock:
+            try:
+                replies = await self._handle(inbound)
+            except Exception:
+                log.exception(
+                    "inbound_failed", channel=inbound.channel, message_key=inbound.message_key
+                )
+                return [Reply(Translator(supported(inbound.language_hint))("error.internal"))]
+        log.debug(
+            "inbound_handled",
+            channel=inbound.channel,
+            message_key=inbound.message_key,
+            replies=len(replies) if replies is not None else "duplicate",
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return replies or []
+
+    async def _handle(self, inbound: Inbound) -> list[Reply] | None:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            if not await self._record(session, inbound, now):
+                return None
+            conversation = await self._conversation(session, inbound, now)
+            turn = Turn(inbound=inbound, conversation=conversation, session=session, now=now)
+            structlog.contextvars.bind_contextvars(conversation_id=conversation.id)
+            try:
+                await router.handle(turn)
+            finally:
+                structlog.contextvars.unbind_contextvars("conversation_id")
+            conversation.updated_at = now
+        return turn.replies
+
+    async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
+        insert = _insert(session, InboundMessage)
+        result = await session.execute(
+            insert.values(  # type: ignore[attr-defined]
+                channel=inbound.channel, external_id=inbound.message_key, received_at=now
+            ).on_conflict_do_nothing()
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def _conversation(
+        self, session: AsyncSession, inbound: Inbound, now: datetime
+    ) -> Conversation:
+        query = (
+            select(Conversation)
+            .where(
+                Conversation.channel == inbound.channel,
+                Conversation.user_key == inbound.user_key,
+            )
+            .with_for_update()
+        )
+        conversation = (await session.execute(query)).scalars().first()
+        if conversation is None:
+            insert = _insert(session, Conversation)
+            await session.execute(
+                insert.values(  # type: ignore[attr-defined]
+                    channel=inbound.channel, user_key=inbound.user_key, data={}, updated_at=now
+                ).on_conflict_do_nothing()
+            )
+            conversation = (await session.execute(query)).scalars().one()
+        return conversation

@@ -1,0 +1,67 @@
+"""Typed settings from the environment (and a .env file), built once at start-up."""
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "xxx"}
+
+
+def async_database_url(url: str) -> str:
+    """Accept the usual spellings and pick the async driver for each database."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./bimtek.sqlite3"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_poll_timeout: int = Field(default=25, ge=0, le=50)
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    webhook_listen_host: str = "127.0.0.1"
+    webhook_listen_port: int = Field(default=8080, ge=1, le=65535)
+
+    console_user: str = Field(default="console", min_length=1, max_length=64)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> "Settings":
+        token = self.telegram_bot_token
+        if token is not None and token.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("TELEGRAM_BOT_TOKEN is still a placeholder")
+        if self.telegram_webhook_url:
+            secret = self.telegram_webhook_secret
+            value = "" if secret is None else secret.get_secret_value()
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK_SECRET must be set (16-256 characters of A-Z, a-z, 0-9, _ "
+                    "and -) when TELEGRAM_WEBHOOK_URL is set"
+                )
+        return self

@@ -1,0 +1,37 @@
+"""Message catalogs (gettext .po files, read with Babel). Message ids are stable keys."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+LOCALES = ("id", "en")
+DEFAULT_LOCALE = "id"
+
+
+@cache
+def catalog(locale: str) -> Mapping[str, str]:
+    path = resources.files("handlers").joinpath(f"locales/{locale}/LC_MESSAGES/messages.po")
+    with path.open("rb") as f:
+        po = read_po(f, locale=locale)
+    return {str(m.id): str(m.string) for m in po if m.id and isinstance(m.id, str)}
+
+
+def supported(locale: str | None) -> str:
+    if locale:
+        short = locale.split("-")[0].split("_")[0].lower()
+        if short in LOCALES:
+            return short
+    return DEFAULT_LOCALE
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    locale: str
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        text = catalog(self.locale)[key]
+        return text.format(**values) if values else text

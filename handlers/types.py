@@ -1,0 +1,33 @@
+"""The neutral language between channels and the conversation core."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"  # a button press; ``choice`` holds its payload
+    UNSUPPORTED = "unsupported"  # a sticker, photo, voice note... anything we cannot read
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: str
+    user_key: str  # who, stable on that channel (Telegram user id, WhatsApp number...)
+    message_key: str  # this delivery, unique on that channel, to drop redeliveries
+    kind: InboundKind = InboundKind.TEXT
+    text: str = ""
+    choice: str = ""
+    language_hint: str | None = None  # the app's language, when the channel tells it
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    payload: str  # opaque to channels; short enough for Telegram's 64-byte callback data
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = field(default=())

@@ -1,0 +1,47 @@
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+
+from models.types import UTCDateTime, utcnow
+
+
+class Conversation(SQLModel, table=True):
+    """Where one person on one channel is in the conversation.
+
+    ``flow``/``step`` are strings such as ``"registration"``/``"registration:phone"``;
+    ``data`` holds the answers of an unfinished flow. A button carries the step it was
+    asked for, so a press on a message from another step is recognised as stale.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=64)
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", index=True, ondelete="SET NULL"
+    )
+    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+    locale: str | None = Field(default=None, max_length=8)
+    flow: str | None = Field(default=None, max_length=32)
+    step: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(sa.JSON, nullable=False, default=dict)
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InboundMessage(SQLModel, table=True):
+    """One delivery seen from a channel, kept only to drop redeliveries.
+
+    Holds no text: the content is personal and not needed to de-duplicate.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
