@@ -23,6 +23,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMessage
+from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
     InlineKeyboardButton,
@@ -123,10 +125,10 @@ class TelegramChannel:
 
     async def _settle_button(self, query_id: str, message: Any) -> None:
         """Stop the button's spinner and take the keyboard off the answered message."""
-        await self._call(self.bot.answer_callback_query(query_id))
+        await self._call(AnswerCallbackQuery(callback_query_id=query_id))
         if message is not None and getattr(message, "reply_markup", None) is not None:
             await self._call(
-                self.bot.edit_message_reply_markup(
+                EditMessageReplyMarkup(
                     chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
                 )
             )
@@ -136,11 +138,10 @@ class TelegramChannel:
             parts = split_text(reply.text, MESSAGE_LIMIT)
             for index, part in enumerate(parts):
                 markup = keyboard(reply) if index == len(parts) - 1 else None
-                await self._call(self.bot.send_message(chat_id, part, reply_markup=markup))
+                await self._call(SendMessage(chat_id=chat_id, text=part, reply_markup=markup))
 
-    async def _call(self, method: Any) -> Any:
+    async def _call(self, request: TelegramMethod[Any]) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
-        request = method
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 return await self.bot(request)

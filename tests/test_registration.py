@@ -1,0 +1,386 @@
+"""The whole registration as a person does it, on every channel and database."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import SessionMaker
+from handlers.i18n import Translator
+from handlers.registration import CONSENT_VERSION
+from models import Consent, Conversation, Enrollment, Event, Participant
+from tests.drivers import ConsoleDriver, Driver, Shown, TelegramDriver, texts
+from tests.fakes.telegram_api import FakeTelegramServer
+
+ID = Translator("id")
+EN = Translator("en")
+
+
+@pytest.fixture(params=["console", "telegram"])
+async def driver(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    demo_event: Event,
+    telegram_server: FakeTelegramServer,
+) -> AsyncIterator[Driver]:
+    person: Driver
+    if request.param == "console":
+        person = ConsoleDriver(database_url)
+    else:
+        person = await TelegramDriver(telegram_server, database_url).start()
+    yield person
+    await person.close()
+
+
+async def stored(sessions: SessionMaker, driver: Driver) -> tuple[Conversation, Participant | None]:
+    async with sessions() as session:
+        conversation = (
+            await session.execute(
+                select(Conversation).where(
+                    Conversation.channel == driver.channel,
+                    Conversation.user_key == driver.user_key,
+                )
+            )
+        ).scalar_one()
+        participant = (
+            await session.get(Participant, conversation.participant_id)
+            if conversation.participant_id
+            else None
+        )
+        return conversation, participant
+
+
+def last(shown: list[Shown]) -> Shown:
+    assert shown, "the bot said nothing"
+    return shown[-1]
+
+
+async def register_in_indonesian(driver: Driver) -> list[Shown]:
+    shown = await driver.send("/start")
+    assert last(shown).text == ID("ask.language")
+    assert last(shown).buttons == ("Bahasa Indonesia", "English")
+
+    shown = await driver.press("Bahasa Indonesia")
+    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION)
+    assert last(shown).buttons == (ID("consent.agree"), ID("consent.decline"))
+
+    shown = await driver.press(ID("consent.agree"))
+    assert texts(shown) == ID("consent.thanks") + "\n---\n" + ID("ask.full_name")
+    shown = await driver.send("  Siti   Rahmawati, S.Sos ")
+    assert last(shown).text == ID("ask.phone_e164")
+    shown = await driver.send("0812-3456-7890")
+    assert last(shown).text == ID("ask.library_name")
+    shown = await driver.send("Perpustakaan Desa Sukamaju")
+    assert last(shown).text == ID("ask.library_type")
+    assert ID("library_type.tbm") in last(shown).buttons
+    shown = await driver.press(ID("library_type.desa"))
+    assert last(shown).text == ID("ask.regency")
+    shown = await driver.send("Kutai Kartanegara")
+    assert last(shown).text == ID("ask.province", page=1, pages=5)
+    shown = await driver.press(ID("nav.next"))
+    shown = await driver.press(ID("nav.next"))
+    assert "Kalimantan Timur" in last(shown).buttons
+    shown = await driver.press("Kalimantan Timur")
+    assert last(shown).text == ID("ask.library_role")
+    shown = await driver.send("Kepala Perpustakaan")
+    summary = last(shown)
+    assert "• Nama lengkap: Siti Rahmawati, S.Sos" in summary.text
+    assert "• Nomor HP: +6281234567890" in summary.text
+    assert "• Jenis perpustakaan: Perpustakaan desa" in summary.text
+    assert "• Provinsi: Kalimantan Timur" in summary.text
+    assert summary.buttons[0] == ID("summary.confirm")
+    return await driver.press(ID("summary.confirm"))
+
+
+async def test_registration_in_indonesian_stores_what_was_typed_normalised(
+    driver: Driver, sessions: SessionMaker, demo_event: Event
+) -> None:
+    shown = await register_in_indonesian(driver)
+
+    assert shown[0].text == ID(
+        "registration.done", name="Siti Rahmawati, S.Sos", event=demo_event.name
+    )
+    assert shown[0].buttons == (ID("menu.profile"), ID("menu.edit"), ID("menu.help"))
+    conversation, participant = await stored(sessions, driver)
+    assert participant is not None
+    assert (
+        participant.full_name,
+        participant.phone_e164,
+        participant.library_name,
+        participant.library_type,
+        participant.regency,
+        participant.province,
+        participant.library_role,
+        participant.locale,
+    ) == (
+        "Siti Rahmawati, S.Sos",
+        "+6281234567890",
+        "Perpustakaan Desa Sukamaju",
+        "desa",
+        "Kutai Kartanegara",
+        "Kalimantan Timur",
+        "Kepala Perpustakaan",
+        "id",
+    )
+    assert participant.registered_at is not None
+    assert conversation.flow is None
+    assert conversation.data == {}
+    async with sessions() as session:
+        consent = (await session.execute(select(Consent))).scalar_one()
+        enrollment = (await session.execute(select(Enrollment))).scalar_one()
+    assert consent.participant_id == participant.id
+    assert (consent.text_version, consent.locale, consent.channel) == (
+        CONSENT_VERSION,
+        "id",
+        driver.channel,
+    )
+    assert consent.withdrawn_at is None
+    assert (enrollment.participant_id, enrollment.event_id) == (participant.id, demo_event.id)
+
+
+async def test_registration_in_english_speaks_english_throughout(
+    driver: Driver, sessions: SessionMaker, demo_event: Event
+) -> None:
+    await driver.send("/start")
+    shown = await driver.press("English")
+    assert last(shown).text == EN("consent.text", version=CONSENT_VERSION)
+    shown = await driver.press(EN("consent.agree"))
+    assert last(shown).text == EN("ask.full_name")
+    answers = [
+        ("Putri Wardhani", "ask.phone_e164"),
+        ("+62 812 3456 7890", "ask.library_name"),
+        ("TBM Cahaya Ilmu", "ask.library_type"),
+    ]
+    for answer, question in answers:
+        shown = await driver.send(answer)
+        assert last(shown).text == EN(question)
+    shown = await driver.press(EN("library_type.tbm"))
+    assert last(shown).text == EN("ask.regency")
+    shown = await driver.send("Samarinda")
+    assert last(shown).text == EN("ask.province", page=1, pages=5)
+    shown = await driver.send("kaltim")  # typed, not chosen: short forms are understood
+    assert last(shown).text == EN("ask.library_role")
+    shown = await driver.send("Relawan")
+    assert "• Province: Kalimantan Timur" in last(shown).text
+    assert "• Library type: TBM (reading park)" in last(shown).text
+    shown = await driver.press(EN("summary.confirm"))
+    assert shown[0].text == EN("registration.done", name="Putri Wardhani", event=demo_event.name)
+
+    shown = await driver.send("/profil")
+    assert "• Mobile number: +6281234567890" in shown[0].text
+    shown = await driver.send("/help")
+    assert shown[0].text.startswith(EN("help.title"))
+    assert "/hapus — " + EN("command.hapus") in shown[0].text
+    _, participant = await stored(sessions, driver)
+    assert participant is not None
+    assert (participant.locale, participant.phone_e164, participant.library_type) == (
+        "en",
+        "+6281234567890",
+        "tbm",
+    )
+
+
+async def test_resumes_at_the_same_question_after_a_restart(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    await driver.press(ID("consent.agree"))
+    await driver.send("Budi Santoso")
+    shown = await driver.send("0811-5401-234")
+    assert last(shown).text == ID("ask.library_name")
+
+    await driver.restart()
+
+    shown = await driver.send("Halo, saya kembali")
+    assert last(shown).text == ID("ask.library_type"), "free text was taken as the library name"
+    conversation, _ = await stored(sessions, driver)
+    assert conversation.step == "field:library_type"
+    assert conversation.data["answers"] == {
+        "full_name": "Budi Santoso",
+        "phone_e164": "+628115401234",
+        "library_name": "Halo, saya kembali",
+    }
+    # /start again later continues rather than starting over.
+    shown = await driver.send("/start")
+    assert last(shown).text == ID("ask.library_type")
+
+
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    await driver.press(ID("consent.agree"))
+
+    bad_names = {
+        "A": "invalid.name_short",
+        "x" * 300: "invalid.name_long",
+        "😀🎉📚": "invalid.name_chars",
+        "Budi 123": "invalid.name_chars",
+        "   ": "invalid.name_short",
+    }
+    for bad, key in bad_names.items():
+        shown = await driver.send(bad)
+        assert texts(shown) == ID(key), bad
+    conversation, _ = await stored(sessions, driver)
+    assert (conversation.step, conversation.data) == ("field:full_name", {})
+
+    await driver.send("Budi Santoso")
+    for bad in ("12345", "0812", "nomor saya rahasia", "+1 555"):
+        shown = await driver.send(bad)
+        assert texts(shown) == ID("invalid.phone")
+    await driver.send("081234567890")
+    await driver.send("Perpustakaan Kelurahan Loa Ipuh")
+
+    shown = await driver.send("perpustakaan keliling")  # text where a button is expected
+    assert shown[0].text == ID("invalid.use_buttons")
+    assert last(shown).text == ID("ask.library_type")
+    assert ID("library_type.desa") in last(shown).buttons
+
+    shown = await driver.send("/tidakada")
+    assert shown[0].text == ID("invalid.command")
+    assert last(shown).text == ID("ask.library_type")
+
+    if driver.channel == "telegram":
+        shown = await driver.send_unsupported()
+        assert shown[0].text == ID("invalid.unsupported")
+        assert last(shown).text == ID("ask.library_type")
+        # A button from an older message (the language question) is refused.
+        assert isinstance(driver, TelegramDriver)
+        shown = await driver.press("English", newest=False)
+        assert shown[0].text == ID("invalid.stale_button")
+        assert last(shown).text == ID("ask.library_type")
+
+    conversation, participant = await stored(sessions, driver)
+    assert conversation.step == "field:library_type"
+    assert conversation.locale == "id"
+    assert conversation.data["answers"] == {
+        "full_name": "Budi Santoso",
+        "phone_e164": "+6281234567890",
+        "library_name": "Perpustakaan Kelurahan Loa Ipuh",
+    }
+    assert participant is not None
+    assert participant.full_name is None, "nothing is saved to the profile before confirming"
+
+    shown = await driver.send("3")  # the number of an option picks it, on every channel
+    assert last(shown).text == ID("ask.regency")
+    shown = await driver.send("🏠🏠")
+    assert texts(shown) == ID("invalid.text_chars", field=ID("field.regency"))
+    shown = await driver.send("Kutai Kartanegara")
+    shown = await driver.send("Atlantis")
+    assert shown[0].text == ID("invalid.province")
+    assert last(shown).buttons[0] == "Aceh"
+
+
+async def test_fixing_a_field_from_the_summary_returns_to_the_summary(driver: Driver) -> None:
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    await driver.press(ID("consent.agree"))
+    for answer in ("Budi Santoso", "081234567890", "TBM Pelangi"):
+        await driver.send(answer)
+    await driver.press(ID("library_type.tbm"))
+    await driver.send("Samarinda")
+    await driver.send("Kalimantan Timur")
+    shown = await driver.send("Pengelola")
+    assert ID("summary.confirm") in last(shown).buttons
+
+    shown = await driver.press(ID("summary.fix", field=ID("field.phone_e164")))
+    assert last(shown).text == ID("ask.phone_e164")
+    shown = await driver.send("+62 811 5401 234")
+    assert "• Nomor HP: +628115401234" in last(shown).text
+    assert "• Nama lengkap: Budi Santoso" in last(shown).text
+    assert last(shown).buttons[0] == ID("summary.confirm")
+
+
+async def test_profile_edit_cancel_and_help(driver: Driver, sessions: SessionMaker) -> None:
+    shown = await driver.send("/profil")
+    assert shown[0].text == ID("profile.none")
+    shown = await driver.send("/bantuan")
+    assert "/start — " + ID("command.start") in shown[0].text
+    assert "/profil" not in shown[0].text
+
+    await register_in_indonesian(driver)
+    shown = await driver.send("/bantuan")
+    assert "/profil — " + ID("command.profil") in shown[0].text
+    assert "/batal" not in shown[0].text
+
+    shown = await driver.send("/ubah")
+    assert last(shown).text == ID("edit.pick")
+    shown = await driver.press(ID("field.library_name"))
+    assert ID("edit.current", value="Perpustakaan Desa Sukamaju") in last(shown).text
+    shown = await driver.send("/bantuan")
+    assert "/batal — " + ID("command.batal") in shown[0].text
+    shown = await driver.send("Perpustakaan Desa Loa Janan")
+    assert shown[0].text == ID("edit.saved", field=ID("field.library_name"))
+    assert "• Nama perpustakaan: Perpustakaan Desa Loa Janan" in shown[1].text
+
+    await driver.send("/ubah")
+    await driver.press(ID("field.province"))
+    shown = await driver.send("/batal")
+    assert last(shown).text == ID("cancel.done")
+    _, participant = await stored(sessions, driver)
+    assert participant is not None
+    assert participant.library_name == "Perpustakaan Desa Loa Janan"
+    assert participant.province == "Kalimantan Timur"
+
+    shown = await driver.send("/batal")
+    assert last(shown).text == ID("cancel.nothing")
+    shown = await driver.send("halo")
+    assert last(shown).text == ID("idle.registered")
+
+
+async def test_cancel_mid_registration_discards_unsaved_answers(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    await driver.press(ID("consent.agree"))
+    await driver.send("Budi Santoso")
+    shown = await driver.send("/batal")
+    assert last(shown).text == ID("cancel.registration")
+    conversation, _ = await stored(sessions, driver)
+    assert (conversation.flow, conversation.step, conversation.data) == (None, None, {})
+    shown = await driver.send("/start")
+    assert last(shown).text == ID("ask.full_name")
+
+
+async def test_declining_consent_stores_nothing_personal(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    shown = await driver.press(ID("consent.decline"))
+    assert last(shown).text == ID("consent.declined")
+    assert last(shown).buttons == (ID("consent.agree"),)
+    shown = await driver.send("Budi Santoso")  # a name typed anyway is not kept
+    assert shown[0].text == ID("invalid.use_buttons")
+    conversation, participant = await stored(sessions, driver)
+    assert participant is None
+    assert "Budi" not in str(conversation.data)
+    async with sessions() as session:
+        assert (await session.execute(select(Consent))).first() is None
+        assert (await session.execute(select(Participant))).first() is None
+    shown = await driver.press(ID("consent.agree"))
+    assert last(shown).text == ID("ask.full_name")
+
+
+async def test_erasing_personal_data_keeps_only_the_withdrawn_consent(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    await register_in_indonesian(driver)
+    shown = await driver.send("/hapus")
+    assert last(shown).buttons == (ID("erase.yes"), ID("erase.no"))
+    shown = await driver.press(ID("erase.no"))
+    assert last(shown).text == ID("erase.kept")
+    await driver.send("/hapus")
+    shown = await driver.press(ID("erase.yes"))
+    assert last(shown).text == ID("erase.done")
+    async with sessions() as session:
+        assert (await session.execute(select(Participant))).first() is None
+        assert (await session.execute(select(Enrollment))).first() is None
+        consent = (await session.execute(select(Consent))).scalar_one()
+    assert consent.participant_id is None
+    assert consent.withdrawn_at is not None
+    shown = await driver.send("/profil")
+    assert shown[0].text == ID("profile.none")
