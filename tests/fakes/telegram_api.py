@@ -5,6 +5,7 @@ talks to it unchanged. Tests push updates as a person would and read what the bo
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-TOKEN = "123456789:AAEfakefakefakefakefakefakefakefake"  # noqa: S105 (a fake token)
+TOKEN = "123456789:AAEfakefakefakefakefakefakefakefake"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Bimtek Bot", "username": "bimtek_bot"}
 # Parameters that the Bot API takes as JSON inside a form field.
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope"}
@@ -88,11 +89,11 @@ class FakeTelegramServer:
             self.updates.append(self.history[update_id])
             self._new_update.notify_all()
 
-    async def wait_handled(self, update_id: int, timeout: float = 10) -> None:
+    async def wait_handled(self, update_id: int, within: float = 10) -> None:
         """Wait until the bot asked for updates past ``update_id``: it has finished it."""
         async with self._offset_moved:
             await asyncio.wait_for(
-                self._offset_moved.wait_for(lambda: self.confirmed_offset > update_id), timeout
+                self._offset_moved.wait_for(lambda: self.confirmed_offset > update_id), within
             )
 
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[Call]:
@@ -124,10 +125,10 @@ class FakeTelegramServer:
             return _error(404, "Not Found: method not found")
         return web.json_response({"ok": True, "result": await handler(params)})
 
-    async def _api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_getMe(self, params: dict[str, Any]) -> Any:
         return BOT_USER
 
-    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         if offset:
             async with self._offset_moved:
@@ -136,14 +137,12 @@ class FakeTelegramServer:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         wait = min(float(params.get("timeout") or 0), self.max_poll_wait)
         async with self._new_update:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait_for(lambda: bool(self.updates)), wait)
-            except TimeoutError:
-                pass
             limit = int(params.get("limit") or 100)
             return self.updates[:limit]
 
-    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -155,19 +154,19 @@ class FakeTelegramServer:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
 
-    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return True
 
-    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         return True
 
-    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
         return True
 
-    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
         return True
 
 
