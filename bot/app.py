@@ -59,7 +59,6 @@ async def run(settings: Settings) -> None:
                     lifespan="on",
                 )
                 server = uvicorn.Server(config)
-                server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
 
                 def shut_down() -> None:
                     server.should_exit = True

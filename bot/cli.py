@@ -7,8 +7,8 @@ from typing import Annotated, TypeVar
 
 import typer
 from alembic import command
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.db import alembic_config, create_engine, session_maker, upgrade
 from bot.demo import ensure_demo_event
@@ -121,7 +121,7 @@ def event_list() -> None:
     """List events: code, dates, time zone, open or closed."""
 
     async def go(session: AsyncSession) -> list[Event]:
-        return list((await session.execute(select(Event).order_by(Event.starts_on))).scalars())
+        return list((await session.execute(select(Event).order_by(col(Event.starts_on)))).scalars())
 
     for event in asyncio.run(_in_session(go)):
         state = "open" if event.is_open else "closed"

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.events import create_event
 from models import Event
@@ -12,7 +12,7 @@ DEMO_CODE = "KUKAR2024"
 
 
 async def ensure_demo_event(session: AsyncSession) -> Event:
-    existing = (await session.execute(select(Event).where(Event.code == DEMO_CODE))).scalars()
+    existing = (await session.execute(select(Event).where(col(Event.code) == DEMO_CODE))).scalars()
     event = existing.first()
     if event is not None:
         return event

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from handlers import router
@@ -52,7 +52,7 @@ class Engine:
         started = time.perf_counter()
         async with lock:
             try:
-                replies = await self._handle(inbound)
+                replies, conversation_id = await self._handle(inbound)
             except Exception:
                 log.exception(
                     "inbound_failed", channel=inbound.channel, message_key=inbound.message_key
@@ -62,25 +62,24 @@ class Engine:
             "inbound_handled",
             channel=inbound.channel,
             message_key=inbound.message_key,
+            conversation_id=conversation_id,
             replies=len(replies) if replies is not None else "duplicate",
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return replies or []
 
-    async def _handle(self, inbound: Inbound) -> list[Reply] | None:
+    async def _handle(self, inbound: Inbound) -> tuple[list[Reply] | None, int | None]:
+        """The replies (None for a duplicate delivery) and the conversation's id."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             if not await self._record(session, inbound, now):
-                return None
+                return None, None
             conversation = await self._conversation(session, inbound, now)
             turn = Turn(inbound=inbound, conversation=conversation, session=session, now=now)
-            structlog.contextvars.bind_contextvars(conversation_id=conversation.id)
-            try:
+            with structlog.contextvars.bound_contextvars(conversation_id=conversation.id):
                 await router.handle(turn)
-            finally:
-                structlog.contextvars.unbind_contextvars("conversation_id")
             conversation.updated_at = now
-        return turn.replies
+        return turn.replies, conversation.id
 
     async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
         insert = _insert(session, InboundMessage)
@@ -97,8 +96,8 @@ class Engine:
         query = (
             select(Conversation)
             .where(
-                Conversation.channel == inbound.channel,
-                Conversation.user_key == inbound.user_key,
+                col(Conversation.channel) == inbound.channel,
+                col(Conversation.user_key) == inbound.user_key,
             )
             .with_for_update()
         )

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 
 from models import Consent, Enrollment, Event, Participant
 from models.provinces import all_provinces, find_province
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from handlers.i18n import LOCALES, Translator
 from handlers.menu import main_menu, profile_menu
@@ -37,7 +38,7 @@ async def find_event(turn: Turn, code: str) -> Event | None:
     if not code or len(code) > 32:
         return None
     found = await turn.session.execute(
-        select(Event).where(func.upper(Event.code) == code.upper(), Event.is_open)
+        select(Event).where(func.upper(Event.code) == code.upper(), col(Event.is_open))
     )
     return found.scalars().first()
 
@@ -52,7 +53,7 @@ async def start(turn: Turn, code: str) -> None:
         else:
             conversation.event_id = event.id
     elif conversation.event_id is None:
-        open_events = (await turn.session.execute(select(Event.id).where(Event.is_open))).all()
+        open_events = (await turn.session.execute(select(Event.id).where(col(Event.is_open)))).all()
         if len(open_events) == 1:
             conversation.event_id = open_events[0][0]
     if conversation.flow != REGISTRATION:
@@ -93,7 +94,8 @@ async def enroll(turn: Turn, participant: Participant, event: Event) -> bool:
     assert event.id is not None
     existing = await turn.session.execute(
         select(Enrollment.id).where(
-            Enrollment.participant_id == participant.id, Enrollment.event_id == event.id
+            col(Enrollment.participant_id) == participant.id,
+            col(Enrollment.event_id) == event.id,
         )
     )
     if existing.first() is not None:
@@ -275,8 +277,9 @@ class ProvinceStep(Step):
         return t("ask.province", page=page + 1, pages=pages) + note, options
 
     async def on_choice(self, turn: Turn, value: str) -> None:
-        if value.startswith("page:") and value[5:].isdigit():
-            turn.data_set("province_page", int(value[5:]))
+        page = value.removeprefix("page:")
+        if page != value and page.isascii() and page.isdigit():
+            turn.data_set("province_page", int(page))
             await show(turn, self)
             return
         province = find_province(value)

@@ -52,7 +52,7 @@ async def goto(turn: Turn, flow: str, step_name: str) -> None:
 def match_option(text: str, options: Sequence[Option]) -> Option | None:
     """The option a person typed: its number in the list or its label."""
     typed = " ".join(text.split()).casefold()
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
+    if typed.isascii() and typed.isdigit() and 1 <= int(typed) <= len(options):
         return options[int(typed) - 1]
     for option in options:
         if option.label.casefold() == typed:

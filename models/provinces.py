@@ -20,6 +20,7 @@ _ALIASES = {
     "sumut": "Sumatera Utara",
     "sumbar": "Sumatera Barat",
     "kepri": "Kepulauan Riau",
+    "kep riau": "Kepulauan Riau",
     "sumsel": "Sumatera Selatan",
     "babel": "Kepulauan Bangka Belitung",
     "bangka belitung": "Kepulauan Bangka Belitung",
@@ -52,7 +53,7 @@ _ALIASES = {
 def normalise(text: str) -> str:
     text = re.sub(r"^(provinsi|prov\.?|province( of)?)\s+", "", text.strip().casefold())
     text = text.replace("sumatra", "sumatera")
-    return re.sub(r"[\s.]+", " ", text).strip()
+    return " ".join(text.replace(".", "").split())
 
 
 @cache

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from handlers.i18n import Translator
@@ -37,8 +37,8 @@ async def stored(sessions: SessionMaker, driver: Driver) -> tuple[Conversation, 
         conversation = (
             await session.execute(
                 select(Conversation).where(
-                    Conversation.channel == driver.channel,
-                    Conversation.user_key == driver.user_key,
+                    col(Conversation.channel) == driver.channel,
+                    col(Conversation.user_key) == driver.user_key,
                 )
             )
         ).scalar_one()

@@ -24,6 +24,7 @@ _JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope"}
 class Call:
     method: str
     params: dict[str, Any]
+    ok: bool = True  # False when the fake answered with an injected error
 
 
 @dataclass
@@ -101,6 +102,7 @@ class FakeTelegramServer:
             c
             for c in self.calls[since:]
             if c.method == "sendMessage"
+            and c.ok
             and (chat_id is None or int(c.params["chat_id"]) == chat_id)
         ]
 
@@ -114,10 +116,12 @@ class FakeTelegramServer:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await _params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         queued = self.faults.get(method)
         if queued:
             fault = queued.pop(0)
+            call.ok = False
             extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
             return _error(fault.status, fault.description, **extra)
         handler = getattr(self, f"_api_{method}", None)

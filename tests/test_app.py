@@ -1,0 +1,98 @@
+"""The bot as its users start it: ``python -m bot`` in a terminal or against Telegram."""
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from handlers.i18n import Translator
+from tests.fakes.telegram_api import FakeTelegramServer
+
+ID = Translator("id")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_console(database: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=database.parent,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_registration_from_piped_input_survives_a_new_process(tmp_path: Path) -> None:
+    database = tmp_path / "bimtek.sqlite3"
+    first = run_console(database, ["/start", "1", "1", "Budi Santoso"])
+    assert first.returncode == 0, first.stderr
+    assert "KUKAR2024" in first.stdout, "the demo event is created and its code shown"
+    assert ID("ask.phone_e164") in first.stdout
+
+    second = run_console(
+        database,
+        [
+            "+62 812 3456 7890",
+            "Perpustakaan Desa Sukamaju",
+            "Perpustakaan desa",
+            "Kutai Kartanegara",
+            "kaltim",
+            "Pengelola",
+            "1",
+        ],
+    )
+    assert second.returncode == 0, second.stderr
+    assert ID("ask.language") not in second.stdout, "the second process started over"
+    assert "Pendaftaran selesai" in second.stdout
+    with sqlite3.connect(database) as db:
+        row = db.execute(
+            "SELECT full_name, phone_e164, library_type, province FROM participant"
+        ).fetchone()
+    assert row == ("Budi Santoso", "+6281234567890", "desa", "Kalimantan Timur")
+
+
+async def test_telegram_mode_answers_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, telegram_server: FakeTelegramServer
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bimtek.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": telegram_server.token,
+        "TELEGRAM_API_BASE_URL": telegram_server.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        update = {
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": 555, "type": "private"},
+                "from": {"id": 555, "is_bot": False, "first_name": "P", "language_code": "en"},
+                "text": "/start",
+            }
+        }
+        update_id = await telegram_server.push(update)
+        await telegram_server.wait_handled(update_id, within=30)
+        assert [c.params["text"] for c in telegram_server.sent(555)] == [ID("ask.language")]
+        assert any(c.method == "setMyCommands" for c in telegram_server.calls)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, stderr.decode()
+    assert b"stopped" in stderr

@@ -1,0 +1,51 @@
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+
+def test_defaults_need_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.telegram_bot_token is None
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://bimtek@db/bimtek", "postgresql+asyncpg://bimtek@db/bimtek"),
+        ("postgres://bimtek@db/bimtek", "postgresql+asyncpg://bimtek@db/bimtek"),
+        ("sqlite:///data/bimtek.sqlite3", "sqlite+aiosqlite:///data/bimtek.sqlite3"),
+        ("postgresql+asyncpg://x@y/z", "postgresql+asyncpg://x@y/z"),
+    ],
+)
+def test_database_urls_get_the_async_driver(given: str, used: str) -> None:
+    assert Settings(_env_file=None, database_url=given).database_url == used
+
+
+def test_a_placeholder_token_is_refused() -> None:
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(_env_file=None, telegram_bot_token="changeme")
+
+
+def test_a_webhook_needs_a_strong_secret() -> None:
+    url = "https://bot.example.org/telegram/webhook"
+    with pytest.raises(ValidationError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(_env_file=None, telegram_bot_token="1:x", telegram_webhook_url=url)
+    with pytest.raises(ValidationError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(
+            _env_file=None,
+            telegram_bot_token="1:x",
+            telegram_webhook_url=url,
+            telegram_webhook_secret="short",
+        )
+    ok = Settings(
+        _env_file=None,
+        telegram_bot_token="1:x",
+        telegram_webhook_url=url,
+        telegram_webhook_secret="a-long-enough-secret_123",
+    )
+    assert ok.telegram_webhook_secret is not None
+    assert "a-long-enough" not in repr(ok)

@@ -1,0 +1,109 @@
+"""What people type: phone numbers, names and free text are cleaned or refused, never crash."""
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.validation import InvalidInputError, free_text, full_name, phone_e164
+from models.provinces import all_provinces, find_province
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("0812-3456-7890", "+6281234567890"),
+        ("+62 812 3456 7890", "+6281234567890"),
+        ("6281234567890", "+6281234567890"),
+        ("62 812-3456-7890", "+6281234567890"),
+        ("(0541) 741234", "+62541741234"),
+        ("0811.5401.234", "+628115401234"),
+    ],
+)
+def test_phone_numbers_in_the_usual_spellings_become_e164(typed: str, e164: str) -> None:
+    assert phone_e164(typed) == e164
+
+
+@pytest.mark.parametrize("typed", ["12345", "0812", "", "+62", "0812-3456-7890-1234-5678", "abc"])
+def test_impossible_phone_numbers_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidInputError):
+        phone_e164(typed)
+
+
+@given(
+    prefix=st.sampled_from(["811", "812", "813", "821", "852", "857", "878", "896"]),
+    rest=st.text(alphabet="0123456789", min_size=8, max_size=8),
+    style=st.sampled_from(["0{p}-{a}-{b}", "+62 {p} {a} {b}", "62{p}{a}{b}", "0{p} {a}{b}"]),
+)
+def test_every_spelling_of_a_mobile_number_gives_the_same_e164(
+    prefix: str, rest: str, style: str
+) -> None:
+    typed = style.format(p=prefix, a=rest[:4], b=rest[4:])
+    assert phone_e164(typed) == f"+62{prefix}{rest}"
+
+
+@given(st.text(max_size=60))
+def test_any_text_as_a_phone_is_refused_or_valid_e164(text: str) -> None:
+    try:
+        value = phone_e164(text)
+    except InvalidInputError as exc:
+        assert exc.key == "invalid.phone"
+        return
+    assert re.fullmatch(r"\+[1-9]\d{6,14}", value)
+    assert phone_e164(value) == value
+
+
+@given(st.text(max_size=300))
+def test_any_text_as_a_name_is_refused_or_clean(text: str) -> None:
+    try:
+        value = full_name(text)
+    except InvalidInputError as exc:
+        assert exc.key.startswith("invalid.name_")
+        return
+    assert 2 <= len(value) <= 100
+    assert value == " ".join(value.split())
+    assert not any(ch.isdigit() for ch in value)
+    assert full_name(value) == value
+
+
+@given(st.text(max_size=300))
+def test_any_free_text_is_refused_or_clean(text: str) -> None:
+    try:
+        value = free_text(text, max_len=80)
+    except InvalidInputError as exc:
+        assert exc.key.startswith("invalid.text_")
+        return
+    assert len(value) <= 80
+    assert value == value.strip()
+    assert sum(ch.isalpha() for ch in value) >= 2
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Kalimantan Timur", "Kalimantan Timur"),
+        ("kaltim", "Kalimantan Timur"),
+        ("Provinsi Jawa Barat", "Jawa Barat"),
+        ("DKI", "DKI Jakarta"),
+        ("sumatra utara", "Sumatera Utara"),
+        ("D.I. Yogyakarta", "DI Yogyakarta"),
+    ],
+)
+def test_provinces_are_found_by_name_and_short_form(name: str, expected: str) -> None:
+    province = find_province(name)
+    assert province is not None
+    assert province.name == expected
+
+
+def test_the_official_list_has_38_provinces_with_their_zones() -> None:
+    provinces = all_provinces()
+    assert len(provinces) == 38
+    assert {p.zone_label for p in provinces} == {"WIB", "WITA", "WIT"}
+    assert all(find_province(p.name.upper()) == p for p in provinces)
+
+
+@given(st.text(max_size=100))
+def test_any_text_as_a_province_is_none_or_official(text: str) -> None:
+    province = find_province(text)
+    assert province is None or province in all_provinces()
