@@ -1,12 +1,10 @@
 """Logs carry ids, never names, phone numbers or what people typed."""
 
 import io
-import logging
 import sys
 from collections.abc import Iterator
 
 import pytest
-import structlog
 
 from bot.logging import configure_logging
 from models import Event
