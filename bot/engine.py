@@ -4,6 +4,7 @@ import time
 import weakref
 from asyncio import Lock
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import structlog
@@ -45,6 +46,13 @@ class Engine:
         )
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        if "\x00" in inbound.text or "\x00" in inbound.choice:
+            # No database stores NUL in text, and no person means it.
+            inbound = replace(
+                inbound,
+                text=inbound.text.replace("\x00", ""),
+                choice=inbound.choice.replace("\x00", ""),
+            )
         key = (inbound.channel, inbound.user_key)
         lock = self._locks.get(key)
         if lock is None:

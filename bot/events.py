@@ -1,6 +1,5 @@
 """Creating events, with the checks an organiser needs to hear about in plain words."""
 
-import re
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,8 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from models import Event
-
-CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,32}")  # what a t.me ?start= link can carry
+from models.event import EVENT_CODE
 
 
 class EventError(ValueError):
@@ -28,7 +26,7 @@ async def create_event(
     organizer: str = "",
     venue: str = "",
 ) -> Event:
-    if not CODE_PATTERN.fullmatch(code):
+    if not EVENT_CODE.fullmatch(code):
         raise EventError("the code must be 3-32 letters, digits, '_' or '-' (no spaces)")
     if not name.strip():
         raise EventError("the event needs a name")

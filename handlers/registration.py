@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Sequence
 
 from models import Consent, Enrollment, Event, Participant
+from models.event import EVENT_CODE
 from models.provinces import all_provinces, find_province
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -35,7 +36,7 @@ def consent_text(t: Translator) -> str:
 
 async def find_event(turn: Turn, code: str) -> Event | None:
     code = code.strip()
-    if not code or len(code) > 32:
+    if not EVENT_CODE.fullmatch(code):
         return None
     found = await turn.session.execute(
         select(Event).where(func.upper(Event.code) == code.upper(), col(Event.is_open))

@@ -1,8 +1,12 @@
+import re
 from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
+
+# What a t.me/<bot>?start=<code> link can carry.
+EVENT_CODE = re.compile(r"[A-Za-z0-9_-]{3,32}")
 
 
 class Event(SQLModel, table=True):

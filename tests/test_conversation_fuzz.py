@@ -102,6 +102,7 @@ async def reach(step: str, person: ConsoleDriver, sessions: SessionMaker) -> dic
 @given(text=st.text(max_size=300))
 @example(text="²")  # a digit to str.isdigit(), not to int()
 @example(text="/batal")
+@example(text="\x00")
 async def test_random_text_at_every_step(
     step: str, person: ConsoleDriver, sessions: SessionMaker, text: str
 ) -> None:

@@ -55,8 +55,8 @@ def last(shown: list[Shown]) -> Shown:
     return shown[-1]
 
 
-async def register_in_indonesian(driver: Driver) -> list[Shown]:
-    shown = await driver.send("/start")
+async def register_in_indonesian(driver: Driver, start: str = "/start") -> list[Shown]:
+    shown = await driver.send(start)
     assert last(shown).text == ID("ask.language")
     assert last(shown).buttons == ("Bahasa Indonesia", "English")
 

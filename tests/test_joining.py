@@ -1,0 +1,93 @@
+"""Joining events: by link, by code, with one or several events open."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import col, select
+
+from bot.db import SessionMaker
+from bot.events import create_event
+from handlers.i18n import Translator
+from models import Enrollment, Event
+from tests.drivers import Driver, TelegramDriver
+from tests.fakes.telegram_api import FakeTelegramServer
+from tests.test_registration import last, register_in_indonesian
+
+ID = Translator("id")
+
+
+@pytest.fixture
+async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
+    async with sessions.begin() as session:
+        return await create_event(
+            session,
+            code="JBI2024",
+            name="Bimtek SPP-TIK Provinsi Jambi",
+            organizer="Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi",
+            venue="Swiss-Belhotel Jambi",
+            timezone="Asia/Jakarta",
+            starts_on=demo_event.starts_on,
+            ends_on=demo_event.ends_on,
+        )
+
+
+@pytest.fixture
+async def person(
+    database_url: str, telegram_server: FakeTelegramServer
+) -> AsyncIterator[TelegramDriver]:
+    driver = await TelegramDriver(telegram_server, database_url).start()
+    yield driver
+    await driver.close()
+
+
+async def enrolled_codes(sessions: SessionMaker) -> list[str]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Event.code).join(Enrollment, col(Enrollment.event_id) == Event.id)
+        )
+        return sorted(rows.scalars())
+
+
+async def test_a_join_link_picks_the_event_among_several(
+    person: TelegramDriver, jambi: Event, sessions: SessionMaker
+) -> None:
+    await person.send("/start JBI2024")  # what t.me/<bot>?start=JBI2024 sends
+    shown = await person.press("Bahasa Indonesia")
+    assert last(shown).text == ID("consent.text", version="2026-11")
+    assert await enrolled_codes(sessions) == []
+
+
+async def test_with_several_events_open_the_bot_asks_for_the_code(
+    person: TelegramDriver, jambi: Event, sessions: SessionMaker
+) -> None:
+    await person.send("/start")
+    shown = await person.press("Bahasa Indonesia")
+    assert last(shown).text == ID("ask.event_code")
+    for wrong in ("SALAH", "KUKAR 2024", "'; DROP TABLE event; --", "x" * 200):
+        shown = await person.send(wrong)
+        assert [s.text for s in shown] == [ID("invalid.event_code")]
+    shown = await person.send("kukar2024")  # codes are not case-sensitive
+    assert last(shown).text.startswith(ID("consent.text", version="2026-11")[:40])
+
+
+async def test_an_unknown_code_in_a_link_is_explained(person: TelegramDriver, jambi: Event) -> None:
+    shown = await person.send("/start NOPE99")
+    assert shown[0].text == ID("start.unknown_code")
+    assert last(shown).text == ID("ask.language")
+
+
+async def test_a_registered_person_joins_a_second_event_without_registering_again(
+    person: TelegramDriver, jambi: Event, sessions: SessionMaker, demo_event: Event
+) -> None:
+    driver: Driver = person
+    shown = await register_in_indonesian(driver, start="/start KUKAR2024")
+    assert shown[0].text.startswith("Pendaftaran selesai")
+    shown = await driver.send("/start JBI2024")
+    assert shown[0].text == ID(
+        "registration.joined", name="Siti Rahmawati, S.Sos", event=jambi.name
+    )
+    shown = await driver.send("/start JBI2024")
+    assert shown[0].text == ID(
+        "registration.already", name="Siti Rahmawati, S.Sos", event=jambi.name
+    )
+    assert await enrolled_codes(sessions) == ["JBI2024", "KUKAR2024"]
