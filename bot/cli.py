@@ -7,10 +7,11 @@ from typing import Annotated, TypeVar
 
 import typer
 from alembic import command
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
-from bot.db import alembic_config, create_engine, session_maker, upgrade
+from bot.db import alembic_config, create_engine, downgrade, session_maker, upgrade
 from bot.demo import ensure_demo_event
 from bot.events import EventError, create_event
 from bot.logging import configure_logging
@@ -32,29 +33,36 @@ def _settings() -> Settings:
     return settings
 
 
-async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Upgrade the schema, then run ``work`` in one committed transaction."""
+async def _on_engine(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     engine = create_engine(_settings().database_url)
     try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Upgrade the schema, then run ``work`` in one committed transaction."""
+
+    async def go(engine: AsyncEngine) -> T:
         await upgrade(engine)
         async with session_maker(engine).begin() as session:
             return await work(session)
-    finally:
-        await engine.dispose()
+
+    return await _on_engine(go)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    asyncio.run(_on_engine(lambda engine: upgrade(engine, revision)))
+    typer.echo(f"database at {revision}")
 
-    async def go() -> None:
-        engine = create_engine(_settings().database_url)
-        try:
-            await upgrade(engine, revision)
-        finally:
-            await engine.dispose()
 
-    asyncio.run(go())
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION ("base" removes every table)."""
+    asyncio.run(_on_engine(lambda engine: downgrade(engine, revision)))
     typer.echo(f"database at {revision}")
 
 
@@ -62,21 +70,16 @@ def db_upgrade(revision: str = "head") -> None:
 def db_revision(message: Annotated[str, typer.Option("--message", "-m")]) -> None:
     """Write a new migration from the difference between the models and the database."""
 
-    async def go() -> None:
-        engine = create_engine(_settings().database_url)
-        try:
-            async with engine.begin() as connection:
+    def write(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)
 
-                def write(sync_connection: object) -> None:
-                    config = alembic_config()
-                    config.attributes["connection"] = sync_connection
-                    command.revision(config, message=message, autogenerate=True)
+    async def go(engine: AsyncEngine) -> None:
+        async with engine.begin() as connection:
+            await connection.run_sync(write)
 
-                await connection.run_sync(write)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(go())
+    asyncio.run(_on_engine(go))
 
 
 @event_app.command("create")

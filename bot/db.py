@@ -1,5 +1,6 @@
 """Engines, sessions and migrations."""
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -53,12 +54,20 @@ def alembic_config() -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` on the engine's own connection."""
+    """Bring the schema up to ``revision``."""
+    await _migrate(engine, command.upgrade, revision)
 
-    def _run(connection: Connection) -> None:
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to ``revision`` ("base": nothing)."""
+    await _migrate(engine, command.downgrade, revision)
+
+
+async def _migrate(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
+    def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
     async with engine.begin() as connection:
-        await connection.run_sync(_run)
+        await connection.run_sync(run)

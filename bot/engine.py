@@ -62,14 +62,11 @@ class Engine:
             try:
                 replies, conversation_id = await self._handle(inbound)
             except Exception:
-                log.exception(
-                    "inbound_failed", channel=inbound.channel, message_key=inbound.message_key
-                )
+                log.exception("inbound_failed", channel=inbound.channel)
                 return [Reply(Translator(supported(inbound.language_hint))("error.internal"))]
         log.debug(
             "inbound_handled",
             channel=inbound.channel,
-            message_key=inbound.message_key,
             conversation_id=conversation_id,
             replies=len(replies) if replies is not None else "duplicate",
             ms=round((time.perf_counter() - started) * 1000, 1),

@@ -43,5 +43,5 @@ class InboundMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
-    external_id: str = Field(max_length=64)
+    external_id: str = Field(max_length=96)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -56,8 +56,11 @@ def create_bot(token: str, api_base_url: str) -> Bot:
 
 
 def to_inbound(update: Update) -> tuple[Inbound, int] | None:
-    """The neutral message and the chat to answer in, or None for updates we ignore."""
-    key = str(update.update_id)
+    """The neutral message and the chat to answer in, or None for updates we ignore.
+
+    The de-duplication key adds the message or callback id to the update id: Telegram
+    picks update ids at random again after a quiet week, so the id alone may repeat.
+    """
     if update.message is not None:
         message = update.message
         if message.chat.type != "private" or message.from_user is None:
@@ -70,7 +73,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         inbound = Inbound(
             channel=CHANNEL,
             user_key=str(user.id),
-            message_key=key,
+            message_key=f"{update.update_id}:{user.id}:{message.message_id}",
             kind=kind,
             text=text,
             language_hint=user.language_code,
@@ -81,7 +84,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         inbound = Inbound(
             channel=CHANNEL,
             user_key=str(query.from_user.id),
-            message_key=key,
+            message_key=f"{update.update_id}:{query.id}",
             kind=InboundKind.CHOICE,
             choice=query.data or "",
             language_hint=query.from_user.language_code,

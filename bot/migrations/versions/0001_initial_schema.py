@@ -39,7 +39,7 @@ def upgrade() -> None:
         "inboundmessage",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("external_id", sa.String(length=64), nullable=False),
+        sa.Column("external_id", sa.String(length=96), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "external_id"),
