@@ -17,6 +17,7 @@ from bot.events import EventError, create_event
 from bot.logging import configure_logging
 from bot.settings import Settings
 from models import Event
+from models.event import event_by_code
 
 app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -132,6 +133,33 @@ def event_list() -> None:
             f"{event.code}\t{event.starts_on}..{event.ends_on}\t{event.timezone}\t{state}\t"
             f"{event.name}"
         )
+
+
+def _set_open(code: str, is_open: bool) -> None:
+    async def go(session: AsyncSession) -> Event | None:
+        event = await event_by_code(session, code)
+        if event is not None:
+            event.is_open = is_open
+        return event
+
+    event = asyncio.run(_in_session(go))
+    if event is None:
+        typer.echo(f"no event with code {code}", err=True)
+        raise typer.Exit(2)
+    state = "open for registration" if is_open else "closed: new registrations are refused"
+    typer.echo(f"{event.code} is {state}")
+
+
+@event_app.command("close")
+def event_close(code: str) -> None:
+    """Stop new registrations for the event with CODE (registered people keep access)."""
+    _set_open(code, is_open=False)
+
+
+@event_app.command("open")
+def event_open(code: str) -> None:
+    """Accept registrations again for the event with CODE."""
+    _set_open(code, is_open=True)
 
 
 @app.command()

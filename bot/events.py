@@ -3,12 +3,10 @@
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
 from models import Event
-from models.event import EVENT_CODE
+from models.event import EVENT_CODE, event_by_code
 
 
 class EventError(ValueError):
@@ -36,8 +34,7 @@ async def create_event(
         raise EventError(f"unknown time zone {timezone!r}; use e.g. Asia/Makassar") from exc
     if ends_on < starts_on:
         raise EventError("the event ends before it starts")
-    taken = await session.execute(select(Event.id).where(func.upper(Event.code) == code.upper()))
-    if taken.first() is not None:
+    if await event_by_code(session, code) is not None:
         raise EventError(f"an event with code {code} already exists")
     event = Event(
         code=code,

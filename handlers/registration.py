@@ -4,9 +4,8 @@ import hashlib
 from collections.abc import Sequence
 
 from models import Consent, Enrollment, Event, Participant
-from models.event import EVENT_CODE
+from models.event import event_by_code
 from models.provinces import all_provinces, find_province
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from handlers.i18n import LOCALES, Translator
@@ -35,13 +34,9 @@ def consent_text(t: Translator) -> str:
 
 
 async def find_event(turn: Turn, code: str) -> Event | None:
-    code = code.strip()
-    if not EVENT_CODE.fullmatch(code):
-        return None
-    found = await turn.session.execute(
-        select(Event).where(func.upper(Event.code) == code.upper(), col(Event.is_open))
-    )
-    return found.scalars().first()
+    """An event open for registration, by its code."""
+    event = await event_by_code(turn.session, code)
+    return event if event is not None and event.is_open else None
 
 
 async def start(turn: Turn, code: str) -> None:

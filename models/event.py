@@ -1,7 +1,9 @@
 import re
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -22,3 +24,12 @@ class Event(SQLModel, table=True):
     ends_on: date
     is_open: bool = Field(default=True, description="accepting registrations")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def event_by_code(session: AsyncSession, code: str) -> Event | None:
+    """The event with this join code, whatever its case; None for anything else."""
+    code = code.strip()
+    if not EVENT_CODE.fullmatch(code):
+        return None
+    found = await session.execute(select(Event).where(func.upper(Event.code) == code.upper()))
+    return found.scalars().first()

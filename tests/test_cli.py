@@ -53,3 +53,16 @@ def test_db_upgrade(runner: CliRunner) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "database at head" in result.output
+
+
+def test_closing_an_event_stops_new_registrations(runner: CliRunner) -> None:
+    runner.invoke(app, ["demo"])
+    closed = runner.invoke(app, ["event", "close", "kukar2024"])
+    assert closed.exit_code == 0, closed.output
+    assert "KUKAR2024 is closed" in closed.output
+    assert "\tclosed\t" in runner.invoke(app, ["event", "list"]).output
+    assert runner.invoke(app, ["event", "open", "KUKAR2024"]).exit_code == 0
+    assert "\topen\t" in runner.invoke(app, ["event", "list"]).output
+    missing = runner.invoke(app, ["event", "close", "NOPE"])
+    assert missing.exit_code == 2
+    assert "no event with code NOPE" in missing.output

@@ -91,3 +91,18 @@ async def test_a_registered_person_joins_a_second_event_without_registering_agai
         "registration.already", name="Siti Rahmawati, S.Sos", event=jambi.name
     )
     assert await enrolled_codes(sessions) == ["JBI2024", "KUKAR2024"]
+
+
+async def test_a_closed_event_takes_no_new_registrations(
+    person: TelegramDriver, sessions: SessionMaker, demo_event: Event
+) -> None:
+    async with sessions.begin() as session:
+        event = await session.get(Event, demo_event.id)
+        assert event is not None
+        event.is_open = False
+    shown = await person.send("/start KUKAR2024")
+    assert shown[0].text == ID("start.unknown_code")
+    shown = await person.press("Bahasa Indonesia")
+    assert last(shown).text == ID("ask.event_code"), "with no open event the code is asked"
+    shown = await person.send("KUKAR2024")
+    assert [s.text for s in shown] == [ID("invalid.event_code")]

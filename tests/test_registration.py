@@ -55,6 +55,14 @@ def last(shown: list[Shown]) -> Shown:
     return shown[-1]
 
 
+async def agree_in_indonesian(driver: Driver) -> None:
+    """/start, choose Bahasa Indonesia and agree to the notice: the first question is next."""
+    await driver.send("/start")
+    await driver.press("Bahasa Indonesia")
+    shown = await driver.press(ID("consent.agree"))
+    assert last(shown).text == ID("ask.full_name")
+
+
 async def register_in_indonesian(driver: Driver, start: str = "/start") -> list[Shown]:
     shown = await driver.send(start)
     assert last(shown).text == ID("ask.language")
@@ -183,9 +191,7 @@ async def test_registration_in_english_speaks_english_throughout(
 async def test_resumes_at_the_same_question_after_a_restart(
     driver: Driver, sessions: SessionMaker
 ) -> None:
-    await driver.send("/start")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver)
     await driver.send("Budi Santoso")
     shown = await driver.send("0811-5401-234")
     assert last(shown).text == ID("ask.library_name")
@@ -209,9 +215,7 @@ async def test_resumes_at_the_same_question_after_a_restart(
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     driver: Driver, sessions: SessionMaker
 ) -> None:
-    await driver.send("/start")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver)
 
     bad_names = {
         "A": "invalid.name_short",
@@ -274,9 +278,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
 
 
 async def test_fixing_a_field_from_the_summary_returns_to_the_summary(driver: Driver) -> None:
-    await driver.send("/start")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver)
     for answer in ("Budi Santoso", "081234567890", "TBM Pelangi"):
         await driver.send(answer)
     await driver.press(ID("library_type.tbm"))
@@ -333,9 +335,7 @@ async def test_profile_edit_cancel_and_help(driver: Driver, sessions: SessionMak
 async def test_cancel_mid_registration_discards_unsaved_answers(
     driver: Driver, sessions: SessionMaker
 ) -> None:
-    await driver.send("/start")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver)
     await driver.send("Budi Santoso")
     shown = await driver.send("/batal")
     assert last(shown).text == ID("cancel.registration")

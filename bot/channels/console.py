@@ -39,6 +39,7 @@ class ConsoleChannel:
 
     async def run(self, lines: "asyncio.Queue[str | None]", stop: asyncio.Event) -> None:
         while not stop.is_set():
+            print("> ", end="", file=self._output, flush=True)
             line_task = asyncio.ensure_future(lines.get())
             stop_task = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait({line_task, stop_task}, return_when="FIRST_COMPLETED")
@@ -52,7 +53,6 @@ class ConsoleChannel:
                 return
             if line.strip():
                 await self.submit(line)
-            print("> ", end="", file=self._output, flush=True)
 
 
 def stdin_lines(source: Iterable[str] = sys.stdin) -> "asyncio.Queue[str | None]":
