@@ -32,7 +32,7 @@ class Driver(Protocol):
 
     async def send(self, text: str) -> list[Shown]: ...
     async def press(self, label: str) -> list[Shown]: ...
-    async def send_unsupported(self) -> list[Shown]: ...
+    async def send_unsupported(self, kind: str = "sticker") -> list[Shown]: ...
     async def restart(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -65,7 +65,7 @@ class ConsoleDriver:
                 return await self.send(str(message.buttons.index(label) + 1))
         raise AssertionError(f"no option {label!r} in {self.last}")
 
-    async def send_unsupported(self) -> list[Shown]:
+    async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
         raise NotImplementedError("a terminal can only send text")
 
     async def restart(self) -> None:
@@ -156,17 +156,27 @@ class TelegramDriver:
             content["entities"] = entities
         return (await self.deliver({"message": self._message(**content)}))[1]
 
-    async def send_unsupported(self) -> list[Shown]:
-        sticker = {
-            "file_id": "CAACAgIAAxkBAAIBa2",
-            "file_unique_id": "AgADa2",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return (await self.deliver({"message": self._message(sticker=sticker)}))[1]
+    async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
+        """A sticker, a photo (with a caption) or a voice note, as Telegram sends them."""
+        file = {"file_id": "AgACAgUAAxkBAAIBa2", "file_unique_id": "AQADa2"}
+        content: dict[str, Any] = {
+            "sticker": {
+                "sticker": {
+                    **file,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            "photo": {
+                "photo": [{**file, "width": 1280, "height": 960}],
+                "caption": "Budi Santoso",
+            },
+            "voice": {"voice": {**file, "duration": 4}},
+        }[kind]
+        return (await self.deliver({"message": self._message(**content)}))[1]
 
     def find_button(self, label: str, *, newest: bool = True) -> tuple[dict[str, Any], str]:
         """The newest (or oldest) message sent to this user with a button ``label``."""

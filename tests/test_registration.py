@@ -247,9 +247,10 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     assert last(shown).text == ID("ask.library_type")
 
     if driver.channel == "telegram":
-        shown = await driver.send_unsupported()
-        assert shown[0].text == ID("invalid.unsupported")
-        assert last(shown).text == ID("ask.library_type")
+        for kind in ("sticker", "photo", "voice"):
+            shown = await driver.send_unsupported(kind)
+            assert shown[0].text == ID("invalid.unsupported"), kind
+            assert last(shown).text == ID("ask.library_type")
         # A button from an older message (the language question) is refused.
         assert isinstance(driver, TelegramDriver)
         shown = await driver.press("English", newest=False)
