@@ -20,6 +20,7 @@ from handlers.profile import (
 )
 from handlers.steps import STEPS, Step, UnknownChoiceError, goto, register, show
 from handlers.turn import Option, Turn
+from handlers.types import Reply
 from handlers.validation import InvalidInputError
 
 REGISTRATION = "registration"
@@ -222,12 +223,16 @@ class TextFieldStep(Step):
         note = await current_value_note(turn, self.field.name)
         return turn.t(f"ask.{self.field.name}") + note, []
 
+    def share_phone(self, turn: Turn) -> str | None:
+        return turn.t("phone.share") if self.field.name == "phone_e164" else None
+
     async def on_text(self, turn: Turn, text: str) -> None:
         assert self.field.clean is not None
         try:
             value = self.field.clean(text)
         except InvalidInputError as exc:
-            turn.say(exc.key, field=turn.t(f"field.{self.field.name}"))
+            problem = turn.t(exc.key, field=turn.t(f"field.{self.field.name}"))
+            turn.replies.append(Reply(problem, share_phone=self.share_phone(turn)))
             return
         await field_answered(turn, self.field.name, value)
 

@@ -21,6 +21,10 @@ class Step:
         """A button (or its label or number, typed) was chosen."""
         raise NotImplementedError
 
+    def share_phone(self, turn: Turn) -> str | None:
+        """The label of a "send my number" button, for the question that asks for it."""
+        return None
+
     async def on_text(self, turn: Turn, text: str) -> None:
         """Free text where buttons were offered: say so and ask again."""
         turn.say("invalid.use_buttons")
@@ -41,7 +45,7 @@ async def show(turn: Turn, step: Step) -> None:
     if options:
         turn.ask(text, step.name, options)
     else:
-        turn.replies.append(Reply(text))
+        turn.replies.append(Reply(text, share_phone=step.share_phone(turn)))
 
 
 async def goto(turn: Turn, flow: str, step_name: str) -> None:

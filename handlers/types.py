@@ -31,3 +31,6 @@ class Choice:
 class Reply:
     text: str
     choices: tuple[Choice, ...] = field(default=())
+    # When set, the label of a one-tap "send my own number" button, for channels that
+    # have one (Telegram's contact request); others ignore it and the number is typed.
+    share_phone: str | None = None

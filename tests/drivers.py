@@ -24,6 +24,7 @@ class Shown:
 
     text: str
     buttons: tuple[str, ...] = ()
+    keyboard: tuple[str, ...] = ()  # Telegram reply-keyboard buttons (the contact request)
 
 
 class Driver(Protocol):
@@ -159,7 +160,7 @@ class TelegramDriver:
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
         """A sticker, a photo (with a caption) or a voice note, as Telegram sends them."""
         file = {"file_id": "AgACAgUAAxkBAAIBa2", "file_unique_id": "AQADa2"}
-        content: dict[str, Any] = {
+        kinds: dict[str, dict[str, Any]] = {
             "sticker": {
                 "sticker": {
                     **file,
@@ -175,8 +176,18 @@ class TelegramDriver:
                 "caption": "Budi Santoso",
             },
             "voice": {"voice": {**file, "duration": 4}},
-        }[kind]
+        }
+        content = kinds[kind]
         return (await self.deliver({"message": self._message(**content)}))[1]
+
+    async def send_contact(self, phone: str, *, own: bool = True) -> list[Shown]:
+        """Share a contact card: one's own (the contact button) or somebody else's."""
+        contact = {
+            "phone_number": phone,
+            "first_name": "Peserta",
+            "user_id": self.user_id if own else self.user_id + 1,
+        }
+        return (await self.deliver({"message": self._message(contact=contact)}))[1]
 
     def find_button(self, label: str, *, newest: bool = True) -> tuple[dict[str, Any], str]:
         """The newest (or oldest) message sent to this user with a button ``label``."""
@@ -211,7 +222,8 @@ class TelegramDriver:
 def _shown(params: dict[str, Any]) -> Shown:
     markup = params.get("reply_markup") or {}
     labels = tuple(b["text"] for row in markup.get("inline_keyboard", []) for b in row)
-    return Shown(str(params["text"]), labels)
+    keyboard = tuple(b["text"] for row in markup.get("keyboard", []) for b in row)
+    return Shown(str(params["text"]), labels, keyboard)
 
 
 def texts(shown: list[Shown]) -> str:

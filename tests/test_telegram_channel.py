@@ -16,7 +16,7 @@ from bot.db import SessionMaker, session_maker
 from bot.engine import Engine
 from handlers.i18n import Translator
 from handlers.types import Reply
-from models import Event, InboundMessage
+from models import Conversation, Event, InboundMessage
 from tests.drivers import TelegramDriver, texts
 from tests.fakes.telegram_api import FakeTelegramServer, Fault
 
@@ -162,3 +162,34 @@ async def test_webhook_checks_the_secret_and_drops_duplicates(
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await bot.session.close()
+
+
+async def test_the_phone_question_offers_a_contact_button(
+    person: TelegramDriver, telegram_server: FakeTelegramServer, sessions: SessionMaker
+) -> None:
+    await person.send("/start")
+    await person.press("Bahasa Indonesia")
+    await person.press(ID("consent.agree"))
+    shown = await person.send("Budi Santoso")
+    assert shown[-1].keyboard == (ID("phone.share"),)
+    button = telegram_server.sent(person.user_id)[-1].params["reply_markup"]["keyboard"][0][0]
+    assert button["request_contact"] is True
+
+    shown = await person.send_contact("6281234567890", own=False)  # somebody else's card
+    assert shown[0].text == ID("invalid.unsupported")
+    shown = await person.send("12345")
+    assert shown[0].keyboard == (ID("phone.share"),), "the button stays after a mistake"
+
+    shown = await person.send_contact("6281234567890")
+    assert [s.text for s in shown] == [ID("ask.library_name")]
+    markup = telegram_server.sent(person.user_id)[-1].params["reply_markup"]
+    assert markup == {"remove_keyboard": True}
+    conversation = await person_answers(sessions)
+    assert conversation["phone_e164"] == "+6281234567890"
+
+
+async def person_answers(sessions: SessionMaker) -> dict[str, str]:
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+    answers: dict[str, str] = conversation.data["answers"]
+    return answers

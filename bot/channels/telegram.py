@@ -29,6 +29,9 @@ from aiogram.types import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from fastapi import FastAPI, Request, Response
@@ -66,8 +69,12 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         if message.chat.type != "private" or message.from_user is None:
             return None
         user = message.from_user
+        contact = message.contact
         if message.text is not None:
             kind, text = InboundKind.TEXT, message.text
+        elif contact is not None and contact.user_id == user.id:
+            # Their own number, shared with the contact button; Telegram omits the "+".
+            kind, text = InboundKind.TEXT, "+" + contact.phone_number.lstrip("+")
         else:
             kind, text = InboundKind.UNSUPPORTED, ""
         inbound = Inbound(
@@ -93,9 +100,20 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
     return None
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.choices:
-        return None
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """Choices as inline buttons; the contact request as a reply keyboard. Any other
+    message takes away a contact keyboard that may still be showing."""
+    if reply.choices:
+        return inline_keyboard(reply)
+    if reply.share_phone:
+        button = KeyboardButton(text=reply.share_phone, request_contact=True)
+        return ReplyKeyboardMarkup(
+            keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
+        )
+    return ReplyKeyboardRemove(remove_keyboard=True)
+
+
+def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup:
     for choice in reply.choices:
         if len(choice.payload.encode()) > CALLBACK_DATA_LIMIT:
             raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {choice.payload!r}")
@@ -140,8 +158,12 @@ class TelegramChannel:
         for reply in replies:
             parts = split_text(reply.text, MESSAGE_LIMIT)
             for index, part in enumerate(parts):
-                markup = keyboard(reply) if index == len(parts) - 1 else None
-                await self._call(SendMessage(chat_id=chat_id, text=part, reply_markup=markup))
+                last = index == len(parts) - 1
+                await self._call(
+                    SendMessage(
+                        chat_id=chat_id, text=part, reply_markup=markup(reply) if last else None
+                    )
+                )
 
     async def _call(self, request: TelegramMethod[Any]) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
@@ -202,7 +224,11 @@ class TelegramChannel:
 
         async def in_order(batch: list[Update]) -> None:
             for update in batch:
-                await self.process(update)
+                try:
+                    await self.process(update)
+                except Exception:
+                    # One update that cannot be handled must not stop the others.
+                    log.exception("telegram_update_failed", update_id=update.update_id)
 
         await asyncio.gather(*(in_order(batch) for batch in by_person.values()))
 

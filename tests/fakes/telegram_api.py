@@ -154,8 +154,9 @@ class FakeTelegramServer:
             "from": BOT_USER,
             "text": params["text"],
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup") or {}
+        if "inline_keyboard" in markup:  # a sent message shows only inline keyboards
+            message["reply_markup"] = markup
         return message
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
