@@ -203,11 +203,19 @@ async def cancel(task: asyncio.Task[None]) -> None:
         await task
 
 
+async def fake_api_and_bot(stack: contextlib.AsyncExitStack) -> tuple[WatchedServer, Bot]:
+    """A fresh fake Bot API and a client for it, both closed with ``stack``."""
+    server = WatchedServer(max_poll_wait=POLL_TIMEOUT)
+    await server.start()
+    stack.push_async_callback(server.stop)
+    bot = create_bot(server.token, server.base_url)
+    stack.push_async_callback(bot.session.close)
+    return server, bot
+
+
 async def run_bimtek(users: int, steps: list[Step]) -> Result:
     async with contextlib.AsyncExitStack() as stack:
-        server = WatchedServer(max_poll_wait=POLL_TIMEOUT)
-        await server.start()
-        stack.push_async_callback(server.stop)
+        server, bot = await fake_api_and_bot(stack)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         db = create_engine(f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}")
         stack.push_async_callback(db.dispose)
@@ -215,8 +223,6 @@ async def run_bimtek(users: int, steps: list[Step]) -> Result:
         sessions = session_maker(db)
         async with sessions.begin() as session:
             await ensure_demo_event(session)
-        bot = create_bot(server.token, server.base_url)
-        stack.push_async_callback(bot.session.close)
         channel = TelegramChannel(bot, Engine(sessions), POLL_TIMEOUT)
         stack.push_async_callback(cancel, asyncio.create_task(channel.poll()))
 
@@ -250,11 +256,7 @@ def echo_dispatcher() -> Dispatcher:
 
 async def run_baseline(users: int, steps: list[Step]) -> Result:
     async with contextlib.AsyncExitStack() as stack:
-        server = WatchedServer(max_poll_wait=POLL_TIMEOUT)
-        await server.start()
-        stack.push_async_callback(server.stop)
-        bot = create_bot(server.token, server.base_url)
-        stack.push_async_callback(bot.session.close)
+        server, bot = await fake_api_and_bot(stack)
         dispatcher = echo_dispatcher()
         polling = asyncio.create_task(
             dispatcher.start_polling(bot, handle_signals=False, polling_timeout=POLL_TIMEOUT)

@@ -19,6 +19,7 @@ from handlers.types import Reply
 from models import Conversation, Event, InboundMessage
 from tests.drivers import TelegramDriver, texts
 from tests.fakes.telegram_api import FakeTelegramServer, Fault
+from tests.test_registration import agree_in_indonesian
 
 ID = Translator("id")
 
@@ -35,9 +36,7 @@ async def person(
 async def test_a_redelivered_update_is_handled_once(
     person: TelegramDriver, telegram_server: FakeTelegramServer, sessions: SessionMaker
 ) -> None:
-    await person.send("/start")
-    await person.press("Bahasa Indonesia")
-    await person.press(ID("consent.agree"))
+    await agree_in_indonesian(person)
     update_id, shown = await person.deliver({"message": person._message(text="Budi Santoso")})
     assert texts(shown) == ID("ask.phone_e164")
 
@@ -167,9 +166,7 @@ async def test_webhook_checks_the_secret_and_drops_duplicates(
 async def test_the_phone_question_offers_a_contact_button(
     person: TelegramDriver, telegram_server: FakeTelegramServer, sessions: SessionMaker
 ) -> None:
-    await person.send("/start")
-    await person.press("Bahasa Indonesia")
-    await person.press(ID("consent.agree"))
+    await agree_in_indonesian(person)
     shown = await person.send("Budi Santoso")
     assert shown[-1].keyboard == (ID("phone.share"),)
     button = telegram_server.sent(person.user_id)[-1].params["reply_markup"]["keyboard"][0][0]
