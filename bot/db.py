@@ -16,12 +16,17 @@ SessionMaker = async_sessionmaker[AsyncSession]
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     # SQLite takes one writer at a time, and a writer waiting on busy_timeout backs off in
     # sleeps of up to 100 ms. Inside one process a single pooled connection queues
     # transactions without that penalty; busy_timeout still covers other processes.
     engine = create_async_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, **kwargs
+        url,
+        connect_args={"timeout": 30},
+        pool_size=1,
+        max_overflow=0,
+        hide_parameters=True,  # errors must not carry names and numbers into the logs
+        **kwargs,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

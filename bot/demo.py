@@ -3,24 +3,24 @@
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.events import create_event
 from models import Event
+from models.event import event_by_code
 
 DEMO_CODE = "KUKAR2024"
+DEMO_ORGANIZER = "Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara"
 
 
 async def ensure_demo_event(session: AsyncSession) -> Event:
-    existing = (await session.execute(select(Event).where(col(Event.code) == DEMO_CODE))).scalars()
-    event = existing.first()
+    event = await event_by_code(session, DEMO_CODE)
     if event is not None:
         return event
     return await create_event(
         session,
         code=DEMO_CODE,
         name="Bimtek SPP-TIK Kabupaten Kutai Kartanegara",
-        organizer="Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara",
+        organizer=DEMO_ORGANIZER,
         venue="Hotel Mercure Samarinda",
         timezone="Asia/Makassar",
         starts_on=date(2024, 11, 13),

@@ -1,5 +1,6 @@
 """Runs the conversation core for one inbound message, as one database transaction."""
 
+import hashlib
 import time
 import weakref
 from asyncio import Lock
@@ -26,6 +27,12 @@ log = structlog.get_logger(__name__)
 def _insert(session: AsyncSession, table: type[InboundMessage] | type[Conversation]) -> object:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def delivery_id(inbound: Inbound) -> str:
+    """A digest of the channel's delivery key: enough to spot a redelivery, while the
+    table keeps no user id or phone number that a key may contain."""
+    return hashlib.blake2b(inbound.message_key.encode(), digest_size=16).hexdigest()
 
 
 class Engine:
@@ -63,7 +70,7 @@ class Engine:
                 replies, conversation_id = await self._handle(inbound)
             except Exception:
                 log.exception("inbound_failed", channel=inbound.channel)
-                return [Reply(Translator(supported(inbound.language_hint))("error.internal"))]
+                return [Reply(Translator(await self._locale(inbound))("error.internal"))]
         log.debug(
             "inbound_handled",
             channel=inbound.channel,
@@ -86,11 +93,25 @@ class Engine:
             conversation.updated_at = now
         return turn.replies, conversation.id
 
+    async def _locale(self, inbound: Inbound) -> str:
+        """The person's chosen language, for an apology when their message failed."""
+        try:
+            async with self._sessions() as session:
+                chosen = await session.execute(
+                    select(Conversation.locale).where(
+                        col(Conversation.channel) == inbound.channel,
+                        col(Conversation.user_key) == inbound.user_key,
+                    )
+                )
+                return supported(chosen.scalar() or inbound.language_hint)
+        except Exception:
+            return supported(inbound.language_hint)
+
     async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
         insert = _insert(session, InboundMessage)
         result = await session.execute(
             insert.values(  # type: ignore[attr-defined]
-                channel=inbound.channel, external_id=inbound.message_key, received_at=now
+                channel=inbound.channel, external_id=delivery_id(inbound), received_at=now
             ).on_conflict_do_nothing()
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -2,45 +2,69 @@
 
 from collections.abc import Sequence
 
-from models import Consent, Conversation, Enrollment
 from sqlalchemy import delete, update
 
-from handlers.menu import main_menu, profile_menu
-from handlers.profile import FIELD_NAMES
-from handlers.registration import EDIT, LanguageStep, field_step
-from handlers.steps import Step, UnknownChoiceError, goto, register
+from handlers.menu import is_registered, main_menu
+from handlers.profile import FIELD_NAMES, participant_values, profile_lines
+from handlers.registration import EDIT, REGISTRATION, LanguageStep, field_step
+from handlers.steps import (
+    Step,
+    UnknownChoiceError,
+    goto,
+    interrupt,
+    register,
+    repeat_question,
+    resume,
+)
 from handlers.turn import Option, Turn
+from handlers.types import Reply
+from models import Consent, Conversation, Enrollment
 
 ERASE = "erase"
 LANGUAGE = "language"
 
 
 async def show_profile(turn: Turn) -> None:
+    """What is stored; while registering, the answers so far. The question under way,
+    if any, is asked again after it."""
     participant = await turn.participant()
-    if participant is None or participant.registered_at is None:
-        await main_menu(turn, "profile.none")
-        return
-    turn.end_flow()
-    await profile_menu(turn, participant)
+    t = turn.t
+    if participant is not None and participant.registered_at is not None:
+        text = t("profile.show", profile=profile_lines(t, participant_values(participant)))
+    elif turn.conversation.data.get("answers"):
+        answers = turn.conversation.data["answers"]
+        text = t("profile.partial", profile=profile_lines(t, answers))
+    elif participant is not None:
+        text = t("profile.consent_only")
+    else:
+        text = t("profile.none")
+    turn.replies.append(Reply(text))
+    await repeat_question(turn)
 
 
 async def start_edit(turn: Turn) -> None:
-    participant = await turn.participant()
-    if participant is None or participant.registered_at is None:
+    if await is_registered(turn):
+        await goto(turn, EDIT, EditPickStep.name)
+    elif turn.conversation.flow == REGISTRATION:
+        turn.say("edit.during_registration")
+        await repeat_question(turn)
+    else:
         await main_menu(turn, "profile.none")
-        return
-    await goto(turn, EDIT, EditPickStep.name)
 
 
 async def start_erase(turn: Turn) -> None:
     if turn.conversation.participant_id is None:
-        await main_menu(turn, "erase.nothing")
+        turn.say("erase.nothing")
+        await repeat_question(turn)
         return
-    await goto(turn, ERASE, EraseConfirmStep.name)
+    await interrupt(turn, ERASE, EraseConfirmStep.name)
 
 
 async def choose_language(turn: Turn) -> None:
-    await goto(turn, LANGUAGE, LanguageStep.name)
+    if turn.conversation.flow == REGISTRATION:
+        await goto(turn, REGISTRATION, LanguageStep.name)
+    else:
+        await interrupt(turn, LANGUAGE, LanguageStep.name)
 
 
 @register
@@ -67,8 +91,10 @@ class EraseConfirmStep(Step):
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         if value == "no":
-            turn.end_flow()
-            await main_menu(turn, "erase.kept")
+            turn.say("erase.kept")
+            if not await resume(turn):
+                turn.end_flow()
+                await main_menu(turn)
             return
         if value != "yes":
             raise UnknownChoiceError(value)
@@ -92,8 +118,9 @@ async def erase_participant(turn: Turn) -> None:
     await session.execute(
         update(Conversation)
         .where(Conversation.participant_id == pid)  # type: ignore[arg-type]
-        .values(participant_id=None, data={}, flow=None, step=None)
+        .values(participant_id=None, event_id=None, data={}, flow=None, step=None)
     )
     await session.execute(delete(Enrollment).where(Enrollment.participant_id == pid))  # type: ignore[arg-type]
     await session.delete(participant)
     turn.conversation.participant_id = None
+    turn.conversation.event_id = None

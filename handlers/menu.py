@@ -1,9 +1,8 @@
 """The main menu and the help text: what this person can do right now."""
 
-from models import Participant
-
 from handlers.profile import participant_values, profile_lines
 from handlers.turn import Option, Turn
+from models import Participant
 
 
 async def is_registered(turn: Turn) -> bool:
@@ -11,23 +10,27 @@ async def is_registered(turn: Turn) -> bool:
     return participant is not None and participant.registered_at is not None
 
 
-async def main_menu(turn: Turn, text_key: str = "menu.title", **values: object) -> None:
+async def menu_options(turn: Turn) -> list[Option]:
     t = turn.t
     if await is_registered(turn):
-        actions = [
+        return [
             Option("profile", t("menu.profile")),
             Option("edit", t("menu.edit")),
             Option("help", t("menu.help")),
         ]
-    else:
-        actions = [Option("start", t("menu.start")), Option("help", t("menu.help"))]
-    turn.menu(t(text_key, **values), actions)
+    return [Option("start", t("menu.start")), Option("help", t("menu.help"))]
+
+
+async def main_menu(turn: Turn, text_key: str = "menu.title", **values: object) -> None:
+    turn.menu(turn.t(text_key, **values), await menu_options(turn))
 
 
 async def help_text(turn: Turn) -> str:
     t = turn.t
     if await is_registered(turn):
         commands = ["profil", "ubah", "bahasa", "hapus", "bantuan"]
+    elif turn.conversation.participant_id is not None:  # consented, still registering
+        commands = ["start", "profil", "bahasa", "hapus", "bantuan"]
     else:
         commands = ["start", "bahasa", "bantuan"]
     if turn.conversation.flow is not None:

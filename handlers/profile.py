@@ -4,10 +4,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from models import Participant
-
 from handlers.i18n import Translator
 from handlers.validation import free_text, full_name, phone_e164
+from models import Participant
 
 LIBRARY_TYPES = ("desa", "kelurahan", "tbm", "sekolah", "umum", "lainnya")
 

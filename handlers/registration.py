@@ -3,12 +3,9 @@
 import hashlib
 from collections.abc import Sequence
 
-from models import Consent, Enrollment, Event, Participant
-from models.event import event_by_code
-from models.provinces import all_provinces, find_province
 from sqlmodel import col, select
 
-from handlers.i18n import LOCALES, Translator
+from handlers.i18n import LOCALES
 from handlers.menu import main_menu, profile_menu
 from handlers.profile import (
     BY_NAME,
@@ -18,10 +15,23 @@ from handlers.profile import (
     display_value,
     profile_lines,
 )
-from handlers.steps import STEPS, Step, UnknownChoiceError, goto, register, show
+from handlers.steps import (
+    STEPS,
+    Step,
+    UnknownChoiceError,
+    drop_resume_point,
+    goto,
+    interrupted_flow,
+    register,
+    resume,
+    show,
+)
 from handlers.turn import Option, Turn
 from handlers.types import Reply
 from handlers.validation import InvalidInputError
+from models import Consent, Enrollment, Event, Participant
+from models.event import event_by_code
+from models.provinces import all_provinces, find_province
 
 REGISTRATION = "registration"
 EDIT = "edit"
@@ -30,14 +40,35 @@ PROVINCES_PER_PAGE = 8
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
-def consent_text(t: Translator) -> str:
-    return t("consent.text", version=CONSENT_VERSION)
+async def consent_text(turn: Turn) -> str:
+    """The notice as shown, naming who controls the data: the event's organiser."""
+    event = await turn.event()
+    organizer = (event.organizer or event.name) if event is not None else "—"
+    return turn.t("consent.text", version=CONSENT_VERSION, organizer=organizer)
+
+
+async def is_enrolled(turn: Turn, event: Event) -> bool:
+    participant_id = turn.conversation.participant_id
+    if participant_id is None:
+        return False
+    found = await turn.session.execute(
+        select(Enrollment.id).where(
+            col(Enrollment.participant_id) == participant_id,
+            col(Enrollment.event_id) == event.id,
+        )
+    )
+    return found.first() is not None
+
+
+async def can_join(turn: Turn, event: Event) -> bool:
+    """Open for registration, or already joined (then a closed event stays reachable)."""
+    return event.is_open or await is_enrolled(turn, event)
 
 
 async def find_event(turn: Turn, code: str) -> Event | None:
-    """An event open for registration, by its code."""
+    """The event this person may join with ``code``."""
     event = await event_by_code(turn.session, code)
-    return event if event is not None and event.is_open else None
+    return event if event is not None and await can_join(turn, event) else None
 
 
 async def start(turn: Turn, code: str) -> None:
@@ -54,7 +85,10 @@ async def start(turn: Turn, code: str) -> None:
         if len(open_events) == 1:
             conversation.event_id = open_events[0][0]
     if conversation.flow != REGISTRATION:
-        turn.end_flow()
+        if interrupted_flow(turn) == REGISTRATION:
+            drop_resume_point(turn)  # back to the registration that was under way
+        else:
+            turn.end_flow()
         conversation.flow = REGISTRATION
     await continue_registration(turn)
 
@@ -67,6 +101,11 @@ async def continue_registration(turn: Turn) -> None:
         await goto(turn, REGISTRATION, LanguageStep.name)
         return
     event = await turn.event()
+    if event is not None and not await can_join(turn, event):
+        # Closed while this person was registering: keep their answers for another event.
+        conversation.event_id = None
+        turn.say("registration.closed", event=event.name)
+        event = None
     if event is None:
         await goto(turn, REGISTRATION, EventCodeStep.name)
         return
@@ -79,26 +118,18 @@ async def continue_registration(turn: Turn) -> None:
         missing = [name for name in FIELD_NAMES if name not in answers]
         await goto(turn, REGISTRATION, field_step(missing[0]) if missing else SummaryStep.name)
         return
-    already = await enroll(turn, participant, event)
+    already = await is_enrolled(turn, event)
+    if not already:
+        enroll(turn, participant, event)
     turn.end_flow()
     key = "registration.already" if already else "registration.joined"
     await main_menu(turn, key, name=participant.full_name, event=event.name)
 
 
-async def enroll(turn: Turn, participant: Participant, event: Event) -> bool:
-    """Enrol in the event; True when they already were."""
+def enroll(turn: Turn, participant: Participant, event: Event) -> None:
     assert participant.id is not None
     assert event.id is not None
-    existing = await turn.session.execute(
-        select(Enrollment.id).where(
-            col(Enrollment.participant_id) == participant.id,
-            col(Enrollment.event_id) == event.id,
-        )
-    )
-    if existing.first() is not None:
-        return True
     turn.session.add(Enrollment(participant_id=participant.id, event_id=event.id))
-    return False
 
 
 def field_step(name: str) -> str:
@@ -142,20 +173,25 @@ class LanguageStep(Step):
     name = "language"
 
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
-        return Translator("id")("ask.language"), [Option(k, v) for k, v in LANGUAGE_NAMES.items()]
+        # Both texts are in both languages: the person may not read the current one.
+        key = "ask.language" if turn.conversation.locale is None else "ask.language_change"
+        return turn.t(key), [Option(k, v) for k, v in LANGUAGE_NAMES.items()]
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         if value not in LOCALES:
             raise UnknownChoiceError(value)
+        first_choice = turn.conversation.locale is None
         turn.conversation.locale = value
         participant = await turn.participant()
         if participant is not None:
             participant.locale = value
+        if not first_choice:
+            turn.say("language.saved")
         if turn.conversation.flow == REGISTRATION:
             await continue_registration(turn)
-        else:
+        elif not await resume(turn):
             turn.end_flow()
-            await main_menu(turn, "language.saved")
+            await main_menu(turn)
 
 
 @register
@@ -180,22 +216,19 @@ class ConsentStep(Step):
 
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
         t = turn.t
-        agree = Option("agree", t("consent.agree"))
-        if turn.conversation.data.get("consent_declined"):
-            return t("consent.declined"), [agree]
-        return consent_text(t), [agree, Option("decline", t("consent.decline"))]
+        options = [Option("agree", t("consent.agree")), Option("decline", t("consent.decline"))]
+        return await consent_text(turn), options
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         if value == "decline":
-            turn.data_set("consent_declined", True)
-            await show(turn, self)
+            turn.say("consent.declined")  # the question stays: /start shows the notice again
             return
         if value != "agree":
             raise UnknownChoiceError(value)
         participant = Participant(locale=turn.locale, created_at=turn.now, updated_at=turn.now)
         turn.session.add(participant)
         await turn.session.flush()
-        text = consent_text(turn.t)
+        text = await consent_text(turn)
         turn.session.add(
             Consent(
                 participant_id=participant.id,
@@ -231,7 +264,7 @@ class TextFieldStep(Step):
         try:
             value = self.field.clean(text)
         except InvalidInputError as exc:
-            problem = turn.t(exc.key, field=turn.t(f"field.{self.field.name}"))
+            problem = turn.t(exc.key, field=turn.t(f"field.{self.field.name}"), **exc.values)
             turn.replies.append(Reply(problem, share_phone=self.share_phone(turn)))
             return
         await field_answered(turn, self.field.name, value)
@@ -319,13 +352,14 @@ class SummaryStep(Step):
         answers = turn.conversation.data.get("answers", {})
         participant = await turn.participant()
         event = await turn.event()
-        if participant is None or event is None or set(answers) != set(FIELD_NAMES):
+        complete = set(answers) == set(FIELD_NAMES)
+        if participant is None or event is None or not complete or not event.is_open:
             await continue_registration(turn)
             return
         for name in FIELD_NAMES:
             setattr(participant, name, answers[name])
         participant.locale = turn.locale
         participant.registered_at = participant.updated_at = turn.now
-        await enroll(turn, participant, event)
+        enroll(turn, participant, event)
         turn.end_flow()
         await main_menu(turn, "registration.done", name=participant.full_name, event=event.name)

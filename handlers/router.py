@@ -3,8 +3,15 @@
 from collections.abc import Awaitable, Callable
 
 from handlers import account, registration
-from handlers.menu import help_text, is_registered, main_menu
-from handlers.steps import STEPS, UnknownChoiceError, match_option, show
+from handlers.menu import help_text, is_registered, main_menu, menu_options
+from handlers.steps import (
+    STEPS,
+    UnknownChoiceError,
+    interrupted_flow,
+    match_option,
+    repeat_question,
+    resume,
+)
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Turn
 from handlers.types import InboundKind, Reply
 
@@ -21,6 +28,10 @@ async def cancel(turn: Turn) -> None:
     if flow is None:
         await main_menu(turn, "cancel.nothing")
         return
+    if interrupted_flow(turn) is not None:  # leave the side question only
+        turn.say("cancel.done")
+        await resume(turn)
+        return
     turn.end_flow()
     key = "cancel.registration" if flow == registration.REGISTRATION else "cancel.done"
     await main_menu(turn, key)
@@ -30,10 +41,9 @@ async def start_without_code(turn: Turn) -> None:
     await registration.start(turn, "")
 
 
+START = {"start", "mulai"}  # take an event code: /start KUKAR2024
 # Indonesian names first (they are what /bantuan shows); English ones work too.
 COMMANDS: dict[str, Action] = {
-    "start": start_without_code,
-    "mulai": start_without_code,
     "profil": account.show_profile,
     "profile": account.show_profile,
     "ubah": account.start_edit,
@@ -72,7 +82,7 @@ async def handle(turn: Turn) -> None:
 async def on_command(turn: Turn, text: str) -> None:
     word, _, argument = text[1:].partition(" ")
     name = word.split("@", 1)[0].casefold()
-    if name == "start":
+    if name in START:
         await registration.start(turn, argument.strip())
         return
     action = COMMANDS.get(name)
@@ -103,6 +113,10 @@ async def on_button(turn: Turn, payload: str) -> None:
 async def on_text(turn: Turn, text: str) -> None:
     step = STEPS.get(turn.conversation.step or "")
     if step is None:
+        action = match_option(text, await menu_options(turn))
+        if action is not None:
+            await MENU_ACTIONS[action.value](turn)
+            return
         key = "idle.registered" if await is_registered(turn) else "idle.unregistered"
         await main_menu(turn, key)
         return
@@ -112,11 +126,3 @@ async def on_text(turn: Turn, text: str) -> None:
         await step.on_choice(turn, chosen.value)
     else:
         await step.on_text(turn, text)
-
-
-async def repeat_question(turn: Turn) -> None:
-    step = STEPS.get(turn.conversation.step or "")
-    if step is not None:
-        await show(turn, step)
-    elif not turn.replies or not turn.replies[-1].choices:
-        await main_menu(turn)

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import ClassVar, TypeVar
 
+from handlers.menu import main_menu
 from handlers.turn import Option, Turn
 from handlers.types import Reply
 
@@ -62,3 +63,44 @@ def match_option(text: str, options: Sequence[Option]) -> Option | None:
         if option.label.casefold() == typed:
             return option
     return None
+
+
+# Where a flow interrupted by a side question (language, erasure) picks up again.
+RESUME = "resume"
+
+
+async def interrupt(turn: Turn, flow: str, step_name: str) -> None:
+    """Ask a side question; the flow under way resumes once it is answered or cancelled."""
+    conversation = turn.conversation
+    if conversation.flow not in (None, flow) and RESUME not in conversation.data:
+        turn.data_set(RESUME, [conversation.flow, conversation.step])
+    await goto(turn, flow, step_name)
+
+
+def interrupted_flow(turn: Turn) -> str | None:
+    saved = turn.conversation.data.get(RESUME)
+    return str(saved[0]) if saved else None
+
+
+def drop_resume_point(turn: Turn) -> None:
+    turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != RESUME}
+
+
+async def resume(turn: Turn) -> bool:
+    """Go back to the interrupted flow's question; False when nothing was interrupted."""
+    saved = turn.conversation.data.get(RESUME)
+    if not saved:
+        return False
+    drop_resume_point(turn)
+    flow, step_name = saved
+    await goto(turn, flow, step_name)
+    return True
+
+
+async def repeat_question(turn: Turn) -> None:
+    """Ask the current question again, or show the menu when there is none."""
+    step = STEPS.get(turn.conversation.step or "")
+    if step is not None:
+        await show(turn, step)
+    elif not turn.replies or not turn.replies[-1].choices:
+        await main_menu(turn)

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models import Conversation, Event, Participant
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import Translator, supported
 from handlers.types import Choice, Inbound, Reply
+from models import Conversation, Event, Participant
 
 # A button payload is "<step>|<value>" for an answer to the question of that step, or
 # "menu|<action>" for a main-menu action that is valid at any time.

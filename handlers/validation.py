@@ -7,11 +7,13 @@ import phonenumbers
 
 
 class InvalidInputError(ValueError):
-    """The input cannot be used; ``key`` names the catalog message that says why."""
+    """The input cannot be used; ``key`` names the catalog message that says why and
+    ``values`` fill its placeholders."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
+        self.values = values
 
 
 _NAME_PUNCTUATION = set(".,'-’()")
@@ -48,7 +50,7 @@ def free_text(text: str, *, max_len: int) -> str:
     """A library name, a regency, a role: letters needed, digits and some punctuation allowed."""
     value = collapse_spaces(text)
     if len(value) > max_len:
-        raise InvalidInputError("invalid.text_long")
+        raise InvalidInputError("invalid.text_long", max_len=max_len)
     if not all(_is_plain(ch, _FREE_TEXT_PUNCTUATION, digits=True) for ch in value):
         raise InvalidInputError("invalid.text_chars")
     if _letters(value) < 2:
@@ -56,8 +58,14 @@ def free_text(text: str, *, max_len: int) -> str:
     return value
 
 
+_MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
 def phone_e164(text: str) -> str:
-    """An Indonesian (or any international) number as E.164, e.g. ``+6281234567890``."""
+    """A mobile number (Indonesian or international) as E.164, e.g. ``+6281234567890``.
+
+    Mobile only: reminders go to WhatsApp and SMS, which a landline cannot receive.
+    """
     raw = text.strip()
     if len(raw) > 32 or not re.fullmatch(r"[+\d\s().\-]+", raw):
         raise InvalidInputError("invalid.phone")
@@ -69,5 +77,10 @@ def phone_e164(text: str) -> str:
     except phonenumbers.NumberParseException as exc:
         raise InvalidInputError("invalid.phone") from exc
     if not phonenumbers.is_valid_number(number):
+        raise InvalidInputError("invalid.phone")
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        raise InvalidInputError("invalid.phone_landline")
+    if kind not in _MOBILE:
         raise InvalidInputError("invalid.phone")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import SessionMaker, create_engine, session_maker, upgrade
 from bot.demo import ensure_demo_event
 from models import Event
+from tests.drivers import ConsoleDriver, Driver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
 
 # The PostgreSQL server on this machine; tests make a throwaway database on it.
@@ -87,3 +88,19 @@ async def telegram_server() -> AsyncIterator[FakeTelegramServer]:
     server = await FakeTelegramServer().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(params=["console", "telegram"])
+async def driver(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    demo_event: Event,
+    telegram_server: FakeTelegramServer,
+) -> AsyncIterator[Driver]:
+    person: Driver
+    if request.param == "console":
+        person = ConsoleDriver(database_url)
+    else:
+        person = await TelegramDriver(telegram_server, database_url).start()
+    yield person
+    await person.close()

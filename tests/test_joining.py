@@ -6,9 +6,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import SessionMaker
+from bot.demo import DEMO_ORGANIZER
 from bot.events import create_event
 from handlers.i18n import Translator
-from models import Enrollment, Event
+from handlers.registration import CONSENT_VERSION
+from models import Conversation, Enrollment, Event
 from tests.drivers import Driver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.test_registration import last, register_in_indonesian
@@ -53,8 +55,13 @@ async def test_a_join_link_picks_the_event_among_several(
 ) -> None:
     await person.send("/start JBI2024")  # what t.me/<bot>?start=JBI2024 sends
     shown = await person.press("Bahasa Indonesia")
-    assert last(shown).text == ID("consent.text", version="2026-11")
+    assert last(shown).text == ID(
+        "consent.text", version=CONSENT_VERSION, organizer=jambi.organizer
+    )
     assert await enrolled_codes(sessions) == []
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+    assert conversation.event_id == jambi.id
 
 
 async def test_with_several_events_open_the_bot_asks_for_the_code(
@@ -67,7 +74,7 @@ async def test_with_several_events_open_the_bot_asks_for_the_code(
         shown = await person.send(wrong)
         assert [s.text for s in shown] == [ID("invalid.event_code")]
     shown = await person.send("kukar2024")  # codes are not case-sensitive
-    assert last(shown).text.startswith(ID("consent.text", version="2026-11")[:40])
+    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
 
 
 async def test_an_unknown_code_in_a_link_is_explained(person: TelegramDriver, jambi: Event) -> None:

@@ -4,6 +4,9 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.logging import configure_logging
 from models import Event
@@ -45,3 +48,16 @@ async def test_no_personal_data_in_logs(
         str(person.user_id),
     ):
         assert secret not in logs, f"{secret!r} leaked into the logs"
+
+
+async def test_database_errors_do_not_carry_the_values(engine: AsyncEngine) -> None:
+    """An exception logged by the engine must not quote the names it tried to store."""
+    statement = text(
+        "INSERT INTO participant (locale, full_name, created_at, updated_at)"
+        " VALUES ('id', :name, NULL, NULL)"
+    )
+    with pytest.raises(DBAPIError) as caught:
+        async with engine.begin() as connection:
+            await connection.execute(statement, {"name": "Siti Rahmawati"})
+    assert "NULL" in str(caught.value) or "null" in str(caught.value)
+    assert "Siti" not in str(caught.value)
