@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, update
 
 from handlers.menu import is_registered, main_menu
-from handlers.profile import FIELD_NAMES, participant_values, profile_lines
+from handlers.profile import FIELD_NAMES, profile_lines, profile_text
 from handlers.registration import EDIT, REGISTRATION, LanguageStep, field_step
 from handlers.steps import (
     Step,
@@ -30,7 +30,7 @@ async def show_profile(turn: Turn) -> None:
     participant = await turn.participant()
     t = turn.t
     if participant is not None and participant.registered_at is not None:
-        text = t("profile.show", profile=profile_lines(t, participant_values(participant)))
+        text = profile_text(t, participant)
     elif turn.conversation.data.get("answers"):
         answers = turn.conversation.data["answers"]
         text = t("profile.partial", profile=profile_lines(t, answers))

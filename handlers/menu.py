@@ -1,6 +1,6 @@
 """The main menu and the help text: what this person can do right now."""
 
-from handlers.profile import participant_values, profile_lines
+from handlers.profile import profile_text
 from handlers.turn import Option, Turn
 from models import Participant
 
@@ -40,5 +40,4 @@ async def help_text(turn: Turn) -> str:
 
 
 async def profile_menu(turn: Turn, participant: Participant) -> None:
-    profile = profile_lines(turn.t, participant_values(participant))
-    await main_menu(turn, "profile.show", profile=profile)
+    turn.menu(profile_text(turn.t, participant), await menu_options(turn))

@@ -47,3 +47,8 @@ def profile_lines(t: Translator, values: Mapping[str, str | None]) -> str:
 
 def participant_values(participant: Participant) -> dict[str, str | None]:
     return {name: getattr(participant, name) for name in FIELD_NAMES}
+
+
+def profile_text(t: Translator, participant: Participant) -> str:
+    """A saved profile as the person reads it."""
+    return t("profile.show", profile=profile_lines(t, participant_values(participant)))
