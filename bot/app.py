@@ -27,7 +27,7 @@ async def run(settings: Settings) -> None:
     try:
         await upgrade(db)
         sessions = session_maker(db)
-        engine = Engine(sessions)
+        engine = Engine(sessions, deployment=settings.deployment())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

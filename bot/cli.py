@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -16,7 +17,23 @@ from bot.demo import ensure_demo_event
 from bot.events import EventError, create_event
 from bot.logging import configure_logging
 from bot.settings import Settings
-from models import Event
+from handlers.agenda_import import (
+    MAX_FILE_BYTES,
+    AgendaFileError,
+    ClassNamesError,
+    ImportReport,
+    agenda_text,
+    event_classes,
+    import_agenda,
+    problems_text,
+    report_text,
+    set_classes,
+    stored_agenda,
+    template_csv,
+    template_xlsx,
+)
+from handlers.i18n import LOCALES, Translator
+from models import AgendaSession, Event
 from models.event import event_by_code
 
 app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
@@ -92,6 +109,9 @@ def event_create(
     ends: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
     organizer: str = "",
     venue: str = "",
+    classes: Annotated[
+        str, typer.Option(help='parallel classes (kelas), comma-separated, e.g. "A,B"')
+    ] = "",
 ) -> None:
     """Create an event open for registration."""
     try:
@@ -101,7 +121,7 @@ def event_create(
         raise typer.Exit(2) from None
 
     async def go(session: AsyncSession) -> Event:
-        return await create_event(
+        event = await create_event(
             session,
             code=code,
             name=name,
@@ -111,11 +131,17 @@ def event_create(
             organizer=organizer,
             venue=venue,
         )
+        if classes.strip():
+            await set_classes(session, event, _class_names([classes]))
+        return event
 
     try:
         event = asyncio.run(_in_session(go))
     except EventError as exc:
         typer.echo(f"cannot create the event: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ClassNamesError as exc:
+        typer.echo(_problems(Translator("en"), exc, "agenda_import.classes.heading"), err=True)
         raise typer.Exit(2) from None
     typer.echo(f"created {event.name}; join code {event.code}")
 
@@ -167,3 +193,113 @@ def demo() -> None:
     """Create the demo event from the project brief (once) and print its join code."""
     event = asyncio.run(_in_session(ensure_demo_event))
     typer.echo(f"{event.name}\njoin code: {event.code}\nTelegram: t.me/<bot>?start={event.code}")
+
+
+# --- agendas and classes ----------------------------------------------------------------
+
+agenda_app = typer.Typer(
+    help="Event agendas: import from a spreadsheet, show.", no_args_is_help=True
+)
+app.add_typer(agenda_app, name="agenda")
+
+Lang = Annotated[str, typer.Option("--lang", help="language of the output: id or en")]
+
+
+def _translator(lang: str) -> Translator:
+    if lang not in LOCALES:
+        typer.echo(f"--lang must be one of {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    return Translator(lang)
+
+
+def _class_names(given: list[str]) -> list[str]:
+    """Names given as separate words, comma-separated, or both."""
+    return [name.strip() for item in given for name in item.split(",") if name.strip()]
+
+
+def _problems(t: Translator, exc: AgendaFileError | ClassNamesError, heading: str) -> str:
+    return problems_text(t, exc.problems, limit=None, heading=heading)
+
+
+async def _event_or_exit(session: AsyncSession, code: str) -> Event:
+    event = await event_by_code(session, code)
+    if event is None:
+        typer.echo(f"no event with code {code}", err=True)
+        raise typer.Exit(2)
+    return event
+
+
+@event_app.command("classes")
+def event_classes_command(
+    code: str,
+    names: Annotated[list[str] | None, typer.Argument(help="class names, e.g. A B")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="remove every class")] = False,
+    lang: Lang = "en",
+) -> None:
+    """Declare the parallel classes (kelas) of the event with CODE, replacing the old list;
+    with no names, print the current ones."""
+    t = _translator(lang)
+    wanted = _class_names(names or [])
+
+    async def go(session: AsyncSession) -> list[str]:
+        event = await _event_or_exit(session, code)
+        if wanted or clear:
+            return await set_classes(session, event, wanted)
+        return await event_classes(session, event)
+
+    try:
+        declared = asyncio.run(_in_session(go))
+    except ClassNamesError as exc:
+        typer.echo(_problems(t, exc, "agenda_import.classes.heading"), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{code.upper()} classes: {', '.join(declared) if declared else '(none)'}")
+
+
+@agenda_app.command("import")
+def agenda_import_command(
+    code: Annotated[str, typer.Argument(help="the event's code")],
+    file: Annotated[
+        Path, typer.Argument(help="the agenda, .xlsx or .csv", exists=True, dir_okay=False)
+    ],
+    lang: Lang = "id",
+) -> None:
+    """Load the event's agenda from FILE, one row per session; importing an edited file
+    again updates the agenda. Nothing is saved if any row has a problem (exit code 2)."""
+    t = _translator(lang)
+    with file.open("rb") as f:
+        content = f.read(MAX_FILE_BYTES + 1)  # enough to know it is too big
+
+    async def go(session: AsyncSession) -> tuple[Event, ImportReport]:
+        event = await _event_or_exit(session, code)
+        return event, await import_agenda(session, event, file.name, content)
+
+    try:
+        event, report = asyncio.run(_in_session(go))
+    except AgendaFileError as exc:
+        typer.echo(_problems(t, exc, "agenda_import.problems.heading"), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(report_text(t, event, report))
+
+
+@agenda_app.command("template")
+def agenda_template_command(
+    path: Annotated[Path, typer.Argument(help="where to write it; .xlsx for Excel, else CSV")],
+) -> None:
+    """Write an agenda template with example rows: Excel when PATH ends in .xlsx, otherwise
+    CSV separated by ';' (what Excel set to Indonesian opens directly)."""
+    content = template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv()
+    path.write_bytes(content)
+    typer.echo(f"template written to {path}")
+
+
+@agenda_app.command("show")
+def agenda_show_command(code: str, lang: Lang = "id") -> None:
+    """Print the event's stored agenda, day by day, in the event's time zone."""
+    t = _translator(lang)
+
+    async def go(session: AsyncSession) -> tuple[Event, list[AgendaSession]]:
+        event = await _event_or_exit(session, code)
+        return event, await stored_agenda(session, event)
+
+    event, agenda = asyncio.run(_in_session(go))
+    typer.echo(agenda_text(t, event, agenda))

@@ -1,28 +1,53 @@
-"""The demo event from the project brief (public facts from the seed articles)."""
+"""The demo event from the project brief (public facts from the seed articles), with two
+classes and a four-day agenda (times and rooms are illustrative)."""
 
+from contextlib import suppress
 from datetime import date
+from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import create_event
+from handlers.agenda_import import (
+    AgendaFileError,
+    event_classes,
+    import_agenda,
+    set_classes,
+    stored_agenda,
+)
 from models import Event
 from models.event import event_by_code
 
 DEMO_CODE = "KUKAR2024"
 DEMO_ORGANIZER = "Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara"
+DEMO_CLASSES = ("A", "B")
+DEMO_AGENDA = "demo-agenda.csv"
+
+
+def demo_agenda_csv() -> bytes:
+    return resources.files("bot").joinpath(f"data/{DEMO_AGENDA}").read_bytes()
 
 
 async def ensure_demo_event(session: AsyncSession) -> Event:
+    """The demo event, created once. Classes and agenda are filled in only while empty, so
+    an organiser trying the import on the demo event keeps what they loaded."""
     event = await event_by_code(session, DEMO_CODE)
-    if event is not None:
-        return event
-    return await create_event(
-        session,
-        code=DEMO_CODE,
-        name="Bimtek SPP-TIK Kabupaten Kutai Kartanegara",
-        organizer=DEMO_ORGANIZER,
-        venue="Hotel Mercure Samarinda",
-        timezone="Asia/Makassar",
-        starts_on=date(2024, 11, 13),
-        ends_on=date(2024, 11, 16),
-    )
+    if event is None:
+        event = await create_event(
+            session,
+            code=DEMO_CODE,
+            name="Bimtek SPP-TIK Kabupaten Kutai Kartanegara",
+            organizer=DEMO_ORGANIZER,
+            venue="Hotel Mercure Samarinda",
+            timezone="Asia/Makassar",
+            starts_on=date(2024, 11, 13),
+            ends_on=date(2024, 11, 16),
+        )
+    if not await event_classes(session, event):
+        await set_classes(session, event, DEMO_CLASSES)
+    if not await stored_agenda(session, event):
+        # It fails only if someone re-declared the demo's classes: the demo then runs
+        # without an agenda rather than not at all.
+        with suppress(AgendaFileError):
+            await import_agenda(session, event, DEMO_AGENDA, demo_agenda_csv())
+    return event

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.db import SessionMaker
 from handlers import router
 from handlers.i18n import Translator, supported
-from handlers.turn import Turn
+from handlers.turn import Deployment, Turn
 from handlers.types import Inbound, Reply
 from models import Conversation, InboundMessage
 from models.types import utcnow
@@ -35,6 +35,14 @@ def delivery_id(inbound: Inbound) -> str:
     return hashlib.blake2b(inbound.message_key.encode(), digest_size=16).hexdigest()
 
 
+def offered(replies: list[Reply]) -> list[list[str]]:
+    """The buttons now in front of the person: those of the last message that has any."""
+    for reply in reversed(replies):
+        if reply.choices:
+            return [[choice.payload, choice.label] for choice in reply.choices]
+    return []
+
+
 class Engine:
     """Record the message, lock the conversation, run the handler, commit; then reply.
 
@@ -43,9 +51,15 @@ class Engine:
     said that was not stored.
     """
 
-    def __init__(self, sessions: SessionMaker, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: SessionMaker,
+        clock: Callable[[], datetime] = utcnow,
+        deployment: Deployment | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._deployment = deployment or Deployment()
         # Orders one person's messages inside this process; the row lock does it across
         # processes (PostgreSQL) and BEGIN IMMEDIATE does it on SQLite.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], Lock] = (
@@ -87,9 +101,16 @@ class Engine:
             if not await self._record(session, inbound, now):
                 return None, None
             conversation = await self._conversation(session, inbound, now)
-            turn = Turn(inbound=inbound, conversation=conversation, session=session, now=now)
+            turn = Turn(
+                inbound=inbound,
+                conversation=conversation,
+                session=session,
+                now=now,
+                deployment=self._deployment,
+            )
             with structlog.contextvars.bound_contextvars(conversation_id=conversation.id):
                 await router.handle(turn)
+            conversation.offered = offered(turn.replies)
             conversation.updated_at = now
         return turn.replies, conversation.id
 

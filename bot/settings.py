@@ -1,10 +1,13 @@
 """Typed settings from the environment (and a .env file), built once at start-up."""
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
+import phonenumbers
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from handlers.turn import Deployment
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "xxx"}
 
@@ -31,6 +34,13 @@ class Settings(BaseSettings):
     webhook_listen_host: str = "127.0.0.1"
     webhook_listen_port: int = Field(default=8080, ge=1, le=65535)
 
+    telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
+
+    # Comma-separated. Admins may act as organiser of every event. A phone number is
+    # trusted only where the channel itself vouches for it (WhatsApp).
+    admin_telegram_ids: Annotated[list[int], NoDecode] = []
+    admin_phones: Annotated[list[str], NoDecode] = []
+
     console_user: str = Field(default="console", min_length=1, max_length=64)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -45,6 +55,36 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("admin_telegram_ids", "admin_phones", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("admin_phones")
+    @classmethod
+    def _e164(cls, value: list[str]) -> list[str]:
+        numbers = []
+        for typed in value:
+            try:
+                number = phonenumbers.parse(typed, "ID")
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is None or not phonenumbers.is_valid_number(number):
+                raise ValueError("ADMIN_PHONES holds a number that is not a valid phone number")
+            numbers.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return numbers
+
+    def deployment(self) -> Deployment:
+        """The core's view of who administers this bot and how to link to it."""
+        admins = {("telegram", str(user_id)) for user_id in self.admin_telegram_ids}
+        # WhatsApp identifies a person by their number without the "+".
+        admins |= {("whatsapp", phone.lstrip("+")) for phone in self.admin_phones}
+        # Whoever types in the console runs the server, and may do anything anyway.
+        admins.add(("console", self.console_user))
+        return Deployment(frozenset(admins), self.telegram_bot_username)
 
     @field_validator("telegram_api_base_url")
     @classmethod

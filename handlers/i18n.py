@@ -14,10 +14,20 @@ DEFAULT_LOCALE = "id"
 
 @cache
 def catalog(locale: str) -> Mapping[str, str]:
-    path = resources.files("handlers").joinpath(f"locales/{locale}/LC_MESSAGES/messages.po")
-    with path.open("rb") as f:
-        po = read_po(f, locale=locale)
-    return {str(m.id): str(m.string) for m in po if m.id and isinstance(m.id, str)}
+    """Every .po file of the locale (one per feature), merged; a key defined twice is a bug."""
+    merged: dict[str, str] = {}
+    folder = resources.files("handlers").joinpath(f"locales/{locale}/LC_MESSAGES")
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".po"):
+            continue
+        with path.open("rb") as f:
+            po = read_po(f, locale=locale)
+        for message in po:
+            if message.id and isinstance(message.id, str):
+                if message.id in merged:
+                    raise ValueError(f"{locale}: {message.id!r} is defined twice ({path.name})")
+                merged[message.id] = str(message.string)
+    return merged
 
 
 def supported(locale: str | None) -> str:

@@ -1,8 +1,14 @@
 """The main menu and the help text: what this person can do right now."""
 
+from sqlmodel import col, func, select
+
+from handlers.event_choice import current_event, my_events
 from handlers.profile import profile_text
+from handlers.roles import active_roles
 from handlers.turn import Option, Turn
-from models import Participant
+from models import Enrollment, Event, EventClass, Participant, RoleName
+
+MENU_LIMIT = 10  # rows of a WhatsApp list
 
 
 async def is_registered(turn: Turn) -> bool:
@@ -10,29 +16,87 @@ async def is_registered(turn: Turn) -> bool:
     return participant is not None and participant.registered_at is not None
 
 
+async def capabilities(turn: Turn) -> list[str]:
+    """What this person can do now, as menu action names, most used first."""
+    registered = await is_registered(turn)
+    event = await current_event(turn)
+    actions: list[str] = []
+    if event is not None:
+        actions += ["today", "now", "agenda", "calendar"]
+        roles = {RoleName.ORGANIZER, RoleName.TRAINER} if turn.is_admin else set()
+        roles |= await active_roles(turn, event)
+        if RoleName.ORGANIZER in roles:
+            actions += ["invite", "team"]
+        if RoleName.TRAINER in roles:
+            actions.append("mysessions")
+        if not roles and await chooses_class(turn, event):
+            actions.append("class")
+        if len(await my_events(turn)) > 1:
+            actions.append("switch")
+    actions += ["profile", "edit"] if registered else ["start"]
+    actions.append("help")
+    return [*actions[: MENU_LIMIT - 1], "help"] if len(actions) > MENU_LIMIT else actions
+
+
+async def chooses_class(turn: Turn, event: Event) -> bool:
+    """A participant of an event with classes may pick theirs."""
+    participant_id = turn.conversation.participant_id
+    if participant_id is None:
+        return False
+    enrolled = await turn.session.execute(
+        select(func.count())
+        .select_from(Enrollment)
+        .where(
+            col(Enrollment.participant_id) == participant_id, col(Enrollment.event_id) == event.id
+        )
+    )
+    if not enrolled.scalar():
+        return False
+    classes = await turn.session.execute(
+        select(func.count()).select_from(EventClass).where(col(EventClass.event_id) == event.id)
+    )
+    return bool(classes.scalar())
+
+
 async def menu_options(turn: Turn) -> list[Option]:
-    t = turn.t
-    if await is_registered(turn):
-        return [
-            Option("profile", t("menu.profile")),
-            Option("edit", t("menu.edit")),
-            Option("help", t("menu.help")),
-        ]
-    return [Option("start", t("menu.start")), Option("help", t("menu.help"))]
+    return [Option(action, turn.t(f"menu.{action}")) for action in await capabilities(turn)]
 
 
 async def main_menu(turn: Turn, text_key: str = "menu.title", **values: object) -> None:
     turn.menu(turn.t(text_key, **values), await menu_options(turn))
 
 
+# The command for each menu action, as /bantuan lists it.
+ACTION_COMMANDS = {
+    "today": "jadwal",
+    "now": "sekarang",
+    "agenda": "agenda",
+    "calendar": "kalender",
+    "invite": "undang",
+    "team": "tim",
+    "mysessions": "sesisaya",
+    "class": "kelas",
+    "switch": "acara",
+    "profile": "profil",
+    "edit": "ubah",
+    "start": "start",
+    "help": "bantuan",
+}
+
+
 async def help_text(turn: Turn) -> str:
     t = turn.t
-    if await is_registered(turn):
-        commands = ["profil", "ubah", "bahasa", "hapus", "bantuan"]
-    elif turn.conversation.participant_id is not None:  # consented, still registering
-        commands = ["start", "profil", "bahasa", "hapus", "bantuan"]
-    else:
-        commands = ["start", "bahasa", "bantuan"]
+    actions = await capabilities(turn)
+    commands = [ACTION_COMMANDS[a] for a in actions if a != "help"]
+    if "today" in actions:
+        commands.insert(commands.index("jadwal") + 1, "besok")
+    if "invite" in actions:
+        commands.insert(commands.index("tim") + 1, "impor")
+    if turn.conversation.participant_id is not None:
+        if "profil" not in commands:
+            commands.append("profil")
+        commands.append("hapus")
+    commands += ["bahasa", "bantuan"]
     if turn.conversation.flow is not None:
         commands.insert(0, "batal")
     lines = [f"/{c} — {t(f'command.{c}')}" for c in commands]

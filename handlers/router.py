@@ -2,8 +2,10 @@
 
 from collections.abc import Awaitable, Callable
 
-from handlers import account, registration
-from handlers.menu import help_text, is_registered, main_menu, menu_options
+from handlers import account, ics, registration, schedule, staff
+from handlers.event_choice import current_event
+from handlers.menu import help_text, is_registered, main_menu
+from handlers.roles import may
 from handlers.steps import (
     STEPS,
     UnknownChoiceError,
@@ -12,10 +14,14 @@ from handlers.steps import (
     repeat_question,
     resume,
 )
-from handlers.turn import MENU, PAYLOAD_SEPARATOR, Turn
+from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import InboundKind, Reply
+from models import RoleName
 
 Action = Callable[[Turn], Awaitable[None]]
+# A button valid whatever the question: returns False when the value is not one this
+# person was offered (forged, or from an event they no longer belong to).
+ButtonAction = Callable[[Turn, str], Awaitable[bool]]
 
 
 async def show_help(turn: Turn) -> None:
@@ -41,9 +47,22 @@ async def start_without_code(turn: Turn) -> None:
     await registration.start(turn, "")
 
 
-START = {"start", "mulai"}  # take an event code: /start KUKAR2024
+START = {"start", "mulai"}  # take an event code (/start KUKAR2024) or an invite code
 # Indonesian names first (they are what /bantuan shows); English ones work too.
 COMMANDS: dict[str, Action] = {
+    "jadwal": schedule.today,
+    "today": schedule.today,
+    "besok": schedule.tomorrow,
+    "tomorrow": schedule.tomorrow,
+    "agenda": schedule.whole_agenda,
+    "sekarang": schedule.now_and_next,
+    "now": schedule.now_and_next,
+    "kalender": ics.send_calendar,
+    "calendar": ics.send_calendar,
+    "kelas": schedule.choose_class,
+    "class": schedule.choose_class,
+    "acara": schedule.switch_event,
+    "event": schedule.switch_event,
     "profil": account.show_profile,
     "profile": account.show_profile,
     "ubah": account.start_edit,
@@ -58,17 +77,62 @@ COMMANDS: dict[str, Action] = {
     "delete": account.start_erase,
 }
 
+# Commands only organisers or trainers of the event may use (admins may use all).
+PRIVILEGED: dict[str, tuple[RoleName, Action]] = {
+    "undang": (RoleName.ORGANIZER, staff.start_invite),
+    "invite": (RoleName.ORGANIZER, staff.start_invite),
+    "tim": (RoleName.ORGANIZER, staff.show_team),
+    "team": (RoleName.ORGANIZER, staff.show_team),
+    "impor": (RoleName.ORGANIZER, staff.explain_import),
+    "import": (RoleName.ORGANIZER, staff.explain_import),
+    "sesisaya": (RoleName.TRAINER, staff.my_sessions),
+    "mysessions": (RoleName.TRAINER, staff.my_sessions),
+}
+
 MENU_ACTIONS: dict[str, Action] = {
     "start": start_without_code,
+    "today": schedule.today,
+    "now": schedule.now_and_next,
+    "agenda": schedule.whole_agenda,
+    "calendar": ics.send_calendar,
+    "class": schedule.choose_class,
+    "switch": schedule.switch_event,
+    "invite": PRIVILEGED["undang"][1],
+    "team": PRIVILEGED["tim"][1],
+    "mysessions": PRIVILEGED["sesisaya"][1],
     "profile": account.show_profile,
     "edit": account.start_edit,
     "help": show_help,
 }
+PRIVILEGED_MENU = {
+    "invite": RoleName.ORGANIZER,
+    "team": RoleName.ORGANIZER,
+    "mysessions": RoleName.TRAINER,
+}
+
+BUTTONS: dict[str, ButtonAction] = {
+    schedule.SESSION: schedule.session_detail,
+    schedule.DAY: schedule.day_button,
+    schedule.EVENT: schedule.event_button,
+    schedule.CLASS: schedule.class_button,
+    staff.TEAM: staff.team_button,  # checks the organiser role of the row's own event
+}
+
+
+async def allowed(turn: Turn, needed: RoleName | None) -> bool:
+    """Whether the person may act as ``needed`` in the event they are looking at; says
+    no and shows the menu when not."""
+    if needed is None or await may(turn, await current_event(turn), needed):
+        return True
+    await staff.refuse(turn, needed)
+    return False
 
 
 async def handle(turn: Turn) -> None:
     inbound = turn.inbound
-    if inbound.kind is InboundKind.UNSUPPORTED:
+    if inbound.kind is InboundKind.FILE:
+        await staff.receive_file(turn)
+    elif inbound.kind is InboundKind.UNSUPPORTED:
         turn.say("invalid.unsupported")
         await repeat_question(turn)
     elif inbound.kind is InboundKind.CHOICE:
@@ -83,7 +147,13 @@ async def on_command(turn: Turn, text: str) -> None:
     word, _, argument = text[1:].partition(" ")
     name = word.split("@", 1)[0].casefold()
     if name in START:
-        await registration.start(turn, argument.strip())
+        if not await staff.redeem(turn, argument.strip()):
+            await registration.start(turn, argument.strip())
+        return
+    if name in PRIVILEGED:
+        needed, privileged = PRIVILEGED[name]
+        if await allowed(turn, needed):
+            await privileged(turn)
         return
     action = COMMANDS.get(name)
     if action is None:
@@ -96,7 +166,11 @@ async def on_command(turn: Turn, text: str) -> None:
 async def on_button(turn: Turn, payload: str) -> None:
     step_name, _, value = payload.partition(PAYLOAD_SEPARATOR)
     if step_name == MENU and value in MENU_ACTIONS:
-        await MENU_ACTIONS[value](turn)
+        if await allowed(turn, PRIVILEGED_MENU.get(value)):
+            await MENU_ACTIONS[value](turn)
+        return
+    button = BUTTONS.get(step_name)
+    if button is not None and await button(turn, value):
         return
     step = STEPS.get(turn.conversation.step or "")
     if step is not None and step_name == step.name:
@@ -111,18 +185,16 @@ async def on_button(turn: Turn, payload: str) -> None:
 
 
 async def on_text(turn: Turn, text: str) -> None:
-    step = STEPS.get(turn.conversation.step or "")
-    if step is None:
-        action = match_option(text, await menu_options(turn))
-        if action is not None:
-            await MENU_ACTIONS[action.value](turn)
-            return
-        key = "idle.registered" if await is_registered(turn) else "idle.unregistered"
-        await main_menu(turn, key)
-        return
-    _, options = await step.prompt(turn)
-    chosen = match_option(text, options)
+    """A typed number or label picks one of the buttons last shown; anything else is an
+    answer to the question under way."""
+    offered = [Option(payload, label) for payload, label in turn.conversation.offered]
+    chosen = match_option(text, offered)
     if chosen is not None:
-        await step.on_choice(turn, chosen.value)
-    else:
+        await on_button(turn, chosen.value)
+        return
+    step = STEPS.get(turn.conversation.step or "")
+    if step is not None:
         await step.on_text(turn, text)
+        return
+    key = "idle.registered" if await is_registered(turn) else "idle.unregistered"
+    await main_menu(turn, key)

@@ -22,13 +22,33 @@ class Option:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What the core knows of how it runs: who administers it, how to link to the bot."""
+
+    admins: frozenset[tuple[str, str]] = frozenset()  # (channel, user_key)
+    telegram_username: str | None = None
+
+    def start_link(self, argument: str) -> str | None:
+        """A link that opens the bot with ``/start argument``, where the channel has one."""
+        if not self.telegram_username:
+            return None
+        return f"https://t.me/{self.telegram_username}?start={argument}"
+
+
 @dataclass(slots=True)
 class Turn:
     inbound: Inbound
     conversation: Conversation
     session: AsyncSession
     now: datetime
+    deployment: Deployment = field(default_factory=Deployment)
     replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def is_admin(self) -> bool:
+        conversation = self.conversation
+        return (conversation.channel, conversation.user_key) in self.deployment.admins
 
     @property
     def locale(self) -> str:
@@ -44,6 +64,10 @@ class Turn:
     def ask(self, text: str, step: str, options: Sequence[Option]) -> None:
         choices = tuple(Choice(f"{step}{PAYLOAD_SEPARATOR}{o.value}", o.label) for o in options)
         self.replies.append(Reply(text, choices))
+
+    def offer(self, text: str, choices: Sequence[Option]) -> None:
+        """Buttons whose values are whole payloads, e.g. ``sesi|12`` (see the router)."""
+        self.replies.append(Reply(text, tuple(Choice(o.value, o.label) for o in choices)))
 
     def menu(self, text: str, actions: Sequence[Option]) -> None:
         self.ask(text, MENU, actions)

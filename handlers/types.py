@@ -8,6 +8,18 @@ class InboundKind(StrEnum):
     TEXT = "text"
     CHOICE = "choice"  # a button press; ``choice`` holds its payload
     UNSUPPORTED = "unsupported"  # a sticker, photo, voice note... anything we cannot read
+    FILE = "file"  # a document; ``attachment`` holds it
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent or received. ``content`` is None when the channel did not fetch it
+    because it is too large (``size`` says how large)."""
+
+    filename: str
+    media_type: str
+    content: bytes | None
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,7 @@ class Inbound:
     text: str = ""
     choice: str = ""
     language_hint: str | None = None  # the app's language, when the channel tells it
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +47,4 @@ class Reply:
     # When set, the label of a one-tap "send my own number" button, for channels that
     # have one (Telegram's contact request); others ignore it and the number is typed.
     share_phone: str | None = None
+    attachment: Attachment | None = None  # a file to send with (before) the text

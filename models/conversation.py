@@ -24,11 +24,19 @@ class Conversation(SQLModel, table=True):
         default=None, foreign_key="participant.id", index=True, ondelete="SET NULL"
     )
     event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+    # When the person last switched events themselves: that choice beats the default
+    # (the event running now) for a while.
+    event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     locale: str | None = Field(default=None, max_length=8)
     flow: str | None = Field(default=None, max_length=32)
     step: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(sa.JSON, nullable=False, default=dict)
+    )
+    # The buttons of the last message sent, as [payload, label] pairs, so that a typed
+    # number or label picks one on channels (or in chats) that show them as text.
+    offered: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(sa.JSON, nullable=False, default=list)
     )
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -30,6 +30,7 @@ class Enrollment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    class_name: str | None = Field(default=None, max_length=40, description="kelas, if any")
     enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -19,7 +19,10 @@ from tests.fakes.telegram_api import FakeTelegramServer
 POSTGRES_ADMIN_DSN = os.environ.get(
     "TEST_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = "enrollment, consent, conversation, participant, inboundmessage, event"
+TABLES = (
+    "agenda_session, event_class, role, invite, enrollment, consent, conversation, participant, "
+    "inboundmessage, event"
+)
 
 
 @pytest.fixture(scope="session")

@@ -4,27 +4,37 @@ import asyncio
 import contextlib
 import io
 import itertools
+import mimetypes
 import re
+import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import FILE_MARK, ConsoleChannel
 from bot.channels.telegram import TelegramChannel, create_bot
 from bot.db import create_engine, session_maker
 from bot.engine import Engine
-from tests.fakes.telegram_api import FakeTelegramServer
+from handlers.turn import Deployment
+from models.types import utcnow
+from tests.fakes.telegram_api import Call, FakeTelegramServer, Upload
 
 
 @dataclass(frozen=True)
 class Shown:
-    """One message as the person sees it: its text and the buttons under it."""
+    """One message as the person sees it: its text, the buttons under it and the file that
+    came with it (its name and bytes; a reply's file is shown with the reply's text)."""
 
     text: str
     buttons: tuple[str, ...] = ()
     keyboard: tuple[str, ...] = ()  # Telegram reply-keyboard buttons (the contact request)
+    document: tuple[str, bytes] | None = None
 
 
 class Driver(Protocol):
@@ -34,26 +44,46 @@ class Driver(Protocol):
     async def send(self, text: str) -> list[Shown]: ...
     async def press(self, label: str) -> list[Shown]: ...
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]: ...
+    async def send_file(
+        self,
+        filename: str,
+        content: bytes,
+        media_type: str | None = None,
+        caption: str = "",
+        size: int | None = None,
+    ) -> list[Shown]: ...
     async def restart(self) -> None: ...
     async def close(self) -> None: ...
 
 
 _NUMBERED = re.compile(r"^  (\d+)\. (.+)$")
+_SAVED_FILE = re.compile(rf"^{FILE_MARK} (.+) → (/.+)$")
 
 
 class ConsoleDriver:
     channel = "console"
 
-    def __init__(self, database_url: str, user_key: str = "console") -> None:
+    def __init__(
+        self,
+        database_url: str,
+        user_key: str = "console",
+        clock: Callable[[], datetime] = utcnow,
+        deployment: Deployment | None = None,
+    ) -> None:
         self.database_url = database_url
         self.user_key = user_key
+        self.clock = clock
+        self.deployment = deployment
         self.output = io.StringIO()
         self.last: list[Shown] = []
+        # Not a TemporaryDirectory: a driver left unclosed must not warn (warnings fail tests).
+        self.files_dir = Path(tempfile.mkdtemp(prefix="bimtek-console-"))
         self._start()
 
     def _start(self) -> None:
         self.db: AsyncEngine = create_engine(self.database_url)
-        self.console = ConsoleChannel(Engine(session_maker(self.db)), self.user_key, self.output)
+        engine = Engine(session_maker(self.db), self.clock, self.deployment)
+        self.console = ConsoleChannel(engine, self.user_key, self.output, self.files_dir)
 
     async def send(self, text: str) -> list[Shown]:
         shown = [self._parse(block) for block in await self.console.submit(text)]
@@ -69,21 +99,36 @@ class ConsoleDriver:
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
         raise NotImplementedError("a terminal can only send text")
 
+    async def send_file(
+        self,
+        filename: str,
+        content: bytes,
+        media_type: str | None = None,
+        caption: str = "",
+        size: int | None = None,
+    ) -> list[Shown]:
+        raise NotImplementedError("a terminal can only send text")
+
     async def restart(self) -> None:
         await self.db.dispose()
         self._start()
 
     async def close(self) -> None:
         await self.db.dispose()
+        shutil.rmtree(self.files_dir, ignore_errors=True)
 
     @staticmethod
     def _parse(block: str) -> Shown:
         lines = block.split("\n")
+        document = None
+        if lines and (saved := _SAVED_FILE.match(lines[0])):
+            document = (saved.group(1), Path(saved.group(2)).read_bytes())
+            lines.pop(0)
         buttons: list[str] = []
         while lines and (match := _NUMBERED.match(lines[-1])):
             buttons.insert(0, match.group(2))
             lines.pop()
-        return Shown("\n".join(lines), tuple(buttons))
+        return Shown("\n".join(lines), tuple(buttons), document=document)
 
 
 class TelegramDriver:
@@ -93,24 +138,47 @@ class TelegramDriver:
     _ids = itertools.count(700001)
 
     def __init__(
-        self, server: FakeTelegramServer, database_url: str, language_code: str = "id"
+        self,
+        server: FakeTelegramServer,
+        database_url: str,
+        language_code: str = "id",
+        clock: Callable[[], datetime] = utcnow,
+        deployment: Deployment | None = None,
     ) -> None:
         self.server = server
         self.database_url = database_url
+        self.clock = clock
+        self.deployment = deployment
         self.user_id = next(self._ids)
         self.user_key = str(self.user_id)
         self.language_code = language_code
         self._message_ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
+        self._owner = False
 
     async def start(self) -> "TelegramDriver":
         self.db = create_engine(self.database_url)
         self.bot = create_bot(self.server.token, self.server.base_url)
-        self.channel_impl = TelegramChannel(self.bot, Engine(session_maker(self.db)), 1)
+        self.channel_impl = TelegramChannel(
+            self.bot, Engine(session_maker(self.db), self.clock, self.deployment), 1
+        )
         self._task = asyncio.create_task(self.channel_impl.poll())
+        self._owner = True
         return self
 
+    def another_person(self, language_code: str = "id") -> "TelegramDriver":
+        """A second user of the same bot. They share this driver's poller: two pollers on
+        one Bot API would each take the other's updates."""
+        other = TelegramDriver(
+            self.server, self.database_url, language_code, self.clock, self.deployment
+        )
+        other.db, other.bot, other.channel_impl = self.db, self.bot, self.channel_impl
+        other._owner = False
+        return other
+
     async def close(self) -> None:
+        if not self._owner:
+            return
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -146,7 +214,24 @@ class TelegramDriver:
         return update_id, self.shown_since(before)
 
     def shown_since(self, before: int) -> list[Shown]:
-        return [_shown(call.params) for call in self.server.sent(self.user_id, since=before)]
+        """What arrived since call ``before``. A document joins the text sent after it, as
+        they are one reply; a document that carries the reply's keyboard is the whole reply."""
+        shown: list[Shown] = []
+        pending: tuple[str, bytes] | None = None
+        for call in self.server.outbox(self.user_id, since=before):
+            if call.method == "sendMessage":
+                shown.append(_shown(call.params, pending))
+                pending = None
+                continue
+            if pending is not None:
+                shown.append(Shown("", document=pending))
+            pending = _document(call)
+            if call.params.get("reply_markup"):
+                shown.append(_shown({**call.params, "text": ""}, pending))
+                pending = None
+        if pending is not None:
+            shown.append(Shown("", document=pending))
+        return shown
 
     async def send(self, text: str) -> list[Shown]:
         entities = []
@@ -179,6 +264,29 @@ class TelegramDriver:
         }
         content = kinds[kind]
         return (await self.deliver({"message": self._message(**content)}))[1]
+
+    async def send_file(
+        self,
+        filename: str,
+        content: bytes,
+        media_type: str | None = None,
+        caption: str = "",
+        size: int | None = None,
+    ) -> list[Shown]:
+        """Send a document, as a Telegram app does: the media type guessed from the name
+        unless given; ``size`` fakes the size Telegram reports (a file over the limit)."""
+        file_id = self.server.add_file(content, filename, size)
+        document: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{file_id[-6:]}",
+            "file_name": filename,
+            "mime_type": media_type
+            or mimetypes.guess_type(filename)[0]
+            or "application/octet-stream",
+            "file_size": len(content) if size is None else size,
+        }
+        message = self._message(document=document, **({"caption": caption} if caption else {}))
+        return (await self.deliver({"message": message}))[1]
 
     async def send_contact(self, phone: str, *, own: bool = True) -> list[Shown]:
         """Share a contact card: one's own (the contact button) or somebody else's."""
@@ -219,11 +327,16 @@ class TelegramDriver:
         return (await self.deliver({"callback_query": query}))[1]
 
 
-def _shown(params: dict[str, Any]) -> Shown:
+def _shown(params: dict[str, Any], document: tuple[str, bytes] | None = None) -> Shown:
     markup = params.get("reply_markup") or {}
     labels = tuple(b["text"] for row in markup.get("inline_keyboard", []) for b in row)
     keyboard = tuple(b["text"] for row in markup.get("keyboard", []) for b in row)
-    return Shown(str(params["text"]), labels, keyboard)
+    return Shown(str(params["text"]), labels, keyboard, document)
+
+
+def _document(call: Call) -> tuple[str, bytes]:
+    upload: Upload = call.params["document"]
+    return upload.filename, upload.content
 
 
 def texts(shown: list[Shown]) -> str:

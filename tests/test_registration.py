@@ -11,6 +11,11 @@ from tests.drivers import Driver, Shown, TelegramDriver, texts
 
 ID = Translator("id")
 EN = Translator("en")
+# What a registered participant of the demo event (which has classes) can do.
+REGISTERED_MENU = tuple(
+    ID(f"menu.{action}")
+    for action in ("today", "now", "agenda", "calendar", "class", "profile", "edit", "help")
+)
 
 
 async def stored(sessions: SessionMaker, driver: Driver) -> tuple[Conversation, Participant | None]:
@@ -89,7 +94,7 @@ async def test_registration_in_indonesian_stores_what_was_typed_normalised(
     assert shown[0].text == ID(
         "registration.done", name="Siti Rahmawati, S.Sos", event=demo_event.name
     )
-    assert shown[0].buttons == (ID("menu.profile"), ID("menu.edit"), ID("menu.help"))
+    assert shown[0].buttons == REGISTERED_MENU
     conversation, participant = await stored(sessions, driver)
     assert participant is not None
     assert (
@@ -356,7 +361,7 @@ async def test_erasing_personal_data_keeps_only_the_withdrawn_consent(
     assert last(shown).buttons == (ID("erase.yes"), ID("erase.no"))
     shown = await driver.press(ID("erase.no"))
     assert shown[0].text == ID("erase.kept")
-    assert last(shown).buttons == (ID("menu.profile"), ID("menu.edit"), ID("menu.help"))
+    assert last(shown).buttons == REGISTERED_MENU
     await driver.send("/hapus")
     shown = await driver.press(ID("erase.yes"))
     assert last(shown).text == ID("erase.done")

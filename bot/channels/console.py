@@ -1,25 +1,35 @@
 """The bot in a terminal: no token needed. Choices print as numbered lines; typing the
-number or the label picks one. Reads standard input line by line, so piped input works."""
+number or the label picks one. Reads standard input line by line, so piped input works.
+Files the bot sends are saved in a folder and shown as a line with their path."""
 
 import asyncio
 import sys
 import threading
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
-from bot.channels.rendering import numbered
+import structlog
+
+from bot.channels.rendering import numbered, safe_filename, split_extension
 from bot.engine import Engine
-from handlers.types import Inbound
+from handlers.types import Inbound, Reply
 
 CHANNEL = "console"
+FILE_MARK = "📎"
+
+log = structlog.get_logger(__name__)
 
 
 class ConsoleChannel:
-    def __init__(self, engine: Engine, user_key: str, output: TextIO) -> None:
+    def __init__(
+        self, engine: Engine, user_key: str, output: TextIO, files_dir: Path | None = None
+    ) -> None:
         self._engine = engine
         self._user_key = user_key
         self._output = output
+        self._files_dir = Path.cwd() if files_dir is None else files_dir
         self._run_id = uuid.uuid4().hex[:12]
         self._count = 0
 
@@ -32,10 +42,42 @@ class ConsoleChannel:
             message_key=f"{self._run_id}:{self._count}",
             text=line.rstrip("\r\n"),
         )
-        shown = [numbered(reply) for reply in await self._engine.handle(inbound)]
+        shown = [self._show(reply) for reply in await self._engine.handle(inbound)]
         for text in shown:
             print(f"\n{text}", file=self._output, flush=True)
         return shown
+
+    def _show(self, reply: Reply) -> str:
+        """The reply as printed: its file's line (when it has one) above its text."""
+        text = numbered(reply)
+        if reply.attachment is None:
+            return text
+        name = safe_filename(reply.attachment.filename)
+        line = f"{FILE_MARK} {name} ✗"  # shown when the file could not be saved
+        if reply.attachment.content is None:
+            log.warning("console_file_without_content")
+        else:
+            try:
+                line = f"{FILE_MARK} {name} → {self._save(name, reply.attachment.content)}"
+            except OSError as exc:
+                log.warning("console_file_not_saved", error=type(exc).__name__)
+        return f"{line}\n{text}" if text else line
+
+    def _save(self, name: str, content: bytes) -> Path:
+        """Write the file under a name not taken yet (name.ics, name-2.ics...)."""
+        stem, suffix = split_extension(name)
+        self._files_dir.mkdir(parents=True, exist_ok=True)
+        number = 1
+        while True:
+            path = self._files_dir / (name if number == 1 else f"{stem}-{number}{suffix}")
+            try:
+                # Exclusive creation: a file already there is never overwritten.
+                with path.open("xb") as file:
+                    file.write(content)
+            except FileExistsError:
+                number += 1
+                continue
+            return path.resolve()
 
     async def run(self, lines: "asyncio.Queue[str | None]", stop: asyncio.Event) -> None:
         while not stop.is_set():

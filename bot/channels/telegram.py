@@ -1,16 +1,21 @@
 """Telegram transport: aiogram 3 used only to speak the Bot API.
 
 Updates become neutral ``Inbound`` messages for the engine; replies become messages with
-inline keyboards. Long polling by default; a FastAPI webhook when a URL is configured.
+inline keyboards, and documents for their attachments. Long polling by default; a FastAPI
+webhook when a URL is configured.
 """
 
 import asyncio
 import hmac
+import io
+import mimetypes
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import structlog
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -23,10 +28,18 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    GetFile,
+    SendDocument,
+    SendMessage,
+)
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -34,12 +47,13 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     Update,
 )
+from aiogram.types import File as TelegramFile
 from fastapi import FastAPI, Request, Response
 
-from bot.channels.rendering import split_text
+from bot.channels.rendering import safe_filename, split_text
 from bot.engine import Engine
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
-from handlers.types import Inbound, InboundKind, Reply
+from handlers.types import Attachment, Inbound, InboundKind, Reply
 
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
@@ -47,6 +61,9 @@ CALLBACK_DATA_LIMIT = 64
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 SEND_ATTEMPTS = 4
+# Documents up to this size are fetched for the engine; an agenda spreadsheet is far smaller,
+# and the Bot API's getFile itself stops at 20 MB.
+FILE_DOWNLOAD_LIMIT = 5 * 1024 * 1024
 # The commands shown in Telegram's menu, with their descriptions from the catalog.
 MENU_COMMANDS = ("start", "profil", "ubah", "bahasa", "hapus", "bantuan", "batal")
 
@@ -70,11 +87,16 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
             return None
         user = message.from_user
         contact = message.contact
+        document = file_document(update)
+        attachment = None
         if message.text is not None:
             kind, text = InboundKind.TEXT, message.text
         elif contact is not None and contact.user_id == user.id:
             # Their own number, shared with the contact button; Telegram omits the "+".
             kind, text = InboundKind.TEXT, "+" + contact.phone_number.lstrip("+")
+        elif document is not None:
+            kind, text = InboundKind.FILE, message.caption or ""
+            attachment = unfetched(document)
         else:
             kind, text = InboundKind.UNSUPPORTED, ""
         inbound = Inbound(
@@ -84,6 +106,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
             kind=kind,
             text=text,
             language_hint=user.language_code,
+            attachment=attachment,
         )
         return inbound, message.chat.id
     if update.callback_query is not None:
@@ -100,7 +123,28 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
     return None
 
 
-def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+def file_document(update: Update) -> Document | None:
+    """The document a message carries. A GIF comes as an animation with a copy of itself
+    in ``document``; it is not a file the person chose to send."""
+    message = update.message
+    if message is None or message.animation is not None:
+        return None
+    return message.document
+
+
+def unfetched(document: Document) -> Attachment:
+    """The attachment as the update describes it; its content is fetched separately."""
+    filename = safe_filename(document.file_name or "")
+    media_type = (
+        document.mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+    return Attachment(filename, media_type, content=None, size=document.file_size or 0)
+
+
+Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def markup(reply: Reply) -> Keyboard:
     """Choices as inline buttons; the contact request as a reply keyboard. Any other
     message takes away a contact keyboard that may still be showing."""
     if reply.choices:
@@ -136,6 +180,11 @@ class TelegramChannel:
         inbound, chat_id = translated
         structlog.contextvars.bind_contextvars(channel=CHANNEL, update_id=update.update_id)
         try:
+            document = file_document(update)
+            if inbound.attachment is not None and document is not None:
+                inbound = replace(
+                    inbound, attachment=await self._fetch(inbound.attachment, document)
+                )
             replies = await self._engine.handle(inbound)
             query = update.callback_query
             if query is not None:
@@ -143,6 +192,33 @@ class TelegramChannel:
             await self.deliver(chat_id, replies)
         finally:
             structlog.contextvars.unbind_contextvars("channel", "update_id")
+
+    async def _fetch(self, attachment: Attachment, document: Document) -> Attachment:
+        """The attachment with its content, when it is small enough and can be downloaded.
+        Otherwise without: the message still reaches the engine, which can say so."""
+        if attachment.size > FILE_DOWNLOAD_LIMIT:
+            log.info("telegram_file_not_fetched", reason="too_large", size=attachment.size)
+            return attachment
+        file: TelegramFile | None = await self._call(GetFile(file_id=document.file_id))
+        if file is None or file.file_path is None:
+            log.warning("telegram_file_download_failed", stage="getFile")
+            return attachment
+        # Telegram may leave the size out of the update; getFile tells it before the download.
+        size = attachment.size or file.file_size or 0
+        if size > FILE_DOWNLOAD_LIMIT:
+            log.info("telegram_file_not_fetched", reason="too_large", size=size)
+            return replace(attachment, size=size)
+        buffer = io.BytesIO()
+        try:
+            await self.bot.download_file(file.file_path, destination=buffer)
+        except (aiohttp.ClientError, OSError) as exc:  # OSError includes TimeoutError
+            log.warning("telegram_file_download_failed", stage="download", error=type(exc).__name__)
+            return attachment
+        content = buffer.getvalue()
+        if len(content) > FILE_DOWNLOAD_LIMIT:
+            log.info("telegram_file_not_fetched", reason="too_large", size=len(content))
+            return replace(attachment, size=len(content))
+        return replace(attachment, content=content, size=len(content))
 
     async def _settle_button(self, query_id: str, message: Any) -> None:
         """Stop the button's spinner and take the keyboard off the answered message."""
@@ -157,6 +233,10 @@ class TelegramChannel:
     async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
         for reply in replies:
             parts = split_text(reply.text, MESSAGE_LIMIT)
+            if reply.attachment is not None:
+                # The text goes in its own message: a caption holds only 1024 characters.
+                keyboard = None if parts else markup(reply)
+                await self._send_document(chat_id, reply.attachment, keyboard)
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 await self._call(
@@ -164,6 +244,21 @@ class TelegramChannel:
                         chat_id=chat_id, text=part, reply_markup=markup(reply) if last else None
                     )
                 )
+
+    async def _send_document(
+        self, chat_id: int, attachment: Attachment, keyboard: Keyboard | None
+    ) -> None:
+        if attachment.content is None:
+            log.warning("telegram_document_without_content")
+            return
+        name = safe_filename(attachment.filename)
+        await self._call(
+            SendDocument(
+                chat_id=chat_id,
+                document=BufferedInputFile(attachment.content, filename=name),
+                reply_markup=keyboard,
+            )
+        )
 
     async def _call(self, request: TelegramMethod[Any]) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""

@@ -1,0 +1,406 @@
+"""Schedule look-ups: today, tomorrow, a day, the whole agenda, now and next, one
+session, the class a participant is in. Times are shown in the event's zone."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+
+from sqlmodel import col, select
+
+from handlers.event_choice import current_event, local_today, my_events
+from handlers.i18n import Translator
+from handlers.menu import main_menu
+from handlers.roles import may
+from handlers.steps import repeat_question
+from handlers.timefmt import format_date, format_time, zone_label
+from handlers.turn import Option, Turn
+from handlers.types import Reply
+from models import AgendaSession, Enrollment, Event, EventClass, RoleName
+
+SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
+DAY = "hari"
+EVENT = "acara"
+CLASS = "kelas"
+SESSION_BUTTONS = 8  # with two day buttons, within a WhatsApp list's 10 rows
+LABEL_LIMIT = 24
+MENU_EVENTS = 10  # the latest ten events of a person, in a WhatsApp list
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one person sees of an event's agenda."""
+
+    event: Event
+    sessions: list[AgendaSession]
+    class_name: str | None  # their class; None: all sessions are shown
+    classes: list[str]  # the event's classes
+
+
+async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
+    participant_id = turn.conversation.participant_id
+    if participant_id is None:
+        return None
+    found = await turn.session.execute(
+        select(Enrollment).where(
+            col(Enrollment.participant_id) == participant_id,
+            col(Enrollment.event_id) == event.id,
+        )
+    )
+    return found.scalars().first()
+
+
+async def event_classes(turn: Turn, event: Event) -> list[str]:
+    found = await turn.session.execute(
+        select(EventClass.name).where(col(EventClass.event_id) == event.id).order_by("name")
+    )
+    return list(found.scalars())
+
+
+async def view_of(turn: Turn, event: Event) -> View:
+    classes = await event_classes(turn, event)
+    joined = await enrollment(turn, event)
+    # Organisers and trainers see every class; so does a participant yet to pick one.
+    staff = await may(turn, event, RoleName.TRAINER)
+    class_name = joined.class_name if joined is not None and not staff else None
+    query = select(AgendaSession).where(col(AgendaSession.event_id) == event.id)
+    if class_name is not None:
+        query = query.where(
+            (col(AgendaSession.class_name) == class_name) | col(AgendaSession.class_name).is_(None)
+        )
+    query = query.order_by(col(AgendaSession.starts_at), col(AgendaSession.class_name))
+    sessions = list((await turn.session.execute(query)).scalars())
+    return View(event, sessions, class_name, classes)
+
+
+async def looking_at(turn: Turn) -> View | None:
+    """The view of the person's current event, or None after telling them why not."""
+    event = await current_event(turn)
+    if event is None:
+        await main_menu(turn, "schedule.no_event")
+        return None
+    return await view_of(turn, event)
+
+
+def duration(t: Translator, minutes: int) -> str:
+    hours, minutes = divmod(max(minutes, 0), 60)
+    if hours and minutes:
+        return t("duration.hours_minutes", hours=hours, minutes=minutes)
+    if hours:
+        return t("duration.hours", hours=hours)
+    return t("duration.minutes", minutes=minutes)
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    # Round up: "in 1 minute" at 08.29:10 for an 08.30 start, never "in 0 minutes".
+    return int(-(-(end - start).total_seconds() // 60))
+
+
+def span(session: AgendaSession, event: Event) -> str:
+    return (
+        f"{format_time(session.starts_at, event.timezone)}"
+        f"–{format_time(session.ends_at, event.timezone)}"
+    )
+
+
+def where(t: Translator, session: AgendaSession, view: View) -> str:
+    parts = []
+    if session.speakers:
+        parts.append(t("schedule.speakers", speakers=session.speakers))
+    if session.room:
+        parts.append(t("schedule.room", room=session.room))
+    if session.class_name is not None and view.class_name is None:
+        parts.append(t("schedule.class", name=session.class_name))
+    return " · ".join(parts)
+
+
+def session_lines(t: Translator, view: View, sessions: Sequence[AgendaSession]) -> list[str]:
+    lines = []
+    for number, session in enumerate(sessions, 1):
+        lines.append(f"{number}. {span(session, view.event)} {session.title}")
+        details = where(t, session, view)
+        if details:
+            lines.append(f"    {details}")
+    return lines
+
+
+def header(t: Translator, view: View) -> str:
+    zone = zone_label(view.event.timezone)
+    if view.class_name is not None:
+        return t("schedule.header_class", event=view.event.name, name=view.class_name, zone=zone)
+    return t("schedule.header", event=view.event.name, zone=zone)
+
+
+def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaSession]]:
+    t = turn.t
+    sessions = [s for s in view.sessions if s.day == day]
+    title = t("schedule.day_title", date=format_date(day, turn.locale))
+    if not sessions:
+        return f"{title}\n{t('schedule.day_empty')}", sessions
+    lines = [title, header(t, view), "", *session_lines(t, view, sessions)]
+    if view.classes and view.class_name is None and turn.conversation.participant_id is not None:
+        lines += ["", t("schedule.pick_class_hint", classes=", ".join(view.classes))]
+    return "\n".join(lines), sessions
+
+
+def session_label(number: int, session: AgendaSession) -> str:
+    label = f"{number}. {session.title}"
+    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1].rstrip() + "…"
+
+
+def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]) -> list[Option]:
+    options = [
+        Option(f"{SESSION}|{s.id}", session_label(n, s))
+        for n, s in enumerate(sessions[:SESSION_BUTTONS], 1)
+    ]
+    days = sorted({s.day for s in view.sessions})
+    earlier = [d for d in days if d < day]
+    later = [d for d in days if d > day]
+    if earlier:
+        options.append(Option(f"{DAY}|{earlier[-1].isoformat()}", turn.t("schedule.previous_day")))
+    if later:
+        options.append(Option(f"{DAY}|{later[0].isoformat()}", turn.t("schedule.next_day")))
+    return options
+
+
+def show_day(turn: Turn, view: View, day: date, prefix: str = "") -> None:
+    text, sessions = day_text(turn, view, day)
+    options = day_options(turn, view, day, sessions)
+    turn.offer(prefix + text, options)
+
+
+async def today(turn: Turn) -> None:
+    await _relative_day(turn, 0)
+
+
+async def tomorrow(turn: Turn) -> None:
+    await _relative_day(turn, 1)
+
+
+async def _relative_day(turn: Turn, offset: int) -> None:
+    view = await looking_at(turn)
+    if view is None:
+        return
+    event = view.event
+    day = local_today(event, turn) + timedelta(days=offset)
+    if not view.sessions:
+        await main_menu(turn, "schedule.not_loaded", event=event.name)
+        return
+    if event.starts_on <= day <= event.ends_on:
+        show_day(turn, view, day)
+        return
+    first, last = view.sessions[0].day, view.sessions[-1].day
+    t = turn.t
+    if day < first:
+        note = t(
+            "schedule.before_event",
+            event=event.name,
+            date=format_date(first, turn.locale),
+            days=(first - local_today(event, turn)).days,
+        )
+        show_day(turn, view, first, prefix=note + "\n\n")
+    else:
+        date_text = format_date(last, turn.locale)
+        await main_menu(turn, "schedule.after_event", event=event.name, date=date_text)
+
+
+async def day_button(turn: Turn, value: str) -> bool:
+    view = await looking_at(turn)
+    if view is None:
+        return True
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    if not any(s.day == day for s in view.sessions):
+        return False
+    show_day(turn, view, day)
+    return True
+
+
+async def whole_agenda(turn: Turn) -> None:
+    view = await looking_at(turn)
+    if view is None:
+        return
+    t = turn.t
+    event = view.event
+    if not view.sessions:
+        await main_menu(turn, "schedule.not_loaded", event=event.name)
+        return
+    intro = t(
+        "schedule.agenda_intro",
+        event=event.name,
+        venue=event.venue or "-",
+        first=format_date(event.starts_on, turn.locale),
+        last=format_date(event.ends_on, turn.locale),
+        zone=zone_label(event.timezone),
+    )
+    # One message a day: each fits a channel's limit, and the channel splits further.
+    turn.replies.append(Reply(intro))
+    for day, sessions in groupby(view.sessions, key=lambda s: s.day):
+        title = t("schedule.day_title", date=format_date(day, turn.locale))
+        turn.replies.append(Reply("\n".join([title, *session_lines(t, view, list(sessions))])))
+    await main_menu(turn, "schedule.agenda_done")
+
+
+async def now_and_next(turn: Turn) -> None:
+    view = await looking_at(turn)
+    if view is None:
+        return
+    t, event, now = turn.t, view.event, turn.now
+    if not view.sessions:
+        await main_menu(turn, "schedule.not_loaded", event=event.name)
+        return
+    zone = zone_label(event.timezone)
+    today_local = local_today(event, turn)
+    lines = [
+        t(
+            "now.title",
+            time=format_time(now, event.timezone),
+            zone=zone,
+            date=format_date(today_local, turn.locale),
+        )
+    ]
+    running = [s for s in view.sessions if s.starts_at <= now < s.ends_at]
+    upcoming = [s for s in view.sessions if s.starts_at > now]
+    for session in running:
+        lines.append(
+            t(
+                "now.current",
+                title=session.title,
+                span=span(session, event),
+                zone=zone,
+                where=where(t, session, view) or "-",
+                left=duration(t, minutes_between(now, session.ends_at)),
+            )
+        )
+    if not running:
+        lines.append(t("now.nothing"))
+    if upcoming:
+        soon = upcoming[0]
+        values = {
+            "title": soon.title,
+            "start": format_time(soon.starts_at, event.timezone),
+            "zone": zone,
+            "where": where(t, soon, view) or "-",
+        }
+        if soon.day == today_local:
+            lines.append(
+                t("now.next", **values, within=duration(t, minutes_between(now, soon.starts_at)))
+            )
+        else:
+            lines.append(t("now.next_day", **values, date=format_date(soon.day, turn.locale)))
+        options = [Option(f"{SESSION}|{soon.id}", t("now.next_detail"))]
+    else:
+        lines.append(t("now.finished", event=event.name))
+        options = []
+    options.append(Option(f"{DAY}|{today_local.isoformat()}", t("menu.today")))
+    turn.offer("\n\n".join(lines), options)
+
+
+async def session_detail(turn: Turn, value: str) -> bool:
+    """One session's detail; False when the button is not one of this person's."""
+    if not value.isdigit():
+        return False
+    session = await turn.session.get(AgendaSession, int(value))
+    if session is None:
+        return False
+    events = {e.id: e for e in await my_events(turn)}
+    event = events.get(session.event_id)
+    if event is None:
+        return False
+    view = await view_of(turn, event)
+    if session not in view.sessions:
+        return False
+    t = turn.t
+    lines = [
+        f"📌 {session.title}",
+        t(
+            "detail.when",
+            date=format_date(session.day, turn.locale),
+            span=span(session, event),
+            zone=zone_label(event.timezone),
+        ),
+    ]
+    if session.speakers:
+        lines.append(t("detail.speakers", speakers=session.speakers))
+    if session.room:
+        lines.append(t("detail.room", room=session.room))
+    if session.class_name is None:
+        if view.classes:
+            lines.append(t("detail.plenary"))
+    else:
+        lines.append(t("detail.class", name=session.class_name))
+    if session.description:
+        lines += ["", session.description]
+    options = [Option(f"{DAY}|{session.day.isoformat()}", t("detail.back_to_day"))]
+    turn.offer("\n".join(lines), options)
+    return True
+
+
+async def choose_class(turn: Turn) -> None:
+    """/kelas: a participant picks the class (kelas) whose sessions they attend."""
+    event = await current_event(turn)
+    joined = await enrollment(turn, event) if event is not None else None
+    classes = await event_classes(turn, event) if event is not None else []
+    if event is None or joined is None or not classes:
+        await main_menu(turn, "class.none")
+        return
+    t = turn.t
+    current = joined.class_name or t("class.unset")
+    options = [Option(f"{CLASS}|{name}", t("class.option", name=name)) for name in classes]
+    options.append(Option(f"{CLASS}|", t("class.all")))
+    turn.offer(t("class.ask", event=event.name, current=current), options)
+
+
+async def class_button(turn: Turn, value: str) -> bool:
+    event = await current_event(turn)
+    joined = await enrollment(turn, event) if event is not None else None
+    if event is None or joined is None:
+        return False
+    if value and value not in await event_classes(turn, event):
+        return False
+    joined.class_name = value or None
+    if value:
+        await main_menu(turn, "class.chosen", name=value, event=event.name)
+    else:
+        await main_menu(turn, "class.cleared", event=event.name)
+    return True
+
+
+async def switch_event(turn: Turn) -> None:
+    """/acara: pick which of one's events the look-ups are about."""
+    events = await my_events(turn)
+    current = await current_event(turn)
+    if len(events) < 2:
+        key = "switch.only_one" if current is not None else "schedule.no_event"
+        await main_menu(turn, key, event=current.name if current is not None else "-")
+        return
+    t = turn.t
+    lines = [t("switch.ask", event=current.name if current is not None else "-")]
+    options = []
+    for event in events[-MENU_EVENTS:]:
+        first, last = (
+            format_date(event.starts_on, turn.locale),
+            format_date(event.ends_on, turn.locale),
+        )
+        lines.append(t("switch.line", code=event.code, event=event.name, first=first, last=last))
+        options.append(Option(f"{EVENT}|{event.id}", event.code))
+    turn.offer("\n".join(lines), options)
+
+
+async def event_button(turn: Turn, value: str) -> bool:
+    if not value.isdigit():
+        return False
+    chosen = next((e for e in await my_events(turn) if e.id == int(value)), None)
+    if chosen is None:
+        return False
+    if turn.conversation.flow is not None:
+        # A registration under way is for the event it started with.
+        turn.say("switch.busy")
+        await repeat_question(turn)
+        return True
+    turn.conversation.event_id = chosen.id
+    turn.conversation.event_chosen_at = turn.now
+    await main_menu(turn, "switch.done", event=chosen.name)
+    return True

@@ -1,0 +1,37 @@
+from datetime import date, datetime
+
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
+
+from models.types import UTCDateTime, utcnow
+
+
+class EventClass(SQLModel, table=True):
+    """A parallel group (kelas) of an event: participants of a class attend its sessions
+    and the plenary ones."""
+
+    __tablename__ = "event_class"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=40)
+
+
+class AgendaSession(SQLModel, table=True):
+    """One session of an event's agenda. Times are stored in UTC; ``day`` is the date in
+    the event's time zone, for grouping."""
+
+    __tablename__ = "agenda_session"
+    __table_args__ = (Index("ix_agenda_session_event_start", "event_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    day: date
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    title: str = Field(max_length=200)
+    speakers: str = Field(default="", max_length=300)
+    room: str = Field(default="", max_length=100)
+    class_name: str | None = Field(default=None, max_length=40, description="None: plenary")
+    description: str = Field(default="", max_length=1000)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,187 @@
+"""Set-up shared by the agenda, schedule and role tests: events, sessions and people
+stored directly, and a person talking to the engine at a chosen moment."""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.db import SessionMaker
+from bot.engine import Engine
+from bot.events import create_event
+from handlers.i18n import Translator
+from handlers.turn import Deployment
+from handlers.types import Attachment, Inbound, InboundKind, Reply
+from models import AgendaSession, Conversation, Enrollment, Event, EventClass, Participant
+
+ID = Translator("id")
+EN = Translator("en")
+
+
+async def make_event(
+    sessions: SessionMaker,
+    code: str,
+    timezone: str = "Asia/Makassar",
+    starts_on: date = date(2024, 11, 13),
+    ends_on: date = date(2024, 11, 16),
+    classes: tuple[str, ...] = (),
+) -> Event:
+    async with sessions.begin() as session:
+        event = await create_event(
+            session,
+            code=code,
+            name=f"Bimtek {code}",
+            organizer="Dinas Perpustakaan",
+            venue="Hotel Contoh",
+            timezone=timezone,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        assert event.id is not None
+        for name in classes:
+            session.add(EventClass(event_id=event.id, name=name))
+        return event
+
+
+def local(event: Event, day: date, hhmm: str) -> datetime:
+    hours, minutes = (int(part) for part in hhmm.split("."))
+    return datetime.combine(day, time(hours, minutes), ZoneInfo(event.timezone)).astimezone(UTC)
+
+
+async def add_session(
+    sessions: SessionMaker,
+    event: Event,
+    day: date,
+    start: str,
+    end: str,
+    title: str,
+    *,
+    room: str = "Ruang Mahakam",
+    speakers: str = "",
+    class_name: str | None = None,
+    description: str = "",
+) -> AgendaSession:
+    assert event.id is not None
+    async with sessions.begin() as session:
+        row = AgendaSession(
+            event_id=event.id,
+            day=day,
+            starts_at=local(event, day, start),
+            ends_at=local(event, day, end),
+            title=title,
+            speakers=speakers,
+            room=room,
+            class_name=class_name,
+            description=description,
+        )
+        session.add(row)
+    return row
+
+
+_people = itertools.count(1)
+
+
+async def enrol(
+    sessions: SessionMaker,
+    event: Event,
+    *,
+    channel: str = "console",
+    class_name: str | None = None,
+    locale: str = "id",
+) -> str:
+    """A registered participant of ``event``; returns their user key on ``channel``."""
+    user_key = f"peserta-{next(_people)}"
+    async with sessions.begin() as session:
+        participant = Participant(
+            locale=locale,
+            full_name="Siti Rahayu",
+            phone_e164="+6281234567890",
+            library_name="Perpustakaan Desa Contoh",
+            library_type="desa",
+            regency="Kutai Kartanegara",
+            province="Kalimantan Timur",
+            library_role="Pengelola",
+            registered_at=datetime(2024, 11, 1, tzinfo=UTC),
+        )
+        session.add(participant)
+        await session.flush()
+        assert participant.id is not None
+        assert event.id is not None
+        session.add(
+            Enrollment(participant_id=participant.id, event_id=event.id, class_name=class_name)
+        )
+        session.add(
+            Conversation(
+                channel=channel,
+                user_key=user_key,
+                participant_id=participant.id,
+                event_id=event.id,
+                locale=locale,
+            )
+        )
+    return user_key
+
+
+async def join_too(sessions: SessionMaker, user_key: str, event: Event) -> None:
+    """Enrol an existing participant in another event as well."""
+    async with sessions.begin() as session:
+        found = await session.execute(
+            select(Conversation).where(col(Conversation.user_key) == user_key)
+        )
+        conversation = found.scalars().one()
+        assert conversation.participant_id is not None
+        assert event.id is not None
+        session.add(Enrollment(participant_id=conversation.participant_id, event_id=event.id))
+
+
+@dataclass
+class Person:
+    """Someone talking to the engine directly, at a moment the test chooses."""
+
+    sessions: SessionMaker
+    user_key: str
+    now: datetime
+    channel: str = "console"
+    deployment: Deployment = field(default_factory=Deployment)
+    _count: Iterator[int] = field(default_factory=itertools.count)
+
+    def engine(self) -> Engine:
+        return Engine(self.sessions, clock=lambda: self.now, deployment=self.deployment)
+
+    async def _send(self, **content: object) -> list[Reply]:
+        inbound = Inbound(
+            channel=self.channel,
+            user_key=self.user_key,
+            message_key=f"{self.user_key}:{next(self._count)}",
+            **content,  # type: ignore[arg-type]
+        )
+        return await self.engine().handle(inbound)
+
+    async def send(self, text: str) -> list[Reply]:
+        return await self._send(text=text)
+
+    async def press(self, payload: str) -> list[Reply]:
+        return await self._send(kind=InboundKind.CHOICE, choice=payload)
+
+    async def press_label(self, replies: list[Reply], label: str) -> list[Reply]:
+        for reply in reversed(replies):
+            for choice in reply.choices:
+                if choice.label == label:
+                    return await self.press(choice.payload)
+        raise AssertionError(f"no button {label!r} in {[r.choices for r in replies]}")
+
+    async def send_file(self, filename: str, content: bytes | None) -> list[Reply]:
+        size = len(content) if content is not None else 50_000_000
+        attachment = Attachment(filename, "text/csv", content, size)
+        return await self._send(kind=InboundKind.FILE, attachment=attachment)
+
+
+def text_of(replies: list[Reply]) -> str:
+    return "\n---\n".join(reply.text for reply in replies)
+
+
+def labels(replies: list[Reply]) -> list[str]:
+    return [choice.label for reply in replies for choice in reply.choices]

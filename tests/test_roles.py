@@ -1,0 +1,230 @@
+"""Roles per event: invites, what organisers and trainers may do, and that nobody else
+may do it."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.db import SessionMaker
+from handlers.roles import create_invite
+from handlers.router import BUTTONS, MENU_ACTIONS, PRIVILEGED, PRIVILEGED_MENU
+from handlers.turn import Deployment
+from models import AgendaSession, Event, Invite, Role, RoleName
+from tests.agenda_helpers import ID, Person, add_session, enrol, labels, make_event, text_of
+
+WED = date(2024, 11, 13)
+NOW = datetime(2024, 11, 13, 0, 30, tzinfo=UTC)
+CSV = "Tanggal,Mulai,Selesai,Materi,Narasumber,Ruang\n13/11/2024,08.00,09.00,Pembukaan,,Ballroom\n"
+
+
+async def invite(sessions: SessionMaker, event: Event, role: RoleName, speaker: str = "") -> str:
+    async with sessions.begin() as session:
+        return await create_invite(session, event, role, created_by="cli", now=NOW, speaker=speaker)
+
+
+async def organiser_of(sessions: SessionMaker, event: Event, user_key: str) -> Person:
+    person = Person(sessions, user_key, NOW)
+    replies = await person.send(f"/start {await invite(sessions, event, RoleName.ORGANIZER)}")
+    assert "Selamat datang di tim panitia" in text_of(replies)
+    return person
+
+
+async def two_events(sessions: SessionMaker) -> tuple[Event, Event]:
+    mine = await make_event(sessions, "SMD24")
+    other = await make_event(sessions, "BPN24")
+    for event in (mine, other):
+        await add_session(
+            sessions,
+            event,
+            WED,
+            "08.30",
+            "10.00",
+            "Strategi Transformasi",
+            speakers="Taufik, S.Sos, M.Si; Rachmawati",
+        )
+    return mine, other
+
+
+async def stored_agenda(sessions: SessionMaker, event: Event) -> list[str]:
+    async with sessions() as session:
+        found = await session.execute(
+            select(AgendaSession.title).where(col(AgendaSession.event_id) == event.id)
+        )
+        return sorted(found.scalars())
+
+
+# Every way in to a privileged action: commands, menu buttons, team buttons, files.
+def privileged_inputs(role_id: int) -> list[tuple[str, str]]:
+    inputs = [("command", f"/{name}") for name in PRIVILEGED]
+    inputs += [("button", f"menu|{action}") for action in PRIVILEGED_MENU]
+    inputs += [("button", f"tim|{a}:{role_id}") for a in ("role", "confirm-role")]
+    inputs += [("file", "jadwal.csv")]
+    return inputs
+
+
+async def test_every_privileged_action_refuses_participants_and_other_organisers(
+    sessions: SessionMaker,
+) -> None:
+    mine, other = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    trainer_code = await invite(sessions, mine, RoleName.TRAINER, "Rachmawati")
+    trainer = Person(sessions, "pelatih-smd", NOW)
+    await trainer.send(f"/start {trainer_code}")
+    async with sessions() as session:
+        found = await session.execute(select(Role).where(col(Role.user_key) == "pelatih-smd"))
+        trainer_role = found.scalars().one()
+    assert trainer_role.id is not None
+    participant = Person(sessions, await enrol(sessions, mine), NOW)
+    # An organiser of another event, who also takes part in this one, looking at it.
+    elsewhere = await organiser_of(sessions, other, await enrol(sessions, mine))
+    assert "Bimtek SMD24" in text_of(await elsewhere.press(f"acara|{mine.id}"))
+
+    for outsider in (participant, elsewhere):
+        for kind, value in privileged_inputs(trainer_role.id):
+            if kind == "command":
+                replies = await outsider.send(value)
+            elif kind == "button":
+                replies = await outsider.press(value)
+            else:
+                replies = await outsider.send_file(value, CSV.encode())
+            shown = text_of(replies)
+            refused = (
+                "hanya untuk panitia" in shown
+                or "hanya untuk pelatih" in shown
+                or "hanya panitia" in shown
+                or ID("invalid.stale_button") in shown
+            )
+            assert refused, (outsider.user_key, value, shown)
+            assert "Kode undangan" not in shown
+            assert "Tim Bimtek" not in shown
+    # Nothing was changed by any of it.
+    assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
+    async with sessions() as session:
+        still = await session.get(Role, trainer_role.id)
+        assert still is not None
+        assert still.revoked_at is None
+        assert len((await session.execute(select(Invite))).scalars().all()) == 3
+
+    # The organiser of the event may do each of them.
+    for name in ("tim", "undang", "impor"):
+        assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
+        await boss.send("/batal")
+    # The trainer may see their sessions but not organise.
+    assert "Strategi Transformasi" in text_of(await trainer.send("/sesisaya"))
+    assert "hanya untuk panitia" in text_of(await trainer.send("/tim"))
+
+
+def test_every_privileged_action_is_walked() -> None:
+    # A new privileged command or menu action must be added to the walk above.
+    assert set(PRIVILEGED) == {
+        "undang",
+        "invite",
+        "tim",
+        "team",
+        "impor",
+        "import",
+        "sesisaya",
+        "mysessions",
+    }
+    assert set(PRIVILEGED_MENU) <= set(MENU_ACTIONS)
+    assert "tim" in BUTTONS
+
+
+async def test_organiser_invites_a_trainer_who_then_sees_their_sessions(
+    sessions: SessionMaker,
+) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    replies = await boss.send("/undang")
+    assert labels(replies)[:2] == ["Taufik, S.Sos, M.Si", "Rachmawati"]
+    replies = await boss.press_label(replies, "Rachmawati")
+    shown = text_of(replies)
+    assert "1 sesi" in shown
+    code_message = replies[1].text
+    code = code_message.split("/start ")[1].strip()
+    trainer = Person(sessions, "pelatih-1", NOW)
+    replies = await trainer.send(f"/start {code.lower()}")  # case and dashes do not matter
+    assert "Selamat datang, Rachmawati" in text_of(replies)
+    assert ID("menu.mysessions") in labels(replies)
+    shown = text_of(await trainer.send("/sesisaya"))
+    assert "Rabu, 13 November 2024, 08.30–10.00 WITA — Strategi Transformasi" in shown
+    # The code works once.
+    assert ID("invite.used") in text_of(await Person(sessions, "lain", NOW).send(f"/start {code}"))
+
+    # The organiser revokes the trainer; the trainer's commands stop working at once.
+    replies = await boss.send("/tim")
+    assert "Pelatih: Rachmawati" in text_of(replies)
+    replies = await boss.press_label(replies, "Cabut: Rachmawati")
+    replies = await boss.press_label(replies, ID("team.yes_revoke"))
+    assert "sudah dicabut" in text_of(replies)
+    assert "hanya untuk pelatih" in text_of(await trainer.send("/sesisaya"))
+
+
+async def test_typed_trainer_name_and_expired_or_cancelled_invites(
+    sessions: SessionMaker,
+) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    await boss.send("/undang")
+    await boss.send(ID("invite.other_speaker"))
+    replies = await boss.send("x")  # too short for a name
+    assert ID("invalid.name_short") in text_of(replies)
+    replies = await boss.send("Taufik, S.Sos, M.Si")
+    code = replies[1].text.split("/start ")[1].strip()
+
+    replies = await boss.send("/tim")
+    assert "Undangan terbuka: Taufik" in text_of(replies)
+    replies = await boss.press_label(replies, "Batal: Taufik, S.Sos, M…")
+    replies = await boss.press_label(replies, ID("team.yes_revoke"))
+    assert ID("invite.used") in text_of(await Person(sessions, "x1", NOW).send(f"/start {code}"))
+
+    late = await invite(sessions, mine, RoleName.TRAINER, "Rachmawati")
+    later = Person(sessions, "x2", NOW + timedelta(days=8))
+    assert ID("invite.expired") in text_of(await later.send(f"/start {late}"))
+    # An unknown code is taken for an event code, as before.
+    assert ID("start.unknown_code") in text_of(await later.send("/start ABCD-EFGH-JKMN"))
+
+
+async def test_organiser_loads_the_agenda_by_sending_the_file(sessions: SessionMaker) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    replies = await boss.send("/impor")
+    assert replies[0].attachment is not None
+    assert replies[0].attachment.filename.endswith(".csv")
+    replies = await boss.send_file("jadwal.csv", CSV.encode())
+    assert "Agenda dimuat" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Pembukaan"]
+    # A broken file changes nothing and says which row is wrong.
+    broken = CSV + "14/11/2024,10.00,09.00,,,\n"
+    replies = await boss.send_file("jadwal.csv", broken.encode())
+    assert "tidak dimuat" in text_of(replies)
+    assert "3" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Pembukaan"]
+    replies = await boss.send_file("jadwal.xlsx", None)  # too big for the channel to fetch
+    assert ID("import.too_big") in text_of(replies)
+
+
+async def test_admins_from_settings_act_in_every_event(sessions: SessionMaker) -> None:
+    _mine, other = await two_events(sessions)
+    admin = Person(
+        sessions,
+        "4242",
+        NOW,
+        channel="telegram",
+        deployment=Deployment(frozenset({("telegram", "4242")})),
+    )
+    replies = await admin.send("/acara")
+    replies = await admin.press_label(replies, other.code)
+    assert "Tim Bimtek BPN24" in text_of(await admin.send("/tim"))
+
+
+@pytest.mark.parametrize("code", ["", "KUKAR2024", "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "../../etc"])
+async def test_start_arguments_that_are_no_invite_are_no_role(
+    sessions: SessionMaker, code: str
+) -> None:
+    await make_event(sessions, "SMD24")
+    person = Person(sessions, "someone", NOW)
+    await person.send(f"/start {code}")
+    async with sessions() as session:
+        assert (await session.execute(select(Role))).scalars().all() == []
