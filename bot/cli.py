@@ -33,8 +33,10 @@ from handlers.agenda_import import (
     template_xlsx,
 )
 from handlers.i18n import LOCALES, Translator
-from models import AgendaSession, Event
+from handlers.roles import create_invite, pending_invites, team
+from models import AgendaSession, Event, Invite, Role, RoleName
 from models.event import event_by_code
+from models.types import utcnow
 
 app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -303,3 +305,93 @@ def agenda_show_command(code: str, lang: Lang = "id") -> None:
 
     event, agenda = asyncio.run(_in_session(go))
     typer.echo(agenda_text(t, event, agenda))
+
+
+# --- roles: invites and the team of an event --------------------------------------------
+
+invite_app = typer.Typer(help="One-time invite codes for organisers and trainers.")
+team_app = typer.Typer(help="Who organises and teaches an event; revoking roles.")
+app.add_typer(invite_app, name="invite", no_args_is_help=True)
+app.add_typer(team_app, name="team", no_args_is_help=True)
+
+
+def _print_invite(code: str, event: Event, role: RoleName, speaker: str = "") -> None:
+    who = f"{role.value} {speaker}".strip()
+    typer.echo(f"invite for {who} at {event.code}, valid 7 days, works once:\n  /start {code}")
+    link = _settings().deployment().start_link(code.replace("-", ""))
+    if link is not None:
+        typer.echo(f"  {link}")
+
+
+def _invite(code: str, role: RoleName, speaker: str = "") -> None:
+    async def go(session: AsyncSession) -> tuple[Event, str]:
+        event = await _event_or_exit(session, code)
+        secret = await create_invite(
+            session, event, role, created_by="cli", now=utcnow(), speaker=speaker
+        )
+        return event, secret
+
+    event, secret = asyncio.run(_in_session(go))
+    _print_invite(secret, event, role, speaker)
+
+
+@invite_app.command("organizer")
+def invite_organizer(code: Annotated[str, typer.Argument(help="the event's code")]) -> None:
+    """Print a one-time code that makes whoever sends it an organiser of the event."""
+    _invite(code, RoleName.ORGANIZER)
+
+
+@invite_app.command("trainer")
+def invite_trainer(
+    code: Annotated[str, typer.Argument(help="the event's code")],
+    speaker: Annotated[str, typer.Option(help="the name as the agenda's speaker column writes it")],
+) -> None:
+    """Print a one-time code that makes whoever sends it a trainer of the event, teaching
+    the sessions whose speakers include SPEAKER."""
+    if not speaker.strip():
+        typer.echo("--speaker must name the trainer as the agenda does", err=True)
+        raise typer.Exit(2)
+    _invite(code, RoleName.TRAINER, " ".join(speaker.split()))
+
+
+@team_app.command("list")
+def team_list(code: Annotated[str, typer.Argument(help="the event's code")]) -> None:
+    """Roles (id, role, channel, speaker, since) and open invites of the event."""
+
+    async def go(session: AsyncSession) -> tuple[list[Role], list[Invite]]:
+        event = await _event_or_exit(session, code)
+        return list(await team(session, event)), list(
+            await pending_invites(session, event, utcnow())
+        )
+
+    roles, invites = asyncio.run(_in_session(go))
+    for role in roles:
+        since = role.granted_at.strftime("%Y-%m-%d")
+        typer.echo(f"{role.id}\t{role.role}\t{role.channel}\t{role.speaker or '-'}\t{since}")
+    for invite in invites:
+        until = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        typer.echo(f"open invite\t{invite.role}\t{invite.speaker or '-'}\tuntil {until}")
+    if not roles and not invites:
+        typer.echo("no organisers or trainers yet")
+
+
+@team_app.command("revoke")
+def team_revoke(
+    code: Annotated[str, typer.Argument(help="the event's code")],
+    role_id: Annotated[int, typer.Argument(help="the id that `bimtek team list` shows")],
+) -> None:
+    """Take a role away; the person's organiser or trainer commands stop working at once."""
+
+    async def go(session: AsyncSession) -> Role | None:
+        event = await _event_or_exit(session, code)
+        role = await session.get(Role, role_id)
+        if role is None or role.event_id != event.id or role.revoked_at is not None:
+            return None
+        role.revoked_at = utcnow()
+        return role
+
+    role = asyncio.run(_in_session(go))
+    if role is None:
+        typer.echo(f"no active role {role_id} in {code}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"revoked {role.role} {role.id} in {code.upper()}")

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from sqlmodel import col, select
 
+from handlers.agenda_import import event_classes
 from handlers.event_choice import current_event, local_today, my_events
 from handlers.i18n import Translator
 from handlers.menu import main_menu
@@ -16,7 +17,8 @@ from handlers.steps import repeat_question
 from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import Option, Turn
 from handlers.types import Reply
-from models import AgendaSession, Enrollment, Event, EventClass, RoleName
+from handlers.validation import row_id
+from models import AgendaSession, Enrollment, Event, RoleName
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
 DAY = "hari"
@@ -50,15 +52,8 @@ async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
     return found.scalars().first()
 
 
-async def event_classes(turn: Turn, event: Event) -> list[str]:
-    found = await turn.session.execute(
-        select(EventClass.name).where(col(EventClass.event_id) == event.id).order_by("name")
-    )
-    return list(found.scalars())
-
-
 async def view_of(turn: Turn, event: Event) -> View:
-    classes = await event_classes(turn, event)
+    classes = await event_classes(turn.session, event)
     joined = await enrollment(turn, event)
     # Organisers and trainers see every class; so does a participant yet to pick one.
     staff = await may(turn, event, RoleName.TRAINER)
@@ -300,9 +295,8 @@ async def now_and_next(turn: Turn) -> None:
 
 async def session_detail(turn: Turn, value: str) -> bool:
     """One session's detail; False when the button is not one of this person's."""
-    if not value.isdigit():
-        return False
-    session = await turn.session.get(AgendaSession, int(value))
+    ident = row_id(value)
+    session = await turn.session.get(AgendaSession, ident) if ident is not None else None
     if session is None:
         return False
     events = {e.id: e for e in await my_events(turn)}
@@ -342,7 +336,7 @@ async def choose_class(turn: Turn) -> None:
     """/kelas: a participant picks the class (kelas) whose sessions they attend."""
     event = await current_event(turn)
     joined = await enrollment(turn, event) if event is not None else None
-    classes = await event_classes(turn, event) if event is not None else []
+    classes = await event_classes(turn.session, event) if event is not None else []
     if event is None or joined is None or not classes:
         await main_menu(turn, "class.none")
         return
@@ -358,7 +352,7 @@ async def class_button(turn: Turn, value: str) -> bool:
     joined = await enrollment(turn, event) if event is not None else None
     if event is None or joined is None:
         return False
-    if value and value not in await event_classes(turn, event):
+    if value and value not in await event_classes(turn.session, event):
         return False
     joined.class_name = value or None
     if value:
@@ -390,9 +384,8 @@ async def switch_event(turn: Turn) -> None:
 
 
 async def event_button(turn: Turn, value: str) -> bool:
-    if not value.isdigit():
-        return False
-    chosen = next((e for e in await my_events(turn) if e.id == int(value)), None)
+    ident = row_id(value)
+    chosen = next((e for e in await my_events(turn) if e.id == ident), None)
     if chosen is None:
         return False
     if turn.conversation.flow is not None:

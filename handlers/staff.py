@@ -4,12 +4,17 @@ an invite code turns into a role."""
 
 from collections.abc import Sequence
 from datetime import datetime
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from handlers.agenda_import import AgendaFileError, import_agenda, problems_text, report_text
+from handlers.agenda_import import (
+    AgendaFileError,
+    import_agenda,
+    problems_text,
+    report_text,
+    template_xlsx,
+)
 from handlers.event_choice import current_event
 from handlers.i18n import Translator
 from handlers.menu import main_menu
@@ -29,13 +34,13 @@ from handlers.steps import Step, UnknownChoiceError, goto, register, repeat_ques
 from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import Option, Turn
 from handlers.types import Attachment, Reply
-from handlers.validation import InvalidInputError, full_name
+from handlers.validation import InvalidInputError, full_name, row_id
 from models import AgendaSession, Conversation, Event, Invite, Participant, Role, RoleName
 
 INVITE = "invite"
 TEAM = "tim"  # button namespace: "tim|role:<id>", "tim|invite:<id>", "tim|confirm-role:<id>"...
 SPEAKER_BUTTONS = 8
-TEMPLATE = "agenda-template.csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def staff_event(turn: Turn, needed: RoleName) -> Event | None:
@@ -112,10 +117,11 @@ class InviteSpeakerStep(Step):
         if value == "other":
             await goto(turn, INVITE, InviteNameStep.name)
             return
-        speakers = await agenda_speakers(turn, event)
-        if not value.isdigit() or int(value) >= min(len(speakers), SPEAKER_BUTTONS):
+        speakers = (await agenda_speakers(turn, event))[:SPEAKER_BUTTONS]
+        index = value if value.isascii() and value.isdigit() else ""
+        if not index or int(index) >= len(speakers):
             raise UnknownChoiceError(value)
-        await issue_trainer_invite(turn, event, speakers[int(value)])
+        await issue_trainer_invite(turn, event, speakers[int(index)])
 
     async def on_text(self, turn: Turn, text: str) -> None:
         await InviteNameStep().on_text(turn, text)
@@ -254,10 +260,14 @@ async def team_button(turn: Turn, value: str) -> bool:
         await show_team(turn)
         return True
     kind = action.removeprefix("confirm-")
-    found = await revocable(turn, kind, int(ident)) if ident.isdigit() else None
+    number = row_id(ident)
+    found = await revocable(turn, kind, number) if number is not None else None
     if kind not in {"role", "invite"} or found is None:
         return False
     row, name = found
+    me = (turn.conversation.channel, turn.conversation.user_key)
+    if isinstance(row, Role) and (row.channel, row.user_key) == me:
+        return False  # not offered: an organiser does not revoke themselves by a slip
     event = await turn.session.get(Event, row.event_id)
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
         await refuse(turn, RoleName.ORGANIZER)
@@ -286,8 +296,9 @@ async def team_button(turn: Turn, value: str) -> bool:
 
 
 def template_attachment() -> Attachment:
-    content = resources.files("handlers").joinpath(f"data/{TEMPLATE}").read_bytes()
-    return Attachment("jadwal-template.csv", "text/csv", content, len(content))
+    # Excel rather than CSV: it opens the same on every phone, whatever the list separator.
+    content = template_xlsx()
+    return Attachment("jadwal-template.xlsx", XLSX, content, len(content))
 
 
 async def explain_import(turn: Turn) -> None:

@@ -84,3 +84,12 @@ def phone_e164(text: str) -> str:
     if kind not in _MOBILE:
         raise InvalidInputError("invalid.phone")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def row_id(text: str) -> int | None:
+    """A database id carried by a button, or None for anything a button never carries
+    (superscript digits, signs, numbers beyond a 32-bit integer column)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number < 2**31 else None

@@ -60,7 +60,7 @@ async def test_organiser_loads_agenda_and_participant_looks_it_up(
     # /impor sends the template as a document.
     shown = await organiser.send("/impor")
     assert shown[0].document is not None
-    assert shown[0].document[0].endswith(".csv")
+    assert shown[0].document[0].endswith(".xlsx")
 
     # A broken spreadsheet: nothing changes, every bad row is named.
     broken = (

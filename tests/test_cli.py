@@ -1,11 +1,15 @@
 """``bimtek``: the administrator's commands."""
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.db import create_engine, session_maker
+from tests.agenda_helpers import Person, text_of
 
 
 @pytest.fixture
@@ -66,3 +70,37 @@ def test_closing_an_event_stops_new_registrations(runner: CliRunner) -> None:
     missing = runner.invoke(app, ["event", "close", "NOPE"])
     assert missing.exit_code == 2
     assert "no event with code NOPE" in missing.output
+
+
+def test_invites_from_the_command_line_grant_and_revoke_roles(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "BimtekDemoBot")
+    printed = runner.invoke(app, ["invite", "organizer", "kukar2024"])
+    assert printed.exit_code == 0, printed.output
+    code = printed.output.split("/start ")[1].split()[0]
+    assert f"https://t.me/BimtekDemoBot?start={code.replace('-', '')}" in printed.output
+    trainer = runner.invoke(app, ["invite", "trainer", "KUKAR2024", "--speaker", "Rachmawati"])
+    assert "trainer Rachmawati" in trainer.output
+
+    async def accept() -> str:
+        db = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}")
+        try:
+            person = Person(session_maker(db), "panitia", datetime(2024, 11, 13, tzinfo=UTC))
+            return text_of(await person.send(f"/start {code}"))
+        finally:
+            await db.dispose()
+
+    assert "tim panitia" in asyncio.run(accept())
+
+    listed = runner.invoke(app, ["team", "list", "KUKAR2024"])
+    assert "1\torganizer\tconsole" in listed.output
+    assert "open invite\ttrainer\tRachmawati" in listed.output
+    revoked = runner.invoke(app, ["team", "revoke", "KUKAR2024", "1"])
+    assert revoked.exit_code == 0, revoked.output
+    assert "organizer" not in runner.invoke(app, ["team", "list", "KUKAR2024"]).output
+    again = runner.invoke(app, ["team", "revoke", "KUKAR2024", "1"])
+    assert again.exit_code == 2
+    assert runner.invoke(app, ["invite", "organizer", "NOPE"]).exit_code == 2
+    assert runner.invoke(app, ["invite", "trainer", "KUKAR2024", "--speaker", " "]).exit_code == 2

@@ -14,15 +14,33 @@ WED = date(2024, 11, 13)
 async def test_calendar_file_has_every_session_at_the_right_moment(
     sessions: SessionMaker,
 ) -> None:
-    event = await make_event(sessions, "PAPUA24", "Asia/Jayapura", WED, date(2024, 11, 14),
-                             classes=("A", "B"))
-    opening = await add_session(sessions, event, WED, "08.30", "10.00", "Pembukaan",
-                                speakers="Taufik, S.Sos, M.Si", description="Sambutan Kepala Dinas")
+    event = await make_event(
+        sessions, "PAPUA24", "Asia/Jayapura", WED, date(2024, 11, 14), classes=("A", "B")
+    )
+    opening = await add_session(
+        sessions,
+        event,
+        WED,
+        "08.30",
+        "10.00",
+        "Pembukaan",
+        speakers="Taufik, S.Sos, M.Si",
+        description="Sambutan Kepala Dinas",
+    )
     await add_session(sessions, event, WED, "10.15", "12.00", "Praktik A", class_name="A")
-    await add_session(sessions, event, WED, "10.15", "12.00", "Praktik B", class_name="B",
-                      room="Ruang Cenderawasih")
-    person = Person(sessions, await enrol(sessions, event, class_name="B"),
-                    datetime(2024, 11, 12, tzinfo=UTC))
+    await add_session(
+        sessions,
+        event,
+        WED,
+        "10.15",
+        "12.00",
+        "Praktik B",
+        class_name="B",
+        room="Ruang Cenderawasih",
+    )
+    person = Person(
+        sessions, await enrol(sessions, event, class_name="B"), datetime(2024, 11, 12, tzinfo=UTC)
+    )
     replies = await person.send("/kalender")
     attachment = replies[0].attachment
     assert attachment is not None

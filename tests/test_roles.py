@@ -191,7 +191,7 @@ async def test_organiser_loads_the_agenda_by_sending_the_file(sessions: SessionM
     boss = await organiser_of(sessions, mine, "panitia-smd")
     replies = await boss.send("/impor")
     assert replies[0].attachment is not None
-    assert replies[0].attachment.filename.endswith(".csv")
+    assert replies[0].attachment.filename.endswith(".xlsx")
     replies = await boss.send_file("jadwal.csv", CSV.encode())
     assert "Agenda dimuat" in text_of(replies)
     assert await stored_agenda(sessions, mine) == ["Pembukaan"]

@@ -49,3 +49,39 @@ def test_a_webhook_needs_a_strong_secret() -> None:
     )
     assert ok.telegram_webhook_secret is not None
     assert "a-long-enough" not in repr(ok)
+
+
+def test_admins_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", " 12345, 67890 ")
+    monkeypatch.setenv("ADMIN_PHONES", "0812-0000-1111")
+    monkeypatch.setenv("CONSOLE_USER", "operator")
+    settings = Settings(_env_file=None)
+    assert settings.admin_telegram_ids == [12345, 67890]
+    assert settings.admin_phones == ["+6281200001111"]
+    admins = settings.deployment().admins
+    assert admins == {
+        ("telegram", "12345"),
+        ("telegram", "67890"),
+        ("whatsapp", "6281200001111"),
+        ("console", "operator"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ADMIN_TELEGRAM_IDS", "12345,abc"), ("ADMIN_PHONES", "not a number")],
+)
+def test_bad_admin_lists_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)
+
+
+def test_the_bot_username_makes_invite_links() -> None:
+    settings = Settings(_env_file=None, telegram_bot_username="BimtekBot")
+    assert settings.deployment().start_link("K7Q2M9XDPH4T") == (
+        "https://t.me/BimtekBot?start=K7Q2M9XDPH4T"
+    )
+    assert Settings(_env_file=None).deployment().start_link("X") is None

@@ -65,7 +65,20 @@ SEND_ATTEMPTS = 4
 # and the Bot API's getFile itself stops at 20 MB.
 FILE_DOWNLOAD_LIMIT = 5 * 1024 * 1024
 # The commands shown in Telegram's menu, with their descriptions from the catalog.
-MENU_COMMANDS = ("start", "profil", "ubah", "bahasa", "hapus", "bantuan", "batal")
+MENU_COMMANDS = (
+    "start",
+    "jadwal",
+    "sekarang",
+    "besok",
+    "agenda",
+    "kalender",
+    "profil",
+    "ubah",
+    "bahasa",
+    "hapus",
+    "bantuan",
+    "batal",
+)
 
 log = structlog.get_logger(__name__)
 
