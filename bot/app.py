@@ -5,6 +5,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -18,6 +19,7 @@ from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import Settings
 from handlers.i18n import Translator
+from models.types import utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -27,19 +29,22 @@ async def run(settings: Settings) -> None:
     try:
         await upgrade(db)
         sessions = session_maker(db)
-        engine = Engine(sessions, deployment=settings.deployment())
+        console = settings.telegram_bot_token is None
+        clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
+        engine = Engine(sessions, clock, settings.deployment())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        if settings.telegram_bot_token is None:
+        if console:
             async with sessions.begin() as session:
                 event = await ensure_demo_event(session)
             t = Translator("id")
             print(t("console.banner", event=event.name, code=event.code), flush=True)
-            console = ConsoleChannel(engine, settings.console_user, sys.stdout)
-            await console.run(stdin_lines(), stop)
+            terminal = ConsoleChannel(engine, settings.console_user, sys.stdout)
+            await terminal.run(stdin_lines(), stop)
             return
+        assert settings.telegram_bot_token is not None
         bot = create_bot(
             settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
         )
@@ -71,6 +76,12 @@ async def run(settings: Settings) -> None:
     finally:
         await db.dispose()
         log.info("stopped")
+
+
+def shifted_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that reads ``start`` now and runs on at the normal pace."""
+    offset = start - utcnow()
+    return lambda: utcnow() + offset
 
 
 async def until_stopped(

@@ -23,13 +23,12 @@ async def capabilities(turn: Turn) -> list[str]:
     actions: list[str] = []
     if event is not None:
         actions += ["today", "now", "agenda", "calendar"]
-        roles = {RoleName.ORGANIZER, RoleName.TRAINER} if turn.is_admin else set()
-        roles |= await active_roles(turn, event)
-        if RoleName.ORGANIZER in roles:
+        roles = await active_roles(turn, event)
+        if turn.is_admin or RoleName.ORGANIZER in roles:
             actions += ["invite", "team"]
-        if RoleName.TRAINER in roles:
+        if RoleName.TRAINER in roles:  # an admin teaches nothing unless invited to
             actions.append("mysessions")
-        if not roles and await chooses_class(turn, event):
+        if not roles and not turn.is_admin and await chooses_class(turn, event):
             actions.append("class")
         if len(await my_events(turn)) > 1:
             actions.append("switch")

@@ -12,13 +12,12 @@ from handlers.agenda_import import event_classes
 from handlers.event_choice import current_event, local_today, my_events
 from handlers.i18n import Translator
 from handlers.menu import main_menu
-from handlers.roles import may
 from handlers.steps import repeat_question
 from handlers.timefmt import format_date, format_time, zone_label
-from handlers.turn import Option, Turn
+from handlers.turn import MENU, Option, Turn
 from handlers.types import Reply
 from handlers.validation import row_id
-from models import AgendaSession, Enrollment, Event, RoleName
+from models import AgendaSession, Enrollment, Event
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
 DAY = "hari"
@@ -55,9 +54,8 @@ async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
 async def view_of(turn: Turn, event: Event) -> View:
     classes = await event_classes(turn.session, event)
     joined = await enrollment(turn, event)
-    # Organisers and trainers see every class; so does a participant yet to pick one.
-    staff = await may(turn, event, RoleName.TRAINER)
-    class_name = joined.class_name if joined is not None and not staff else None
+    # Whoever has not picked a class (organisers and trainers usually) sees every class.
+    class_name = joined.class_name if joined is not None else None
     query = select(AgendaSession).where(col(AgendaSession.event_id) == event.id)
     if class_name is not None:
         query = query.where(
@@ -144,9 +142,12 @@ def session_label(number: int, session: AgendaSession) -> str:
 
 
 def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]) -> list[Option]:
+    numbered = list(enumerate(sessions, 1))
+    if len(numbered) > SESSION_BUTTONS:
+        # Not every session gets a button: those still to come matter most.
+        numbered = [(n, s) for n, s in numbered if s.ends_at > turn.now] or numbered
     options = [
-        Option(f"{SESSION}|{s.id}", session_label(n, s))
-        for n, s in enumerate(sessions[:SESSION_BUTTONS], 1)
+        Option(f"{SESSION}|{s.id}", session_label(n, s)) for n, s in numbered[:SESSION_BUTTONS]
     ]
     days = sorted({s.day for s in view.sessions})
     earlier = [d for d in days if d < day]
@@ -289,7 +290,10 @@ async def now_and_next(turn: Turn) -> None:
     else:
         lines.append(t("now.finished", event=event.name))
         options = []
-    options.append(Option(f"{DAY}|{today_local.isoformat()}", t("menu.today")))
+    if any(s.day == today_local for s in view.sessions):
+        options.append(Option(f"{DAY}|{today_local.isoformat()}", t("menu.today")))
+    else:
+        options.append(Option(f"{MENU}|agenda", t("menu.agenda")))
     turn.offer("\n\n".join(lines), options)
 
 

@@ -16,12 +16,15 @@ ID = Translator("id")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_console(database: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+def run_console(
+    database: Path, lines: list[str], **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "TELEGRAM_BOT_TOKEN": "",
         "PYTHONIOENCODING": "utf-8",
+        **settings,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot"],
@@ -96,3 +99,16 @@ async def test_telegram_mode_answers_and_stops_cleanly_on_sigterm(
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, stderr.decode()
     assert b"stopped" in stderr
+
+
+def test_console_demo_at_a_moment_of_the_event(tmp_path: Path) -> None:
+    shown = run_console(
+        tmp_path / "bimtek.sqlite3",
+        ["/sekarang", "/kalender"],
+        CONSOLE_NOW="2024-11-14T09:10+08:00",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Kamis, 14 November 2024" in shown.stdout
+    assert "Sedang berlangsung: Sistem Informasi Manajemen" in shown.stdout
+    calendar = tmp_path / "jadwal-KUKAR2024.ics"
+    assert calendar.read_bytes().startswith(b"BEGIN:VCALENDAR")
