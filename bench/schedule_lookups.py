@@ -50,6 +50,7 @@ from bot.engine import Engine
 from bot.events import create_event
 from bot.logging import configure_logging
 from handlers.i18n import LOCALES, Translator
+from handlers.schedule import SESSION, SESSION_BUTTONS
 from handlers.timefmt import format_date, format_time, zone_label
 from models import AgendaSession, Conversation, Enrollment, EventClass, Participant
 
@@ -117,8 +118,8 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Shown:
-    """A session as it is offered under /jadwal: its button's data and its title."""
+class Offered:
+    """A session as /jadwal offers it: its button's data and its title."""
 
     data: str
     title: str
@@ -152,13 +153,12 @@ def local(day: date, minutes: int) -> datetime:
 def day_slots(quota: int) -> list[bool]:
     """A day's time slots, True for one split into the classes: plenary, split, split..."""
     slots: list[bool] = []
-    for split in itertools.cycle((False, True, True)):
-        if quota <= 0:
-            return slots
-        split = split and quota >= 2
+    pattern = itertools.cycle((False, True, True))
+    while quota > 0:
+        split = next(pattern) and quota >= 2
         slots.append(split)
         quota -= 2 if split else 1
-    raise AssertionError("unreachable")
+    return slots
 
 
 def agenda(event_id: int, total: int) -> list[AgendaSession]:
@@ -206,7 +206,7 @@ def people(count: int) -> list[Person]:
 
 async def seed(
     sessions: SessionMaker, crowd: list[Person], total: int
-) -> dict[str | None, list[Shown]]:
+) -> dict[str | None, list[Offered]]:
     """The event, its agenda and everyone enrolled (as tests/agenda_helpers.py, in bulk);
     returns the sessions each class is shown today, to press."""
     async with sessions.begin() as session:
@@ -262,7 +262,7 @@ async def seed(
     today = sorted((r for r in rows if r.day == TODAY), key=lambda r: r.starts_at)
     return {
         class_name: [
-            Shown(f"sesi|{r.id}", r.title)
+            Offered(f"{SESSION}|{r.id}", r.title)
             for r in today
             if class_name is None or r.class_name in (None, class_name)
         ]
@@ -291,7 +291,7 @@ def expected(kind: str, person: Person, title: str = "") -> tuple[str, ...]:
 
 def plan(
     crowd: list[Person],
-    shown: dict[str | None, list[Shown]],
+    offers: dict[str | None, list[Offered]],
     lookups: int,
     concurrency: int,
     rng_seed: int,
@@ -309,8 +309,8 @@ def plan(
             person = share[turn % len(share)]
             kind = rng.choices(kinds, weights)[0]
             if kind == SESI:
-                offered = shown[person.class_name]
-                number = rng.randrange(min(len(offered), 8))
+                offered = offers[person.class_name]
+                number = rng.randrange(min(len(offered), SESSION_BUTTONS))
                 pressed = offered[number]
                 script.append(
                     Lookup(
@@ -503,7 +503,7 @@ async def migrated(url: str) -> None:
         await engine.dispose()
 
 
-async def seeded(url: str, crowd: list[Person], total: int) -> dict[str | None, list[Shown]]:
+async def seeded(url: str, crowd: list[Person], total: int) -> dict[str | None, list[Offered]]:
     engine = create_engine(url)
     try:
         return await seed(session_maker(engine), crowd, total)
@@ -576,8 +576,8 @@ async def prepare(
 ) -> tuple[str, list[list[Lookup]]]:
     url = await stack.enter_async_context(database(args.database))
     crowd = people(args.participants)
-    shown = await seeded(url, crowd, args.sessions)
-    return url, plan(crowd, shown, args.lookups, args.concurrency, args.seed)
+    offers = await seeded(url, crowd, args.sessions)
+    return url, plan(crowd, offers, args.lookups, args.concurrency, args.seed)
 
 
 def main() -> None:

@@ -45,7 +45,8 @@ def pick_default(events: list[Event], turn: Turn) -> Event | None:
     if not events:
         return None
     conversation = turn.conversation
-    chosen = next((e for e in events if e.id == conversation.event_id), None)
+    chosen_id = conversation.viewing_event_id or conversation.event_id
+    chosen = next((e for e in events if e.id == chosen_id), None)
     switched_at = conversation.event_chosen_at
     if chosen is not None and switched_at is not None and turn.now - switched_at < SWITCH_LASTS:
         return chosen

@@ -130,6 +130,7 @@ def enroll(turn: Turn, participant: Participant, event: Event) -> None:
     assert participant.id is not None
     assert event.id is not None
     turn.session.add(Enrollment(participant_id=participant.id, event_id=event.id))
+    turn.conversation.viewing_event_id = event.id
 
 
 def field_step(name: str) -> str:

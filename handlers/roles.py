@@ -156,18 +156,23 @@ async def pending_invites(session: AsyncSession, event: Event, now: datetime) ->
 
 
 def split_speakers(speakers: str) -> list[str]:
-    """The names in an agenda's speaker cell. Commas belong to academic titles
-    ("Taufik, S.Sos, M.Si"), so only ';', '/', '&', ' dan ', ' and ' and line breaks
-    separate people."""
+    """The people in an agenda's speaker cell. Only ';', '/', '&' and line breaks
+    separate them: commas belong to academic titles ("Taufik, S.Sos, M.Si") and "dan"
+    to institutions ("Dinas Kearsipan dan Perpustakaan")."""
     text = speakers
-    for separator in ("\n", "/", "&", " dan ", " and "):
+    for separator in ("\n", "/", "&"):
         text = text.replace(separator, ";")
     return [name.strip() for name in text.split(";") if name.strip()]
 
 
+def name_key(name: str) -> str:
+    """A name compared without case, spacing or punctuation: "Taufik, S.Sos., M.Si."
+    is "Taufik, S.Sos, M.Si"."""
+    kept = "".join(ch if ch.isalnum() else " " for ch in name.casefold())
+    return " ".join(kept.split())
+
+
 def teaches(speaker: str, speakers: str) -> bool:
     """Whether ``speaker`` is one of the people in an agenda's speaker cell."""
-    wanted = " ".join(speaker.split()).casefold()
-    return bool(wanted) and any(
-        " ".join(name.split()).casefold() == wanted for name in split_speakers(speakers)
-    )
+    wanted = name_key(speaker)
+    return bool(wanted) and any(name_key(name) == wanted for name in split_speakers(speakers))

@@ -8,23 +8,21 @@ from itertools import groupby
 
 from sqlmodel import col, select
 
-from handlers.agenda_import import event_classes
 from handlers.event_choice import current_event, local_today, my_events
 from handlers.i18n import Translator
 from handlers.menu import main_menu
-from handlers.steps import repeat_question
 from handlers.timefmt import format_date, format_time, zone_label
-from handlers.turn import MENU, Option, Turn
+from handlers.turn import MENU, Option, Turn, short_label
 from handlers.types import Reply
 from handlers.validation import row_id
-from models import AgendaSession, Enrollment, Event
+from models import AgendaSession, Enrollment, Event, EventClass
+from models.agenda import classes_of
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
 DAY = "hari"
 EVENT = "acara"
 CLASS = "kelas"
 SESSION_BUTTONS = 8  # with two day buttons, within a WhatsApp list's 10 rows
-LABEL_LIMIT = 24
 MENU_EVENTS = 10  # the latest ten events of a person, in a WhatsApp list
 
 
@@ -52,7 +50,7 @@ async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
 
 
 async def view_of(turn: Turn, event: Event) -> View:
-    classes = await event_classes(turn.session, event)
+    classes = [c.name for c in await classes_of(turn.session, event.id)]
     joined = await enrollment(turn, event)
     # Whoever has not picked a class (organisers and trainers usually) sees every class.
     class_name = joined.class_name if joined is not None else None
@@ -137,8 +135,7 @@ def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaSession
 
 
 def session_label(number: int, session: AgendaSession) -> str:
-    label = f"{number}. {session.title}"
-    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1].rstrip() + "…"
+    return short_label(f"{number}. {session.title}")
 
 
 def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]) -> list[Option]:
@@ -153,9 +150,11 @@ def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]
     earlier = [d for d in days if d < day]
     later = [d for d in days if d > day]
     if earlier:
-        options.append(Option(f"{DAY}|{earlier[-1].isoformat()}", turn.t("schedule.previous_day")))
+        options.append(
+            Option(day_payload(view.event, earlier[-1]), turn.t("schedule.previous_day"))
+        )
     if later:
-        options.append(Option(f"{DAY}|{later[0].isoformat()}", turn.t("schedule.next_day")))
+        options.append(Option(day_payload(view.event, later[0]), turn.t("schedule.next_day")))
     return options
 
 
@@ -200,14 +199,22 @@ async def _relative_day(turn: Turn, offset: int) -> None:
         await main_menu(turn, "schedule.after_event", event=event.name, date=date_text)
 
 
+def day_payload(event: Event, day: date) -> str:
+    """A button for one day of one event: pressed later, it still means that event."""
+    return f"{DAY}|{event.id}:{day.isoformat()}"
+
+
 async def day_button(turn: Turn, value: str) -> bool:
-    view = await looking_at(turn)
-    if view is None:
-        return True
+    event_part, _, day_part = value.partition(":")
+    ident = row_id(event_part)
+    event = next((e for e in await my_events(turn) if e.id == ident), None)
     try:
-        day = date.fromisoformat(value)
+        day = date.fromisoformat(day_part)
     except ValueError:
         return False
+    if event is None:
+        return False
+    view = await view_of(turn, event)
     if not any(s.day == day for s in view.sessions):
         return False
     show_day(turn, view, day)
@@ -291,7 +298,7 @@ async def now_and_next(turn: Turn) -> None:
         lines.append(t("now.finished", event=event.name))
         options = []
     if any(s.day == today_local for s in view.sessions):
-        options.append(Option(f"{DAY}|{today_local.isoformat()}", t("menu.today")))
+        options.append(Option(day_payload(event, today_local), t("menu.today")))
     else:
         options.append(Option(f"{MENU}|agenda", t("menu.agenda")))
     turn.offer("\n\n".join(lines), options)
@@ -331,7 +338,7 @@ async def session_detail(turn: Turn, value: str) -> bool:
         lines.append(t("detail.class", name=session.class_name))
     if session.description:
         lines += ["", session.description]
-    options = [Option(f"{DAY}|{session.day.isoformat()}", t("detail.back_to_day"))]
+    options = [Option(day_payload(event, session.day), t("detail.back_to_day"))]
     turn.offer("\n".join(lines), options)
     return True
 
@@ -340,27 +347,39 @@ async def choose_class(turn: Turn) -> None:
     """/kelas: a participant picks the class (kelas) whose sessions they attend."""
     event = await current_event(turn)
     joined = await enrollment(turn, event) if event is not None else None
-    classes = await event_classes(turn.session, event) if event is not None else []
+    classes = await classes_of(turn.session, event.id) if event is not None else []
     if event is None or joined is None or not classes:
         await main_menu(turn, "class.none")
         return
     t = turn.t
     current = joined.class_name or t("class.unset")
-    options = [Option(f"{CLASS}|{name}", t("class.option", name=name)) for name in classes]
-    options.append(Option(f"{CLASS}|", t("class.all")))
+    options = [Option(f"{CLASS}|{c.id}", class_label(t, c.name)) for c in classes]
+    options.append(Option(f"{CLASS}|all:{event.id}", t("class.all")))
     turn.offer(t("class.ask", event=event.name, current=current), options)
 
 
+def class_label(t: Translator, name: str) -> str:
+    """ "Kelas A" for a class named "A"; a name that says "Kelas" already stays as it is."""
+    named = name.casefold().startswith(("kelas", "class"))
+    return short_label(name if named else t("class.option", name=name))
+
+
 async def class_button(turn: Turn, value: str) -> bool:
-    event = await current_event(turn)
+    """``kelas|<class id>`` or ``kelas|all:<event id>``: the event is in the button."""
+    chosen: EventClass | None = None
+    if value.startswith("all:"):
+        event_id = row_id(value.removeprefix("all:"))
+    else:
+        class_id = row_id(value)
+        chosen = await turn.session.get(EventClass, class_id) if class_id is not None else None
+        event_id = chosen.event_id if chosen is not None else None
+    event = await turn.session.get(Event, event_id) if event_id is not None else None
     joined = await enrollment(turn, event) if event is not None else None
     if event is None or joined is None:
         return False
-    if value and value not in await event_classes(turn.session, event):
-        return False
-    joined.class_name = value or None
-    if value:
-        await main_menu(turn, "class.chosen", name=value, event=event.name)
+    joined.class_name = chosen.name if chosen is not None else None
+    if chosen is not None:
+        await main_menu(turn, "class.chosen", name=chosen.name, event=event.name)
     else:
         await main_menu(turn, "class.cleared", event=event.name)
     return True
@@ -383,7 +402,7 @@ async def switch_event(turn: Turn) -> None:
             format_date(event.ends_on, turn.locale),
         )
         lines.append(t("switch.line", code=event.code, event=event.name, first=first, last=last))
-        options.append(Option(f"{EVENT}|{event.id}", event.code))
+        options.append(Option(f"{EVENT}|{event.id}", short_label(event.code)))
     turn.offer("\n".join(lines), options)
 
 
@@ -392,12 +411,7 @@ async def event_button(turn: Turn, value: str) -> bool:
     chosen = next((e for e in await my_events(turn) if e.id == ident), None)
     if chosen is None:
         return False
-    if turn.conversation.flow is not None:
-        # A registration under way is for the event it started with.
-        turn.say("switch.busy")
-        await repeat_question(turn)
-        return True
-    turn.conversation.event_id = chosen.id
+    turn.conversation.viewing_event_id = chosen.id
     turn.conversation.event_chosen_at = turn.now
     await main_menu(turn, "switch.done", event=chosen.name)
     return True

@@ -2,6 +2,7 @@
 team, load the agenda by sending the spreadsheet, see the sessions they teach; and how
 an invite code turns into a role."""
 
+import base64
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,27 +18,38 @@ from handlers.agenda_import import (
 )
 from handlers.event_choice import current_event
 from handlers.i18n import Translator
-from handlers.menu import main_menu
+from handlers.menu import MENU_LIMIT, main_menu
 from handlers.roles import (
     INVITE_VALID_FOR,
     create_invite,
     find_invite,
     may,
     my_role,
+    name_key,
     pending_invites,
     split_speakers,
     teaches,
     team,
 )
 from handlers.schedule import SESSION, session_label, span
-from handlers.steps import Step, UnknownChoiceError, goto, register, repeat_question
+from handlers.steps import (
+    Step,
+    UnknownChoiceError,
+    goto,
+    interrupt,
+    register,
+    repeat_question,
+    resume,
+)
 from handlers.timefmt import format_date, format_time, zone_label
-from handlers.turn import Option, Turn
+from handlers.turn import Option, Turn, short_label
 from handlers.types import Attachment, Reply
 from handlers.validation import InvalidInputError, full_name, row_id
 from models import AgendaSession, Conversation, Event, Invite, Participant, Role, RoleName
+from models.event import event_by_code
 
 INVITE = "invite"
+IMPORT = "import"
 TEAM = "tim"  # button namespace: "tim|role:<id>", "tim|invite:<id>", "tim|confirm-role:<id>"...
 SPEAKER_BUTTONS = 8
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,8 +59,7 @@ async def staff_event(turn: Turn, needed: RoleName) -> Event | None:
     """The current event if this person may act as ``needed`` in it; else says why not."""
     event = await current_event(turn)
     if event is None or not await may(turn, event, needed):
-        key = "staff.organizer_only" if needed is RoleName.ORGANIZER else "staff.trainer_only"
-        await main_menu(turn, key, event=event.name if event is not None else "-")
+        await refuse(turn, needed)
         return None
     return event
 
@@ -56,7 +67,10 @@ async def staff_event(turn: Turn, needed: RoleName) -> Event | None:
 async def refuse(turn: Turn, needed: RoleName) -> None:
     event = await current_event(turn)
     key = "staff.organizer_only" if needed is RoleName.ORGANIZER else "staff.trainer_only"
-    await main_menu(turn, key, event=event.name if event is not None else "-")
+    if event is None:
+        await main_menu(turn, f"{key}_anywhere")
+    else:
+        await main_menu(turn, key, event=event.name)
 
 
 # Inviting a trainer -----------------------------------------------------------------
@@ -71,7 +85,7 @@ async def agenda_speakers(turn: Turn, event: Event) -> list[str]:
     names: dict[str, str] = {}
     for cell in found.scalars():
         for name in split_speakers(cell):
-            names.setdefault(" ".join(name.split()).casefold(), name)
+            names.setdefault(name_key(name), name)
     return list(names.values())
 
 
@@ -81,6 +95,9 @@ async def start_invite(turn: Turn) -> None:
         return
     turn.end_flow()
     turn.data_set("event", event.id)
+    # The names offered are kept with the question: a re-import meanwhile cannot change
+    # which name a button means.
+    turn.data_set("speakers", (await agenda_speakers(turn, event))[:SPEAKER_BUTTONS])
     await goto(turn, INVITE, InviteSpeakerStep.name)
 
 
@@ -95,20 +112,19 @@ async def invite_event(turn: Turn) -> Event | None:
     return event
 
 
-def label(name: str) -> str:
-    return name if len(name) <= 24 else name[:23].rstrip() + "…"
-
-
 @register
 class InviteSpeakerStep(Step):
     name = "invite:speaker"
 
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
-        event = await turn.session.get(Event, turn.conversation.data.get("event"))
-        speakers = await agenda_speakers(turn, event) if event is not None else []
-        options = [Option(str(i), label(n)) for i, n in enumerate(speakers[:SPEAKER_BUTTONS])]
+        speakers = self.speakers(turn)
+        options = [Option(str(i), short_label(name)) for i, name in enumerate(speakers)]
         options.append(Option("other", turn.t("invite.other_speaker")))
         return turn.t("invite.ask_speaker"), options
+
+    @staticmethod
+    def speakers(turn: Turn) -> list[str]:
+        return [str(name) for name in turn.conversation.data.get("speakers", [])]
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         event = await invite_event(turn)
@@ -117,7 +133,7 @@ class InviteSpeakerStep(Step):
         if value == "other":
             await goto(turn, INVITE, InviteNameStep.name)
             return
-        speakers = (await agenda_speakers(turn, event))[:SPEAKER_BUTTONS]
+        speakers = self.speakers(turn)
         index = value if value.isascii() and value.isdigit() else ""
         if not index or int(index) >= len(speakers):
             raise UnknownChoiceError(value)
@@ -221,25 +237,35 @@ async def show_team(turn: Turn) -> None:
         return
     t = turn.t
     lines = [t("team.title", event=event.name)]
-    options = []
-    me = (turn.conversation.channel, turn.conversation.user_key)
+    options = [Option("menu|invite", t("menu.invite"))]
     for role in await team(turn.session, event):
         name = await holder_name(turn, role)
         lines.append(t(f"team.{role.role}", name=name, channel=role.channel))
-        if (role.channel, role.user_key) != me:  # nobody locks themselves out by a slip
-            options.append(Option(f"{TEAM}|role:{role.id}", label(t("team.revoke", name=name))))
+        if may_revoke(turn, role):
+            options.append(
+                Option(f"{TEAM}|role:{role.id}", short_label(t("team.revoke", name=name)))
+            )
     invites = await pending_invites(turn.session, event, turn.now)
     for invite in invites:
         who = invite.speaker or t(f"role.{invite.role}")
         until = moment_text(turn, event, invite.expires_at)
         lines.append(t("team.invite", who=who, until=until))
         options.append(
-            Option(f"{TEAM}|invite:{invite.id}", label(t("team.cancel_invite", who=who)))
+            Option(f"{TEAM}|invite:{invite.id}", short_label(t("team.cancel_invite", who=who)))
         )
     if len(lines) == 1:
         lines.append(t("team.empty"))
-    options.append(Option("menu|invite", t("menu.invite")))
-    turn.offer("\n".join(lines), options[:10])
+    turn.offer("\n".join(lines), options[:MENU_LIMIT])
+
+
+def may_revoke(turn: Turn, role: Role) -> bool:
+    """Organisers revoke trainers; only admins (and the command line) revoke organisers,
+    so that one organiser cannot lock the rest of the team out. Nobody revokes
+    themselves by a slip."""
+    conversation = turn.conversation
+    if (role.channel, role.user_key) == (conversation.channel, conversation.user_key):
+        return False
+    return role.role == RoleName.TRAINER or turn.is_admin
 
 
 async def revocable(turn: Turn, kind: str, ident: int) -> tuple[Role | Invite, str] | None:
@@ -265,9 +291,8 @@ async def team_button(turn: Turn, value: str) -> bool:
     if kind not in {"role", "invite"} or found is None:
         return False
     row, name = found
-    me = (turn.conversation.channel, turn.conversation.user_key)
-    if isinstance(row, Role) and (row.channel, row.user_key) == me:
-        return False  # not offered: an organiser does not revoke themselves by a slip
+    if isinstance(row, Role) and not may_revoke(turn, row):
+        return False  # never offered to this person
     event = await turn.session.get(Event, row.event_id)
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
         await refuse(turn, RoleName.ORGANIZER)
@@ -309,26 +334,104 @@ async def explain_import(turn: Turn) -> None:
     turn.replies.append(Reply(text, attachment=template_attachment()))
 
 
+async def upload_event(turn: Turn) -> Event | None:
+    """The event a file is for: one the caption names and this person organises, else
+    the event they are looking at, if they organise it."""
+    for word in turn.inbound.text.replace(",", " ").split():
+        named = await event_by_code(turn.session, word)
+        if named is not None and await may(turn, named, RoleName.ORGANIZER):
+            return named
+    event = await current_event(turn)
+    return event if event is not None and await may(turn, event, RoleName.ORGANIZER) else None
+
+
 async def receive_file(turn: Turn) -> None:
     attachment = turn.inbound.attachment
-    event = await current_event(turn)
-    if event is None or not await may(turn, event, RoleName.ORGANIZER):
+    event = await upload_event(turn)
+    if event is None:
         # Only organisers send files to the bot; say so, and go on with any question.
         turn.say("import.not_organizer")
         await repeat_question(turn)
         return
     if attachment is None or attachment.content is None:
-        await main_menu(turn, "import.too_big")
+        turn.say("import.unreadable")
+        await repeat_question(turn)
         return
     t = turn.t
+    # A dry run first: a file that would remove sessions is applied only once confirmed.
+    async with turn.session.begin_nested() as trial:
+        try:
+            report = await import_agenda(
+                turn.session, event, attachment.filename, attachment.content
+            )
+        except AgendaFileError as exc:
+            text = t("import.refused", event=event.name) + "\n\n"
+            text += problems_text(t, exc.problems, limit=None)
+            turn.replies.append(Reply(text))
+            turn.say("import.agenda_untouched")
+            await repeat_question(turn)
+            return
+        summary = report_text(t, event, report)
+        if not report.removed:
+            turn.say("import.done", report=summary)
+            await repeat_question(turn)
+            return
+        await trial.rollback()
+    turn.say("import.preview", report=summary, event=event.name, removed=len(report.removed))
+    await interrupt(turn, IMPORT, ImportConfirmStep.name)
+    turn.data_set(
+        "upload",
+        {
+            "event": event.id,
+            "filename": attachment.filename,
+            "content": base64.b64encode(attachment.content).decode(),
+        },
+    )
+
+
+@register
+class ImportConfirmStep(Step):
+    """Apply an uploaded agenda that removes sessions, once the organiser confirms."""
+
+    name = "import:confirm"
+
+    async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
+        t = turn.t
+        options = [Option("apply", t("import.apply")), Option("cancel", t("import.cancel"))]
+        return t("import.confirm"), options
+
+    async def on_choice(self, turn: Turn, value: str) -> None:
+        if value not in {"apply", "cancel"}:
+            raise UnknownChoiceError(value)
+        upload = turn.conversation.data.get("upload", {})
+        drop_upload(turn)
+        event = await turn.session.get(Event, upload.get("event"))
+        if value == "cancel" or event is None:
+            turn.say("import.cancelled")
+        elif not await may(turn, event, RoleName.ORGANIZER):
+            turn.say("staff.organizer_only", event=event.name)
+        else:
+            await apply_upload(turn, event, upload["filename"], base64.b64decode(upload["content"]))
+        if not await resume(turn):
+            turn.end_flow()
+            await main_menu(turn)
+
+
+def drop_upload(turn: Turn) -> None:
+    turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != "upload"}
+
+
+async def apply_upload(turn: Turn, event: Event, filename: str, content: bytes) -> None:
+    """Import for real; the agenda may have changed since the preview, so check again."""
+    t = turn.t
     try:
-        report = await import_agenda(turn.session, event, attachment.filename, attachment.content)
+        report = await import_agenda(turn.session, event, filename, content)
     except AgendaFileError as exc:
-        turn.replies.append(Reply(t("import.refused", event=event.name)))
-        turn.replies.append(Reply(problems_text(t, exc.problems)))
-        await main_menu(turn, "import.agenda_untouched")
+        text = t("import.refused", event=event.name) + "\n\n"
+        turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
+        turn.say("import.agenda_untouched")
         return
-    await main_menu(turn, "import.done", report=report_text(t, event, report))
+    turn.say("import.done", report=report_text(t, event, report))
 
 
 # A trainer's own sessions ------------------------------------------------------------
@@ -376,7 +479,7 @@ async def redeem(turn: Turn, typed: str) -> bool:
     role_name = RoleName(invite.role)
     held = await my_role(turn, event, role_name)
     conversation = turn.conversation
-    conversation.event_id = event.id
+    conversation.viewing_event_id = event.id
     if held is not None:
         await main_menu(turn, "invite.already", event=event.name, role=turn.t(f"role.{role_name}"))
         return True

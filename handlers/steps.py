@@ -55,10 +55,15 @@ async def goto(turn: Turn, flow: str, step_name: str) -> None:
 
 
 def match_option(text: str, options: Sequence[Option]) -> Option | None:
-    """The option a person typed: its number in the list or its label."""
+    """The option a person typed: the number its label starts with ("3. Advokasi…", as
+    the list in the message numbers it), else its place in the list, or its label."""
     typed = " ".join(text.split()).casefold()
-    if typed.isascii() and typed.isdigit() and 1 <= int(typed) <= len(options):
-        return options[int(typed) - 1]
+    if typed.isascii() and typed.isdigit():
+        for option in options:
+            if option.label.startswith(f"{int(typed)}. "):
+                return option
+        if 1 <= int(typed) <= len(options):
+            return options[int(typed) - 1]
     for option in options:
         if option.label.casefold() == typed:
             return option

@@ -16,6 +16,14 @@ PAYLOAD_SEPARATOR = "|"
 MENU = "menu"
 
 
+LABEL_LIMIT = 24  # a WhatsApp list row's title; Telegram buttons show about as much
+
+
+def short_label(text: str) -> str:
+    """``text`` cut to fit a button, with an ellipsis when cut."""
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1].rstrip() + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     value: str

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
-from sqlmodel import Field, Index, SQLModel, UniqueConstraint
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint, col, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -35,3 +36,12 @@ class AgendaSession(SQLModel, table=True):
     class_name: str | None = Field(default=None, max_length=40, description="None: plenary")
     description: str = Field(default="", max_length=1000)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def classes_of(session: AsyncSession, event_id: int | None) -> list[EventClass]:
+    found = await session.execute(
+        select(EventClass)
+        .where(col(EventClass.event_id) == event_id)
+        .order_by(col(EventClass.name))
+    )
+    return list(found.scalars())

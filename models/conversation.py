@@ -23,9 +23,12 @@ class Conversation(SQLModel, table=True):
     participant_id: int | None = Field(
         default=None, foreign_key="participant.id", index=True, ondelete="SET NULL"
     )
+    # The event being registered for (or last registered for).
     event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
-    # When the person last switched events themselves: that choice beats the default
-    # (the event running now) for a while.
+    # The event the person's look-ups are about, once they switched or accepted an
+    # invite; and when they switched themselves, a choice that beats the default (the
+    # event running now) for a while.
+    viewing_event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
     event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     locale: str | None = Field(default=None, max_length=8)
     flow: str | None = Field(default=None, max_length=32)

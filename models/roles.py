@@ -26,7 +26,7 @@ class Role(SQLModel, table=True):
     user_key: str = Field(max_length=64)
     # A trainer teaches the sessions whose speakers include this name, as the agenda
     # spells it; re-importing the agenda keeps the link.
-    speaker: str = Field(default="", max_length=120)
+    speaker: str = Field(default="", max_length=300)
     invite_id: int | None = Field(default=None, foreign_key="invite.id", ondelete="SET NULL")
     granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -40,7 +40,7 @@ class Invite(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=16)
     code_sha256: str = Field(max_length=64, unique=True)
-    speaker: str = Field(default="", max_length=120)
+    speaker: str = Field(default="", max_length=300)
     created_by: str = Field(max_length=32, description="'cli' or 'role:<id>'")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)

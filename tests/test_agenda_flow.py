@@ -118,6 +118,8 @@ async def test_organiser_loads_agenda_and_participant_looks_it_up(
         "Kamis, 14 November 2024;08.00;10.00;Sesi pindah ruang;Putri Wardhani;Ruang Mahakam\n"
     )
     shown = await organiser.send_file("jadwal.csv", edited.encode())
+    assert "menghapus 31 sesi" in texts(shown)  # asked first: the file drops sessions
+    shown = await organiser.press(ID("import.apply"))
     assert "Agenda dimuat" in texts(shown)
     shown = await participant.send("/jadwal")
     assert "Sesi pindah ruang" in texts(shown)
@@ -145,6 +147,7 @@ async def test_a_long_agenda_is_split_to_fit_telegram(
             title = f"Sesi {slot + 1} dengan judul panjang tentang layanan perpustakaan desa"
             rows.append(f"{day}/11/2024;{begin};{end};{title};{speaker};Ruang {slot % 3 + 1}")
     shown = await organiser.send_file("jadwal.csv", "\n".join(rows).encode())
+    shown = await organiser.press(ID("import.apply"))
     assert "Agenda dimuat" in texts(shown)
     before = len(organiser.server.calls)
     await organiser.send("/agenda")

@@ -10,6 +10,7 @@ from bot.db import SessionMaker
 from handlers.roles import create_invite
 from handlers.router import BUTTONS, MENU_ACTIONS, PRIVILEGED, PRIVILEGED_MENU
 from handlers.turn import Deployment
+from handlers.types import Attachment, InboundKind
 from models import AgendaSession, Event, Invite, Role, RoleName
 from tests.agenda_helpers import ID, Person, add_session, enrol, labels, make_event, text_of
 
@@ -192,17 +193,48 @@ async def test_organiser_loads_the_agenda_by_sending_the_file(sessions: SessionM
     replies = await boss.send("/impor")
     assert replies[0].attachment is not None
     assert replies[0].attachment.filename.endswith(".xlsx")
+    # This file drops the one stored session: nothing happens before a confirmation.
     replies = await boss.send_file("jadwal.csv", CSV.encode())
+    assert "menghapus 1 sesi" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
+    replies = await boss.press_label(replies, ID("import.cancel"))
+    assert ID("import.cancelled") in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
+    replies = await boss.send_file("jadwal.csv", CSV.encode())
+    replies = await boss.press_label(replies, ID("import.apply"))
     assert "Agenda dimuat" in text_of(replies)
     assert await stored_agenda(sessions, mine) == ["Pembukaan"]
+    # A file that only adds or changes is applied at once.
+    more = CSV + "13/11/2024,09.00,10.00,Advokasi,Rachmawati,Ballroom\n"
+    assert "Agenda dimuat" in text_of(await boss.send_file("jadwal.csv", more.encode()))
+    assert await stored_agenda(sessions, mine) == ["Advokasi", "Pembukaan"]
     # A broken file changes nothing and says which row is wrong.
-    broken = CSV + "14/11/2024,10.00,09.00,,,\n"
+    broken = more + "14/11/2024,10.00,09.00,,,\n"
     replies = await boss.send_file("jadwal.csv", broken.encode())
     assert "tidak dimuat" in text_of(replies)
-    assert "3" in text_of(replies)
-    assert await stored_agenda(sessions, mine) == ["Pembukaan"]
+    assert "4" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Advokasi", "Pembukaan"]
     replies = await boss.send_file("jadwal.xlsx", None)  # too big for the channel to fetch
-    assert ID("import.too_big") in text_of(replies)
+    assert ID("import.unreadable") in text_of(replies)
+
+
+async def test_the_caption_names_the_event_a_file_is_for(sessions: SessionMaker) -> None:
+    mine, other = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    async with sessions.begin() as session:
+        code = await create_invite(session, other, RoleName.ORGANIZER, created_by="cli", now=NOW)
+    await boss.send(f"/start {code}")  # organises both; now looking at BPN24
+    added = CSV.replace("Pembukaan", "Pembukaan SMD") + (
+        "13/11/2024,08.30,10.00,Strategi Transformasi,Rachmawati,Ruang Mahakam\n"
+    )
+    replies = await boss._send(
+        kind=InboundKind.FILE,
+        text="agenda SMD24",
+        attachment=Attachment("jadwal.csv", "text/csv", added.encode(), len(added)),
+    )
+    assert "Agenda dimuat" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Pembukaan SMD", "Strategi Transformasi"]
+    assert await stored_agenda(sessions, other) == ["Strategi Transformasi"]
 
 
 async def test_admins_from_settings_act_in_every_event(sessions: SessionMaker) -> None:

@@ -14,7 +14,7 @@ import structlog
 
 from bot.channels.rendering import numbered, safe_filename, split_extension
 from bot.engine import Engine
-from handlers.types import Inbound, Reply
+from handlers.types import Choice, Inbound, InboundKind, Reply
 
 CHANNEL = "console"
 FILE_MARK = "📎"
@@ -32,17 +32,32 @@ class ConsoleChannel:
         self._files_dir = Path.cwd() if files_dir is None else files_dir
         self._run_id = uuid.uuid4().hex[:12]
         self._count = 0
+        self._choices: tuple[Choice, ...] = ()  # the numbered lines last printed
 
     async def submit(self, line: str) -> list[str]:
-        """One line typed by the person; returns (and prints) what the bot answers."""
+        """One line typed by the person; returns (and prints) what the bot answers. A
+        number picks the choice printed with it, as a button press would."""
         self._count += 1
+        text = line.rstrip("\r\n")
+        typed = text.strip()
+        number = int(typed) if typed.isascii() and typed.isdigit() else 0
+        if 1 <= number <= len(self._choices):
+            kind, choice = InboundKind.CHOICE, self._choices[number - 1].payload
+        else:
+            kind, choice = InboundKind.TEXT, ""
         inbound = Inbound(
             channel=CHANNEL,
             user_key=self._user_key,
             message_key=f"{self._run_id}:{self._count}",
-            text=line.rstrip("\r\n"),
+            kind=kind,
+            text=text if kind is InboundKind.TEXT else "",
+            choice=choice,
         )
-        shown = [self._show(reply) for reply in await self._engine.handle(inbound)]
+        replies = await self._engine.handle(inbound)
+        offered = [reply.choices for reply in replies if reply.choices]
+        if replies:
+            self._choices = offered[-1] if offered else ()
+        shown = [self._show(reply) for reply in replies]
         for text in shown:
             print(f"\n{text}", file=self._output, flush=True)
         return shown

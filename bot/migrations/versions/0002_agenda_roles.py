@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("code_sha256", sa.String(length=64), nullable=False),
-        sa.Column("speaker", sa.String(length=120), nullable=False),
+        sa.Column("speaker", sa.String(length=300), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("user_key", sa.String(length=64), nullable=False),
-        sa.Column("speaker", sa.String(length=120), nullable=False),
+        sa.Column("speaker", sa.String(length=300), nullable=False),
         sa.Column("invite_id", sa.Integer(), nullable=True),
         sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
@@ -90,7 +90,15 @@ def upgrade() -> None:
         batch_op.create_index("ix_role_identity", ["channel", "user_key"], unique=False)
 
     with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("viewing_event_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("event_chosen_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_conversation_viewing_event_id_event",
+            "event",
+            ["viewing_event_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
         batch_op.add_column(
             sa.Column("offered", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
@@ -108,7 +116,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.drop_column("offered")
+        batch_op.drop_constraint("fk_conversation_viewing_event_id_event", type_="foreignkey")
         batch_op.drop_column("event_chosen_at")
+        batch_op.drop_column("viewing_event_id")
 
     with op.batch_alter_table("role", schema=None) as batch_op:
         batch_op.drop_index("ix_role_identity")
