@@ -33,7 +33,7 @@ from handlers.agenda_import import (
     template_xlsx,
 )
 from handlers.i18n import LOCALES, Translator
-from handlers.roles import create_invite, pending_invites, team
+from handlers.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
 from models import AgendaSession, Event, Invite, Role, RoleName
 from models.event import event_by_code
 from models.types import utcnow
@@ -317,7 +317,8 @@ app.add_typer(team_app, name="team", no_args_is_help=True)
 
 def _print_invite(code: str, event: Event, role: RoleName, speaker: str = "") -> None:
     who = f"{role.value} {speaker}".strip()
-    typer.echo(f"invite for {who} at {event.code}, valid 7 days, works once:\n  /start {code}")
+    days = INVITE_VALID_FOR.days
+    typer.echo(f"invite for {who} at {event.code}, valid {days} days, works once:\n  /start {code}")
     link = _settings().deployment().start_link(code.replace("-", ""))
     if link is not None:
         typer.echo(f"  {link}")

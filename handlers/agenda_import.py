@@ -989,16 +989,19 @@ def _changes(stored: AgendaSession, new: _Planned, zone: ZoneInfo) -> list[str]:
 def _match(
     stored: Sequence[AgendaSession], planned: Sequence[_Planned]
 ) -> dict[int, AgendaSession]:
-    """Which stored session each planned row updates (by position in ``planned``): same
-    day, start and class first; then same title, class and day; then a title and class
-    found once on each side."""
+    """Which stored session each planned row updates (by position in ``planned``). The
+    title says what a session is, so it leads: same title, class, day and start; then
+    same title, class and day, found once on each side (moved within the day); then same
+    start and class (renamed in place); then a title and class found once on each side
+    (moved to another day). Two sessions that swap slots keep their own ids."""
 
     def class_of(name: str | None) -> str:
         return "" if name is None else class_key(name)
 
     passes: list[tuple[Callable[[Any], Hashable], bool]] = [
+        (lambda s: (_words(s.title), class_of(s.class_name), s.starts_at), False),
+        (lambda s: (_words(s.title), class_of(s.class_name), s.day), True),
         (lambda s: (s.starts_at, class_of(s.class_name)), False),
-        (lambda s: (_words(s.title), class_of(s.class_name), s.day), False),
         (lambda s: (_words(s.title), class_of(s.class_name)), True),
     ]
     pairs: dict[int, AgendaSession] = {}

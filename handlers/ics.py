@@ -1,6 +1,6 @@
 """The agenda as an iCalendar file a phone's calendar imports ("add to my calendar")."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -15,6 +15,7 @@ from handlers.types import Attachment, Reply
 
 MEDIA_TYPE = "text/calendar"
 UID_DOMAIN = "bimtek-bot"
+SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def calendar_file(view: View, t: Translator) -> bytes:
@@ -32,8 +33,13 @@ def calendar_file(view: View, t: Translator) -> bytes:
     calendar.add("x-wr-timezone", event.timezone)
     for session in view.sessions:
         entry = CalendarEvent()
-        entry.add("uid", f"session-{session.id}-event-{event.id}@{UID_DOMAIN}")
+        # The event's creation moment keeps UIDs apart across databases and deployments.
+        created = event.created_at.strftime("%Y%m%dT%H%M%S")
+        entry.add("uid", f"session-{session.id}-{event.code}-{created}@{UID_DOMAIN}")
         entry.add("dtstamp", session.updated_at)
+        entry.add("last-modified", session.updated_at)
+        # Calendars take a newer copy of an entry when its sequence number is higher.
+        entry.add("sequence", int((session.updated_at - SEQUENCE_EPOCH).total_seconds()) // 60)
         entry.add("dtstart", session.starts_at.astimezone(zone))
         entry.add("dtend", session.ends_at.astimezone(zone))
         entry.add("summary", session.title)

@@ -97,18 +97,12 @@ MENU_ACTIONS: dict[str, Action] = {
     "calendar": ics.send_calendar,
     "class": schedule.choose_class,
     "switch": schedule.switch_event,
-    "invite": PRIVILEGED["undang"][1],
-    "team": PRIVILEGED["tim"][1],
-    "mysessions": PRIVILEGED["sesisaya"][1],
     "profile": account.show_profile,
     "edit": account.start_edit,
     "help": show_help,
 }
-PRIVILEGED_MENU = {
-    "invite": RoleName.ORGANIZER,
-    "team": RoleName.ORGANIZER,
-    "mysessions": RoleName.TRAINER,
-}
+# Menu buttons for privileged commands: the same action and the same check.
+PRIVILEGED_MENU = {"invite": "undang", "team": "tim", "mysessions": "sesisaya"}
 
 BUTTONS: dict[str, ButtonAction] = {
     schedule.SESSION: schedule.session_detail,
@@ -119,10 +113,10 @@ BUTTONS: dict[str, ButtonAction] = {
 }
 
 
-async def allowed(turn: Turn, needed: RoleName | None) -> bool:
+async def allowed(turn: Turn, needed: RoleName) -> bool:
     """Whether the person may act as ``needed`` in the event they are looking at; says
     no and shows the menu when not."""
-    if needed is None or await may(turn, await current_event(turn), needed):
+    if await may(turn, await current_event(turn), needed):
         return True
     await staff.refuse(turn, needed)
     return False
@@ -165,9 +159,13 @@ async def on_command(turn: Turn, text: str) -> None:
 
 async def on_button(turn: Turn, payload: str) -> None:
     step_name, _, value = payload.partition(PAYLOAD_SEPARATOR)
+    if step_name == MENU and value in PRIVILEGED_MENU:
+        needed, privileged = PRIVILEGED[PRIVILEGED_MENU[value]]
+        if await allowed(turn, needed):
+            await privileged(turn)
+        return
     if step_name == MENU and value in MENU_ACTIONS:
-        if await allowed(turn, PRIVILEGED_MENU.get(value)):
-            await MENU_ACTIONS[value](turn)
+        await MENU_ACTIONS[value](turn)
         return
     button = BUTTONS.get(step_name)
     if button is not None and await button(turn, value):

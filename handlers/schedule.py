@@ -11,11 +11,12 @@ from sqlmodel import col, select
 from handlers.event_choice import current_event, local_today, my_events
 from handlers.i18n import Translator
 from handlers.menu import main_menu
+from handlers.roles import may
 from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import MENU, Option, Turn, short_label
 from handlers.types import Reply
 from handlers.validation import row_id
-from models import AgendaSession, Enrollment, Event, EventClass
+from models import AgendaSession, Enrollment, Event, EventClass, RoleName
 from models.agenda import classes_of
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
@@ -194,6 +195,9 @@ async def _relative_day(turn: Turn, offset: int) -> None:
             days=(first - local_today(event, turn)).days,
         )
         show_day(turn, view, first, prefix=note + "\n\n")
+    elif local_today(event, turn) <= last:
+        # Tomorrow, asked on the last day: today still has sessions.
+        show_day(turn, view, last, prefix=t("schedule.last_day", event=event.name) + "\n\n")
     else:
         date_text = format_date(last, turn.locale)
         await main_menu(turn, "schedule.after_event", event=event.name, date=date_text)
@@ -315,7 +319,8 @@ async def session_detail(turn: Turn, value: str) -> bool:
     if event is None:
         return False
     view = await view_of(turn, event)
-    if session not in view.sessions:
+    # Another class's session is not for a participant; its trainer may still open it.
+    if session not in view.sessions and not await may(turn, event, RoleName.TRAINER):
         return False
     t = turn.t
     lines = [

@@ -41,7 +41,7 @@ class Invite(SQLModel, table=True):
     role: str = Field(max_length=16)
     code_sha256: str = Field(max_length=64, unique=True)
     speaker: str = Field(default="", max_length=300)
-    created_by: str = Field(max_length=32, description="'cli' or 'role:<id>'")
+    created_by: str = Field(max_length=32, description="'cli', 'admin' or 'role:<id>'")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -704,6 +704,27 @@ async def test_moving_a_session_to_another_day_keeps_it(
     assert fields == ["date", "start", "end"]
 
 
+async def test_sessions_that_swap_slots_keep_their_own_ids(
+    sessions: SessionMaker, event: Event
+) -> None:
+    await load(
+        sessions,
+        event,
+        table("13/11/2024;09.45;12.00;Strategi;Taufik;;;", ";13.00;15.00;Advokasi;Rachmawati;;;"),
+    )
+    ids = {row[4]: row[0] for row in await snapshot(sessions, event)}
+    report = await load(
+        sessions,
+        event,
+        table("13/11/2024;09.45;12.00;Advokasi;Rachmawati;;;", ";13.00;15.00;Strategi;Taufik;;;"),
+    )
+    changed = {s.id: (s.title, fields) for s, fields in report.changed}
+    assert changed == {
+        ids["Strategi"]: ("Strategi", ["start", "end"]),
+        ids["Advokasi"]: ("Advokasi", ["start", "end"]),
+    }
+
+
 async def test_a_refused_file_leaves_the_agenda_untouched(
     sessions: SessionMaker, event: Event
 ) -> None:

@@ -62,7 +62,9 @@ async def test_calendar_file_has_every_session_at_the_right_moment(
     assert "Kelas B" in str(entries[1]["DESCRIPTION"])
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Jayapura"]
     # The UID follows the stored session, so a newer file updates the same entries.
-    assert f"session-{opening.id}-" in str(entries[0]["UID"])
+    assert f"session-{opening.id}-PAPUA24-" in str(entries[0]["UID"])
+    assert entries[0].decoded("LAST-MODIFIED") == opening.updated_at.replace(microsecond=0)
+    assert entries[0].decoded("SEQUENCE") > 0
     assert len({str(e["UID"]) for e in entries}) == 2
 
     # Parsed without the VTIMEZONE, the zone name alone still gives the same moment.

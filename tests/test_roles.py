@@ -128,7 +128,8 @@ def test_every_privileged_action_is_walked() -> None:
         "sesisaya",
         "mysessions",
     }
-    assert set(PRIVILEGED_MENU) <= set(MENU_ACTIONS)
+    assert set(PRIVILEGED_MENU.values()) <= set(PRIVILEGED)
+    assert not set(PRIVILEGED_MENU) & set(MENU_ACTIONS)
     assert "tim" in BUTTONS
 
 

@@ -4,7 +4,8 @@ now and next, classes, several events, one session's detail."""
 from datetime import UTC, date, datetime
 
 from bot.db import SessionMaker
-from models import Event
+from handlers.roles import create_invite
+from models import Event, RoleName
 from tests.agenda_helpers import (
     EN,
     ID,
@@ -233,3 +234,31 @@ async def test_lookups_default_to_the_running_event_and_can_switch(
     replies = await person.press_label(replies, "KUKAR23")
     assert "Bimtek KUKAR23" in text_of(replies)
     assert "Sesi lama" in text_of(await person.send("/agenda"))
+
+
+async def test_tomorrow_on_the_last_day_shows_what_is_left_today(sessions: SessionMaker) -> None:
+    event = await wita_event(sessions)
+    await add_session(sessions, event, FRI, "08.00", "10.00", "Penutupan")
+    person = Person(sessions, await enrol(sessions, event), datetime(2024, 11, 15, 0, tzinfo=UTC))
+    shown = text_of(await person.send("/besok"))
+    assert "hari ini hari terakhir" in shown
+    assert "Penutupan" in shown
+    assert "sudah selesai" not in shown
+
+
+async def test_a_trainer_in_a_class_still_opens_their_sessions_of_other_classes(
+    sessions: SessionMaker,
+) -> None:
+    event = await make_event(sessions, "KELAS24", classes=("A", "B"))
+    other_class = await add_session(
+        sessions, event, WED, "09.00", "11.00", "Praktik B", class_name="B", speakers="Rachmawati"
+    )
+    user = await enrol(sessions, event, class_name="A")
+    person = Person(sessions, user, datetime(2024, 11, 13, tzinfo=UTC))
+    assert ID("invalid.stale_button") in text_of(await person.press(f"sesi|{other_class.id}"))
+    async with sessions.begin() as session:
+        code = await create_invite(
+            session, event, RoleName.TRAINER, created_by="cli", now=person.now, speaker="Rachmawati"
+        )
+    await person.send(f"/start {code}")
+    assert "📌 Praktik B" in text_of(await person.press(f"sesi|{other_class.id}"))
