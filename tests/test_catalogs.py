@@ -4,9 +4,12 @@ import string
 
 import pytest
 
+from bot.channels.telegram import MENU_COMMANDS
 from handlers.i18n import LOCALES, Translator, catalog
+from handlers.menu import ACTION_COMMANDS
 from handlers.profile import FIELD_NAMES, LIBRARY_TYPES
 from handlers.registration import PROVINCES_PER_PAGE, field_step
+from handlers.router import COMMANDS, PRIVILEGED
 from handlers.turn import PAYLOAD_SEPARATOR
 from models.provinces import all_provinces
 
@@ -39,6 +42,22 @@ def test_labels_fit_whatsapp_and_telegram_limits(locale: str) -> None:
     labels += [t(k) for k in ("consent.agree", "consent.decline", "summary.confirm")]
     labels += [t(k) for k in ("menu.profile", "menu.edit", "menu.help", "menu.start")]
     labels += [t(k) for k in ("erase.yes", "erase.no", "nav.next", "nav.previous")]
+    labels += [t(f"menu.{action}") for action in ACTION_COMMANDS]
+    labels += [
+        t(key)
+        for key in (
+            "schedule.previous_day",
+            "schedule.next_day",
+            "now.next_detail",
+            "detail.back_to_day",
+            "class.all",
+            "invite.other_speaker",
+            "team.yes_revoke",
+            "team.keep",
+            "import.apply",
+            "import.cancel",
+        )
+    ]
     assert all(len(label) <= 24 for label in labels), [x for x in labels if len(x) > 24]
 
 
@@ -47,3 +66,13 @@ def test_button_payloads_fit_telegram_callback_data() -> None:
     payloads += [f"summary{PAYLOAD_SEPARATOR}fix:{name}" for name in FIELD_NAMES]
     assert max(len(p.encode()) for p in payloads) <= 64
     assert PROVINCES_PER_PAGE + 2 <= 10, "a WhatsApp list holds at most 10 rows"
+
+
+def test_every_command_in_help_and_menus_has_a_description() -> None:
+    described = {
+        key.removeprefix("command.") for key in catalog("id") if key.startswith("command.")
+    }
+    assert set(ACTION_COMMANDS.values()) <= described
+    assert set(MENU_COMMANDS) <= described
+    assert {"besok", "impor", "hapus", "bahasa", "batal"} <= described
+    assert set(ACTION_COMMANDS.values()) - {"start"} <= set(COMMANDS) | set(PRIVILEGED)
