@@ -22,7 +22,8 @@ async def capabilities(turn: Turn) -> list[str]:
     event = await current_event(turn)
     actions: list[str] = []
     if event is not None:
-        actions += ["today", "now", "agenda", "calendar"]
+        # The calendar file is offered under the full agenda, where it belongs.
+        actions += ["today", "now", "tomorrow", "agenda"]
         roles = await active_roles(turn, event)
         if turn.is_admin or RoleName.ORGANIZER in roles:
             actions += ["invite", "team"]
@@ -34,6 +35,8 @@ async def capabilities(turn: Turn) -> list[str]:
             actions.append("switch")
     actions += ["profile", "edit"] if registered else ["start"]
     actions.append("help")
+    if len(actions) > MENU_LIMIT and "edit" in actions:
+        actions.remove("edit")  # still one tap away, under the profile
     return [*actions[: MENU_LIMIT - 1], "help"] if len(actions) > MENU_LIMIT else actions
 
 
@@ -69,6 +72,7 @@ async def main_menu(turn: Turn, text_key: str = "menu.title", **values: object) 
 ACTION_COMMANDS = {
     "today": "jadwal",
     "now": "sekarang",
+    "tomorrow": "besok",
     "agenda": "agenda",
     "calendar": "kalender",
     "invite": "undang",
@@ -87,8 +91,8 @@ async def help_text(turn: Turn) -> str:
     t = turn.t
     actions = await capabilities(turn)
     commands = [ACTION_COMMANDS[a] for a in actions if a != "help"]
-    if "today" in actions:
-        commands.insert(commands.index("jadwal") + 1, "besok")
+    if "agenda" in actions:
+        commands.insert(commands.index("agenda") + 1, "kalender")
     if "invite" in actions:
         commands.insert(commands.index("tim") + 1, "impor")
     if turn.conversation.participant_id is not None:

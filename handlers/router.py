@@ -93,6 +93,7 @@ MENU_ACTIONS: dict[str, Action] = {
     "start": start_without_code,
     "today": schedule.today,
     "now": schedule.now_and_next,
+    "tomorrow": schedule.tomorrow,
     "agenda": schedule.whole_agenda,
     "calendar": ics.send_calendar,
     "class": schedule.choose_class,

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from handlers.event_choice import current_event, local_today, my_events
 from handlers.i18n import Translator
-from handlers.menu import main_menu
+from handlers.menu import MENU_LIMIT, main_menu, menu_options
 from handlers.roles import may
 from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import MENU, Option, Turn, short_label
@@ -247,7 +247,8 @@ async def whole_agenda(turn: Turn) -> None:
     for day, sessions in groupby(view.sessions, key=lambda s: s.day):
         title = t("schedule.day_title", date=format_date(day, turn.locale))
         turn.replies.append(Reply("\n".join([title, *session_lines(t, view, list(sessions))])))
-    await main_menu(turn, "schedule.agenda_done")
+    options = [Option("calendar", t("menu.calendar")), *await menu_options(turn)]
+    turn.menu(t("schedule.agenda_done"), options[:MENU_LIMIT])
 
 
 async def now_and_next(turn: Turn) -> None:

@@ -95,7 +95,9 @@ async def test_organiser_loads_agenda_and_participant_looks_it_up(
     assert "📌" in texts(shown)
     assert "Putri Wardhani" in texts(shown)
 
-    # The calendar file arrives as a document and parses.
+    # Under the full agenda, the calendar file arrives as a document and parses.
+    shown = await participant.press(ID("menu.agenda"))
+    assert "Jumat, 15 November 2024" in texts(shown)
     shown = await participant.press(ID("menu.calendar"))
     assert shown[0].document is not None
     name, content = shown[0].document

@@ -14,7 +14,7 @@ EN = Translator("en")
 # What a registered participant of the demo event (which has classes) can do.
 REGISTERED_MENU = tuple(
     ID(f"menu.{action}")
-    for action in ("today", "now", "agenda", "calendar", "class", "profile", "edit", "help")
+    for action in ("today", "now", "tomorrow", "agenda", "class", "profile", "edit", "help")
 )
 
 
