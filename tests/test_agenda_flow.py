@@ -43,17 +43,22 @@ def buttons(shown: list[Shown]) -> list[str]:
     return [label for s in shown for label in s.buttons]
 
 
+async def make_organiser(
+    person: TelegramDriver, sessions: SessionMaker, event: Event, now: datetime
+) -> list[Shown]:
+    """An invite made on the command line, accepted in the chat."""
+    async with sessions.begin() as session:
+        code = await create_invite(session, event, RoleName.ORGANIZER, created_by="cli", now=now)
+    return await person.send(f"/start {code}")
+
+
 async def test_organiser_loads_agenda_and_participant_looks_it_up(
     people: tuple[TelegramDriver, TelegramDriver, Clock],
     sessions: SessionMaker,
     demo_event: Event,
 ) -> None:
     organiser, participant, clock = people
-    async with sessions.begin() as session:
-        code = await create_invite(
-            session, demo_event, RoleName.ORGANIZER, created_by="cli", now=clock.now
-        )
-    shown = await organiser.send(f"/start {code}")
+    shown = await make_organiser(organiser, sessions, demo_event, clock.now)
     assert "Selamat datang di tim panitia" in texts(shown)
     assert ID("menu.team") in buttons(shown)
 
@@ -134,11 +139,7 @@ async def test_a_long_agenda_is_split_to_fit_telegram(
     demo_event: Event,
 ) -> None:
     organiser, _, clock = people
-    async with sessions.begin() as session:
-        code = await create_invite(
-            session, demo_event, RoleName.ORGANIZER, created_by="cli", now=clock.now
-        )
-    await organiser.send(f"/start {code}")
+    await make_organiser(organiser, sessions, demo_event, clock.now)
     rows = ["Tanggal;Mulai;Selesai;Materi;Narasumber;Ruang"]
     speaker = "Dr. Narasumber Dengan Nama Yang Sangat Panjang Sekali, S.Sos, M.Si, M.Hum"
     for day in (13, 14, 15, 16):
