@@ -23,6 +23,13 @@ def is_running(event: Event, turn: Turn) -> bool:
 
 async def my_events(turn: Turn) -> list[Event]:
     """Events this person registered for or holds a role in; every event for an admin."""
+    key = ("my_events", turn.conversation.participant_id)
+    if key not in turn.memo:
+        turn.memo[key] = await _load_my_events(turn)
+    return list(turn.memo[key])
+
+
+async def _load_my_events(turn: Turn) -> list[Event]:
     query = select(Event).order_by(col(Event.starts_on), col(Event.id))
     if not turn.is_admin:
         ids = set(await event_ids_with_roles(turn))

@@ -131,6 +131,7 @@ def enroll(turn: Turn, participant: Participant, event: Event) -> None:
     assert event.id is not None
     turn.session.add(Enrollment(participant_id=participant.id, event_id=event.id))
     turn.conversation.viewing_event_id = event.id
+    turn.memo.clear()
 
 
 def field_step(name: str) -> str:

@@ -79,6 +79,13 @@ async def find_invite(session: AsyncSession, typed: str) -> Invite | None:
 
 
 async def active_roles(turn: Turn, event: Event) -> set[RoleName]:
+    key = ("roles", event.id)
+    if key not in turn.memo:
+        turn.memo[key] = await _load_roles(turn, event)
+    return set(turn.memo[key])
+
+
+async def _load_roles(turn: Turn, event: Event) -> set[RoleName]:
     conversation = turn.conversation
     found = await turn.session.execute(
         select(Role.role).where(

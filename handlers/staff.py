@@ -312,6 +312,7 @@ async def team_button(turn: Turn, value: str) -> bool:
         )
         return True
     row.revoked_at = turn.now
+    turn.memo.clear()
     turn.say(f"team.revoked_{kind}", name=name, event=event.name)
     await show_team(turn)
     return True
@@ -496,5 +497,6 @@ async def redeem(turn: Turn, typed: str) -> bool:
         )
     )
     await turn.session.flush()
+    turn.memo.clear()
     await main_menu(turn, f"invite.welcome_{role_name}", event=event.name, name=invite.speaker)
     return True

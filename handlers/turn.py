@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +53,9 @@ class Turn:
     now: datetime
     deployment: Deployment = field(default_factory=Deployment)
     replies: list[Reply] = field(default_factory=list)
+    # Look-ups asked several times while answering one message (which events are this
+    # person's, which roles they hold). Whatever grants a role or an enrolment forgets it.
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     @property
     def is_admin(self) -> bool:
