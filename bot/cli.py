@@ -192,9 +192,20 @@ def event_open(code: str) -> None:
 
 @app.command()
 def demo() -> None:
-    """Create the demo event from the project brief (once) and print its join code."""
-    event = asyncio.run(_in_session(ensure_demo_event))
+    """Create the demo event from the project brief and its four-day agenda (once) and
+    print its join code."""
+
+    async def go(session: AsyncSession) -> tuple[Event, int, list[str]]:
+        event = await ensure_demo_event(session)
+        agenda = await stored_agenda(session, event)
+        return event, len(agenda), await event_classes(session, event)
+
+    event, sessions, classes = asyncio.run(_in_session(go))
     typer.echo(f"{event.name}\njoin code: {event.code}\nTelegram: t.me/<bot>?start={event.code}")
+    typer.echo(
+        f"agenda: {sessions} sessions, {event.starts_on} to {event.ends_on} ({event.timezone})"
+    )
+    typer.echo(f"classes: {', '.join(classes) or '(none)'}")
 
 
 # --- agendas and classes ----------------------------------------------------------------

@@ -23,6 +23,8 @@ def test_demo_creates_the_brief_event_once_and_prints_its_code(runner: CliRunner
     again = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "join code: KUKAR2024" in first.output
+    assert "agenda: 32 sessions" in first.output
+    assert "classes: A, B" in first.output
     assert again.output == first.output
     listed = runner.invoke(app, ["event", "list"])
     assert listed.output.count("KUKAR2024") == 1
