@@ -47,6 +47,20 @@ async def start_without_code(turn: Turn) -> None:
     await registration.start(turn, "")
 
 
+async def class_command(turn: Turn) -> None:
+    """/kelas picks one's class; /kelas A B, from an organiser, declares the classes."""
+    names = command_argument(turn).replace(",", " ").split()
+    if names:
+        await staff.declare_classes(turn, names)
+    else:
+        await schedule.choose_class(turn)
+
+
+def command_argument(turn: Turn) -> str:
+    text = turn.inbound.text.strip()
+    return text.partition(" ")[2].strip() if text.startswith("/") else ""
+
+
 START = {"start", "mulai"}  # take an event code (/start KUKAR2024) or an invite code
 # Indonesian names first (they are what /bantuan shows); English ones work too.
 COMMANDS: dict[str, Action] = {
@@ -59,8 +73,8 @@ COMMANDS: dict[str, Action] = {
     "now": schedule.now_and_next,
     "kalender": ics.send_calendar,
     "calendar": ics.send_calendar,
-    "kelas": schedule.choose_class,
-    "class": schedule.choose_class,
+    "kelas": class_command,
+    "class": class_command,
     "acara": schedule.switch_event,
     "event": schedule.switch_event,
     "profil": account.show_profile,

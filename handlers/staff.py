@@ -11,9 +11,11 @@ from sqlmodel import col, select
 
 from handlers.agenda_import import (
     AgendaFileError,
+    ClassNamesError,
     import_agenda,
     problems_text,
     report_text,
+    set_classes,
     template_xlsx,
 )
 from handlers.event_choice import current_event
@@ -433,6 +435,26 @@ async def apply_upload(turn: Turn, event: Event, filename: str, content: bytes) 
         turn.say("import.agenda_untouched")
         return
     turn.say("import.done", report=report_text(t, event, report))
+
+
+# Declaring the classes (kelas) of an event --------------------------------------------
+
+
+async def declare_classes(turn: Turn, names: list[str]) -> None:
+    """``/kelas A B`` from an organiser: the event's classes become A and B."""
+    event = await staff_event(turn, RoleName.ORGANIZER)
+    if event is None:
+        return
+    t = turn.t
+    try:
+        declared = await set_classes(turn.session, event, names)
+    except ClassNamesError as exc:
+        heading = "agenda_import.classes.heading"
+        turn.replies.append(Reply(problems_text(t, exc.problems, limit=None, heading=heading)))
+        await repeat_question(turn)
+        return
+    turn.say("class.declared", event=event.name, classes=", ".join(declared))
+    await repeat_question(turn)
 
 
 # A trainer's own sessions ------------------------------------------------------------

@@ -12,6 +12,7 @@ from handlers.router import BUTTONS, MENU_ACTIONS, PRIVILEGED, PRIVILEGED_MENU
 from handlers.turn import Deployment
 from handlers.types import Attachment, InboundKind
 from models import AgendaSession, Event, Invite, Role, RoleName
+from models.agenda import classes_of
 from tests.agenda_helpers import ID, Person, add_session, enrol, labels, make_event, text_of
 
 WED = date(2024, 11, 13)
@@ -58,6 +59,7 @@ async def stored_agenda(sessions: SessionMaker, event: Event) -> list[str]:
 # Every way in to a privileged action: commands, menu buttons, team buttons, files.
 def privileged_inputs(role_id: int) -> list[tuple[str, str]]:
     inputs = [("command", f"/{name}") for name in PRIVILEGED]
+    inputs += [("command", "/kelas A B C")]  # declaring classes, unlike choosing one
     inputs += [("button", f"menu|{action}") for action in PRIVILEGED_MENU]
     inputs += [("button", f"tim|{a}:{role_id}") for a in ("role", "confirm-role")]
     inputs += [("file", "jadwal.csv")]
@@ -101,6 +103,8 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
             assert "Tim Bimtek" not in shown
     # Nothing was changed by any of it.
     assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
+    async with sessions() as session:
+        assert await classes_of(session, mine.id) == []
     async with sessions() as session:
         still = await session.get(Role, trainer_role.id)
         assert still is not None
@@ -261,3 +265,22 @@ async def test_start_arguments_that_are_no_invite_are_no_role(
     await person.send(f"/start {code}")
     async with sessions() as session:
         assert (await session.execute(select(Role))).scalars().all() == []
+
+
+async def test_an_organiser_declares_classes_in_the_chat(sessions: SessionMaker) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    replies = await boss.send("/kelas A, B")
+    assert "Kelas Bimtek SMD24 sekarang: A, B" in text_of(replies)
+    classed = CSV + "13/11/2024,09.00,10.00,Praktik,Rachmawati,Ruang Mahakam,\n"
+    classed = classed.replace("Ruang\n", "Ruang,Kelas\n").replace(
+        "Ruang Mahakam,", "Ruang Mahakam,B"
+    )
+    replies = await boss.send_file("jadwal.csv", classed.encode())
+    replies = await boss.press_label(replies, ID("import.apply"))
+    assert "Agenda dimuat" in text_of(replies)
+    # A class still used by a session cannot be dropped.
+    replies = await boss.send("/kelas A")
+    assert "B" in text_of(replies)
+    async with sessions() as session:
+        assert [c.name for c in await classes_of(session, mine.id)] == ["A", "B"]
