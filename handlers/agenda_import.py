@@ -1058,6 +1058,9 @@ async def import_agenda(
     if sheet.problems or event_problems:
         raise AgendaFileError(sheet.problems + event_problems)
     zone = ZoneInfo(event.timezone)
+    # One import of an event at a time: two organisers sending files at once would each
+    # match against the same old agenda and add the same sessions twice.
+    await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
     stored = await stored_agenda(session, event)
     pairs = _match(stored, planned)
     report = ImportReport()

@@ -1,6 +1,7 @@
 """Agenda import: an organiser's spreadsheet becomes the event's agenda, or every problem
 is reported by row number and nothing changes."""
 
+import asyncio
 import csv
 import io
 import re
@@ -1035,3 +1036,16 @@ def test_cli_event_create_refuses_bad_class_names(runner: CliRunner) -> None:
     assert result.exit_code == 2
     assert "class “a” is given twice" in result.output
     assert "JBI24" not in runner.invoke(app, ["event", "list"]).output
+
+
+async def test_two_imports_at_once_do_not_double_the_agenda(
+    sessions: SessionMaker, event: Event
+) -> None:
+    async with sessions.begin() as first:
+        assert len((await import_agenda(first, event, "a.csv", VERSION_1)).added) == 6
+        # A second organiser's file arrives before the first import is committed.
+        second = asyncio.create_task(load(sessions, event, VERSION_1))
+        await asyncio.sleep(0.3)
+        assert not second.done(), "the second import must wait for the first"
+    assert not (await second).has_changes  # it saw the first one's sessions
+    assert len(await snapshot(sessions, event)) == 6
