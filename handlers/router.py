@@ -48,17 +48,15 @@ async def start_without_code(turn: Turn) -> None:
 
 
 async def class_command(turn: Turn) -> None:
-    """/kelas picks one's class; /kelas A B, from an organiser, declares the classes."""
-    names = command_argument(turn).replace(",", " ").split()
-    if names:
-        await staff.declare_classes(turn, names)
-    else:
+    """/kelas picks one's class (/kelas B names it); /kelas A B, from an organiser,
+    declares the event's classes."""
+    names = turn.argument.replace(",", " ").split()
+    if not names:
         await schedule.choose_class(turn)
-
-
-def command_argument(turn: Turn) -> str:
-    text = turn.inbound.text.strip()
-    return text.partition(" ")[2].strip() if text.startswith("/") else ""
+    elif len(names) == 1 and await schedule.pick_class_named(turn, names[0]):
+        return
+    else:
+        await staff.declare_classes(turn, names)
 
 
 START = {"start", "mulai"}  # take an event code (/start KUKAR2024) or an invite code
@@ -138,6 +136,14 @@ async def allowed(turn: Turn, needed: RoleName) -> bool:
 
 
 async def handle(turn: Turn) -> None:
+    await dispatch(turn)
+    if turn.conversation.step is not None and not turn.asked:
+        # A look-up or a side action in the middle of a flow: ask its question again,
+        # so that the next message is not taken for an answer to a question not shown.
+        await repeat_question(turn)
+
+
+async def dispatch(turn: Turn) -> None:
     inbound = turn.inbound
     if inbound.kind is InboundKind.FILE:
         await staff.receive_file(turn)
@@ -187,6 +193,7 @@ async def on_button(turn: Turn, payload: str) -> None:
         return
     step = STEPS.get(turn.conversation.step or "")
     if step is not None and step_name == step.name:
+        turn.asked = True  # an answer to the question; the step says what comes next
         try:
             await step.on_choice(turn, value)
         except UnknownChoiceError:
@@ -207,6 +214,7 @@ async def on_text(turn: Turn, text: str) -> None:
         return
     step = STEPS.get(turn.conversation.step or "")
     if step is not None:
+        turn.asked = True  # an answer to the question; the step says what comes next
         await step.on_text(turn, text)
         return
     key = "idle.registered" if await is_registered(turn) else "idle.unregistered"

@@ -108,8 +108,8 @@ def where(t: Translator, session: AgendaSession, view: View) -> str:
 
 def session_lines(t: Translator, view: View, sessions: Sequence[AgendaSession]) -> list[str]:
     lines = []
-    for number, session in enumerate(sessions, 1):
-        lines.append(f"{number}. {span(session, view.event)} {session.title}")
+    for session in sessions:
+        lines.append(f"▪️ {span(session, view.event)} {session.title}")
         details = where(t, session, view)
         if details:
             lines.append(f"    {details}")
@@ -135,17 +135,22 @@ def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaSession
     return "\n".join(lines), sessions
 
 
-def session_label(number: int, session: AgendaSession) -> str:
-    return short_label(f"{number}. {session.title}")
+def session_label(session: AgendaSession, event: Event, with_class: bool = False) -> str:
+    """A session's button: its start and title, and its class where classes run side
+    by side ("10.15 A · Praktik: sistem…")."""
+    start = format_time(session.starts_at, event.timezone)
+    group = f"{session.class_name} · " if with_class and session.class_name else ""
+    return short_label(f"{start} {group}{session.title}")
 
 
 def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]) -> list[Option]:
-    numbered = list(enumerate(sessions, 1))
-    if len(numbered) > SESSION_BUTTONS:
+    if len(sessions) > SESSION_BUTTONS:
         # Not every session gets a button: those still to come matter most.
-        numbered = [(n, s) for n, s in numbered if s.ends_at > turn.now] or numbered
+        sessions = [s for s in sessions if s.ends_at > turn.now] or sessions
+    every_class = view.class_name is None
     options = [
-        Option(f"{SESSION}|{s.id}", session_label(n, s)) for n, s in numbered[:SESSION_BUTTONS]
+        Option(f"{SESSION}|{s.id}", session_label(s, view.event, every_class))
+        for s in sessions[:SESSION_BUTTONS]
     ]
     days = sorted({s.day for s in view.sessions})
     earlier = [d for d in days if d < day]
@@ -354,6 +359,10 @@ async def choose_class(turn: Turn) -> None:
     event = await current_event(turn)
     joined = await enrollment(turn, event) if event is not None else None
     classes = await classes_of(turn.session, event.id) if event is not None else []
+    if event is not None and await may(turn, event, RoleName.ORGANIZER) and joined is None:
+        names = ", ".join(c.name for c in classes) or "-"
+        await main_menu(turn, "class.for_organizers", event=event.name, classes=names)
+        return
     if event is None or joined is None or not classes:
         await main_menu(turn, "class.none")
         return
@@ -362,6 +371,19 @@ async def choose_class(turn: Turn) -> None:
     options = [Option(f"{CLASS}|{c.id}", class_label(t, c.name)) for c in classes]
     options.append(Option(f"{CLASS}|all:{event.id}", t("class.all")))
     turn.offer(t("class.ask", event=event.name, current=current), options)
+
+
+async def pick_class_named(turn: Turn, typed: str) -> bool:
+    """/kelas B from a participant: their class, if the event has one of that name."""
+    event = await current_event(turn)
+    joined = await enrollment(turn, event) if event is not None else None
+    if event is None or joined is None:
+        return False
+    wanted = typed.casefold().removeprefix("kelas").strip()
+    for found in await classes_of(turn.session, event.id):
+        if found.name.casefold().removeprefix("kelas").strip() == wanted:
+            return await class_button(turn, str(found.id))
+    return False
 
 
 def class_label(t: Translator, name: str) -> str:
@@ -392,8 +414,14 @@ async def class_button(turn: Turn, value: str) -> bool:
 
 
 async def switch_event(turn: Turn) -> None:
-    """/acara: pick which of one's events the look-ups are about."""
+    """/acara: pick which of one's events the look-ups are about (/acara CODE names it;
+    the buttons offer the latest ones)."""
     events = await my_events(turn)
+    named = turn.argument.casefold()
+    chosen = next((e for e in events if e.code.casefold() == named), None) if named else None
+    if chosen is not None:
+        await event_button(turn, str(chosen.id))
+        return
     current = await current_event(turn)
     if len(events) < 2:
         key = "switch.only_one" if current is not None else "schedule.no_event"

@@ -5,6 +5,7 @@ an invite code turns into a role."""
 import base64
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -39,9 +40,9 @@ from handlers.steps import (
     UnknownChoiceError,
     goto,
     interrupt,
+    leave_side_flow,
     register,
     repeat_question,
-    resume,
 )
 from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import Option, Turn, short_label
@@ -95,21 +96,26 @@ async def start_invite(turn: Turn) -> None:
     event = await staff_event(turn, RoleName.ORGANIZER)
     if event is None:
         return
-    turn.end_flow()
-    turn.data_set("event", event.id)
     # The names offered are kept with the question: a re-import meanwhile cannot change
     # which name a button means.
-    turn.data_set("speakers", (await agenda_speakers(turn, event))[:SPEAKER_BUTTONS])
-    await goto(turn, INVITE, InviteSpeakerStep.name)
+    speakers = (await agenda_speakers(turn, event))[:SPEAKER_BUTTONS]
+    turn.data_set(INVITE, {"event": event.id, "speakers": speakers})
+    # A side question: a registration under way picks up again afterwards.
+    await interrupt(turn, INVITE, InviteSpeakerStep.name)
+
+
+def invite_data(turn: Turn) -> dict[str, Any]:
+    found = turn.conversation.data.get(INVITE)
+    return found if isinstance(found, dict) else {}
 
 
 async def invite_event(turn: Turn) -> Event | None:
     """The event the invite under way is for, while this person still organises it."""
-    event_id = turn.conversation.data.get("event")
+    event_id = invite_data(turn).get("event")
     event = await turn.session.get(Event, event_id) if isinstance(event_id, int) else None
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
-        turn.end_flow()
         await refuse(turn, RoleName.ORGANIZER)
+        await leave_side_flow(turn, show_menu=False)
         return None
     return event
 
@@ -126,7 +132,7 @@ class InviteSpeakerStep(Step):
 
     @staticmethod
     def speakers(turn: Turn) -> list[str]:
-        return [str(name) for name in turn.conversation.data.get("speakers", [])]
+        return [str(name) for name in invite_data(turn).get("speakers", [])]
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         event = await invite_event(turn)
@@ -176,7 +182,6 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
         now=turn.now,
         speaker=speaker,
     )
-    turn.end_flow()
     sessions = [s for s in await event_sessions(turn, event) if teaches(speaker, s.speakers)]
     turn.say(
         "invite.created",
@@ -187,7 +192,7 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
     )
     # The code on its own, so that it can be forwarded as it is.
     turn.replies.append(Reply(invite_message(turn.t, turn, code)))
-    await main_menu(turn)
+    await leave_side_flow(turn)
 
 
 def invite_message(t: Translator, turn: Turn, code: str) -> str:
@@ -360,36 +365,51 @@ async def receive_file(turn: Turn) -> None:
         turn.say("import.unreadable")
         await repeat_question(turn)
         return
+    # A newer file replaces any upload still waiting for its confirmation.
+    await load_upload(turn, event, attachment.filename, attachment.content, confirmed=None)
+
+
+async def load_upload(
+    turn: Turn, event: Event, filename: str, content: bytes, confirmed: list[int] | None
+) -> None:
+    """Import the file, unless it would remove sessions other than the ``confirmed`` ones
+    (None: none confirmed yet): then show what would change and ask first. Asking again
+    at confirmation catches a change made to the agenda meanwhile."""
     t = turn.t
-    # A dry run first: a file that would remove sessions is applied only once confirmed.
     async with turn.session.begin_nested() as trial:
         try:
-            report = await import_agenda(
-                turn.session, event, attachment.filename, attachment.content
-            )
+            report = await import_agenda(turn.session, event, filename, content)
         except AgendaFileError as exc:
             text = t("import.refused", event=event.name) + "\n\n"
-            text += problems_text(t, exc.problems, limit=None)
-            turn.replies.append(Reply(text))
+            turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
             turn.say("import.agenda_untouched")
-            await repeat_question(turn)
+            await done_with_upload(turn)
             return
         summary = report_text(t, event, report)
-        if not report.removed:
+        removing = sorted(s.id for s in report.removed if s.id is not None)
+        if not removing or removing == confirmed:
             turn.say("import.done", report=summary)
-            await repeat_question(turn)
+            await done_with_upload(turn)
             return
         await trial.rollback()
-    turn.say("import.preview", report=summary, event=event.name, removed=len(report.removed))
+    turn.say("import.preview", report=summary, event=event.name, removed=len(removing))
+    upload = {
+        "event": event.id,
+        "filename": filename,
+        "content": base64.b64encode(content).decode(),
+        "removing": removing,
+    }
+    turn.data_set(IMPORT, upload)
     await interrupt(turn, IMPORT, ImportConfirmStep.name)
-    turn.data_set(
-        "upload",
-        {
-            "event": event.id,
-            "filename": attachment.filename,
-            "content": base64.b64encode(attachment.content).decode(),
-        },
-    )
+
+
+async def done_with_upload(turn: Turn) -> None:
+    """Back to what was under way: the question an upload to confirm interrupted, any
+    other question, or the menu."""
+    if turn.conversation.flow == IMPORT:
+        await leave_side_flow(turn)
+    else:
+        await repeat_question(turn)
 
 
 @register
@@ -400,41 +420,26 @@ class ImportConfirmStep(Step):
 
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
         t = turn.t
+        upload = turn.conversation.data.get(IMPORT, {})
+        event = await turn.session.get(Event, upload.get("event"))
+        name = event.name if event is not None else "-"
         options = [Option("apply", t("import.apply")), Option("cancel", t("import.cancel"))]
-        return t("import.confirm"), options
+        return t("import.confirm", file=upload.get("filename", "-"), event=name), options
 
     async def on_choice(self, turn: Turn, value: str) -> None:
         if value not in {"apply", "cancel"}:
             raise UnknownChoiceError(value)
-        upload = turn.conversation.data.get("upload", {})
-        drop_upload(turn)
+        upload = turn.conversation.data.get(IMPORT, {})
         event = await turn.session.get(Event, upload.get("event"))
         if value == "cancel" or event is None:
             turn.say("import.cancelled")
         elif not await may(turn, event, RoleName.ORGANIZER):
             turn.say("staff.organizer_only", event=event.name)
         else:
-            await apply_upload(turn, event, upload["filename"], base64.b64decode(upload["content"]))
-        if not await resume(turn):
-            turn.end_flow()
-            await main_menu(turn)
-
-
-def drop_upload(turn: Turn) -> None:
-    turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != "upload"}
-
-
-async def apply_upload(turn: Turn, event: Event, filename: str, content: bytes) -> None:
-    """Import for real; the agenda may have changed since the preview, so check again."""
-    t = turn.t
-    try:
-        report = await import_agenda(turn.session, event, filename, content)
-    except AgendaFileError as exc:
-        text = t("import.refused", event=event.name) + "\n\n"
-        turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
-        turn.say("import.agenda_untouched")
-        return
-    turn.say("import.done", report=report_text(t, event, report))
+            content = base64.b64decode(upload["content"])
+            await load_upload(turn, event, upload["filename"], content, upload["removing"])
+            return
+        await done_with_upload(turn)
 
 
 # Declaring the classes (kelas) of an event --------------------------------------------
@@ -475,10 +480,10 @@ async def my_sessions(turn: Turn) -> None:
         await main_menu(turn, "trainer.no_sessions", event=event.name)
         return
     lines = [t("trainer.sessions", name=role.speaker, event=event.name)]
-    for number, session in enumerate(sessions, 1):
+    for session in sessions:
         when = f"{format_date(session.day, turn.locale)}, {span(session, event)}"
-        lines.append(f"{number}. {when} {zone_label(event.timezone)} — {session.title}")
-    options = [Option(f"{SESSION}|{s.id}", session_label(n, s)) for n, s in enumerate(sessions, 1)]
+        lines.append(f"▪️ {when} {zone_label(event.timezone)} — {session.title}")
+    options = [Option(f"{SESSION}|{s.id}", session_label(s, event, True)) for s in sessions]
     turn.offer("\n".join(lines), options[:10])
 
 

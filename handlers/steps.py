@@ -42,6 +42,7 @@ def register(cls: type[S]) -> type[S]:
 
 
 async def show(turn: Turn, step: Step) -> None:
+    turn.asked = True
     text, options = await step.prompt(turn)
     if options:
         turn.ask(text, step.name, options)
@@ -55,22 +56,18 @@ async def goto(turn: Turn, flow: str, step_name: str) -> None:
 
 
 def match_option(text: str, options: Sequence[Option]) -> Option | None:
-    """The option a person typed: the number its label starts with ("3. Advokasi…", as
-    the list in the message numbers it), else its place in the list, or its label."""
+    """The option a person typed: its number in the list or its label."""
     typed = " ".join(text.split()).casefold()
-    if typed.isascii() and typed.isdigit():
-        for option in options:
-            if option.label.startswith(f"{int(typed)}. "):
-                return option
-        if 1 <= int(typed) <= len(options):
-            return options[int(typed) - 1]
+    if typed.isascii() and typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1]
     for option in options:
         if option.label.casefold() == typed:
             return option
     return None
 
 
-# Where a flow interrupted by a side question (language, erasure) picks up again.
+# Where a flow interrupted by a side question (language, erasure, an invite, an upload to
+# confirm) picks up again. A side flow keeps its own answers under its flow's name.
 RESUME = "resume"
 
 
@@ -92,14 +89,26 @@ def drop_resume_point(turn: Turn) -> None:
 
 
 async def resume(turn: Turn) -> bool:
-    """Go back to the interrupted flow's question; False when nothing was interrupted."""
+    """Go back to the interrupted flow's question, dropping the side flow's answers;
+    False when nothing was interrupted."""
     saved = turn.conversation.data.get(RESUME)
     if not saved:
         return False
-    drop_resume_point(turn)
+    side = turn.conversation.flow
+    turn.conversation.data = {
+        k: v for k, v in turn.conversation.data.items() if k not in (RESUME, side)
+    }
     flow, step_name = saved
     await goto(turn, flow, step_name)
     return True
+
+
+async def leave_side_flow(turn: Turn, *, show_menu: bool = True) -> None:
+    """The side question is done: back to the question it interrupted, or to the menu."""
+    if not await resume(turn):
+        turn.end_flow()
+        if show_menu:
+            await main_menu(turn)
 
 
 async def repeat_question(turn: Turn) -> None:

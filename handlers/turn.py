@@ -56,6 +56,15 @@ class Turn:
     # Look-ups asked several times while answering one message (which events are this
     # person's, which roles they hold). Whatever grants a role or an enrolment forgets it.
     memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    # Whether these replies ask the current question or answer an answer to it; if not,
+    # the router asks it again (after a look-up in the middle of a registration, say).
+    asked: bool = False
+
+    @property
+    def argument(self) -> str:
+        """What follows a command: "B" in "/kelas B"; empty for anything else."""
+        text = self.inbound.text.strip()
+        return text.partition(" ")[2].strip() if text.startswith("/") else ""
 
     @property
     def is_admin(self) -> bool:

@@ -95,7 +95,7 @@ async def test_organiser_loads_agenda_and_participant_looks_it_up(
 
     # A session's detail from the day's buttons.
     shown = await participant.press(ID("menu.today"))
-    first_session = next(label for label in buttons(shown) if label.startswith("1."))
+    first_session = next(label for label in buttons(shown) if label.startswith("08.00"))
     shown = await participant.press(first_session)
     assert "📌" in texts(shown)
     assert "Putri Wardhani" in texts(shown)

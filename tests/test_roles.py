@@ -284,3 +284,71 @@ async def test_an_organiser_declares_classes_in_the_chat(sessions: SessionMaker)
     assert "B" in text_of(replies)
     async with sessions() as session:
         assert [c.name for c in await classes_of(session, mine.id)] == ["A", "B"]
+
+
+async def test_an_upload_waiting_for_confirmation_never_applies_stale_changes(
+    sessions: SessionMaker,
+) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    three = CSV + (
+        "13/11/2024,10.00,11.00,Advokasi,Rachmawati,Ballroom\n"
+        "13/11/2024,11.00,12.00,Praktik,Rachmawati,Ballroom\n"
+    )
+    await boss.send_file("jadwal.csv", three.encode())
+    await boss.press_label(await boss.send_file("jadwal.csv", three.encode()), ID("import.apply"))
+    assert await stored_agenda(sessions, mine) == ["Advokasi", "Pembukaan", "Praktik"]
+    # A file that drops two sessions waits for a yes...
+    replies = await boss.send_file("jadwal.csv", CSV.encode())
+    assert "menghapus 2 sesi" in text_of(replies)
+    # ...but a newer file that drops nothing replaces it, and the old question is gone.
+    four = three + "13/11/2024,13.00,14.00,Evaluasi,,Ballroom\n"
+    replies = await boss.send_file("jadwal.csv", four.encode())
+    assert "Agenda dimuat" in text_of(replies)
+    assert ID("import.apply") not in labels(replies)
+    assert ID("invalid.stale_button") in text_of(await boss.press("import:confirm|apply"))
+    assert len(await stored_agenda(sessions, mine)) == 4
+
+    # A preview confirmed after the agenda changed elsewhere is shown afresh, not applied.
+    replies = await boss.send_file("jadwal.csv", CSV.encode())
+    assert "menghapus 3 sesi" in text_of(replies)
+    await add_session(sessions, mine, WED, "15.00", "16.00", "Ditambah lewat CLI")
+    replies = await boss.press_label(replies, ID("import.apply"))
+    assert "menghapus 4 sesi" in text_of(replies)
+    assert len(await stored_agenda(sessions, mine)) == 5
+    replies = await boss.press_label(replies, ID("import.apply"))
+    assert "Agenda dimuat" in text_of(replies)
+    assert await stored_agenda(sessions, mine) == ["Pembukaan"]
+
+
+async def test_side_actions_keep_a_registration_under_way(sessions: SessionMaker) -> None:
+    mine, _ = await two_events(sessions)
+    person = Person(sessions, "baru", NOW)
+    await person.send(f"/start {mine.code}")
+    await person.send("1")  # Bahasa Indonesia
+    await person.press_label(await person.send("/profil"), ID("consent.agree"))
+    await person.send("Siti Rahayu")
+    # Accepting an invite mid-way: the welcome, then the phone question again.
+    code = await invite(sessions, mine, RoleName.ORGANIZER)
+    replies = await person.send(f"/start {code}")
+    assert "tim panitia" in text_of(replies)
+    assert replies[-1].text == ID("ask.phone_e164")
+    # An invite started and cancelled: the answers so far are kept.
+    await person.send("/undang")
+    replies = await person.send("/batal")
+    assert replies[-1].text == ID("ask.phone_e164")
+    replies = await person.send("0812-3456-7890")
+    assert replies[-1].text == ID("ask.library_name")
+
+
+async def test_kelas_with_a_name_picks_a_class_and_organisers_see_how_to_set_them(
+    sessions: SessionMaker,
+) -> None:
+    event = await make_event(sessions, "KELAS24", classes=("A", "B"))
+    participant = Person(sessions, await enrol(sessions, event), NOW)
+    assert "Anda di Kelas B" in text_of(await participant.send("/kelas b"))
+    assert "hanya untuk panitia" in text_of(await participant.send("/kelas C"))
+    boss = await organiser_of(sessions, event, "panitia-kelas")
+    assert "Kelas Bimtek KELAS24: A, B" in text_of(await boss.send("/kelas"))
+    replies = await boss.send("/acara KELAS24")
+    assert "Sekarang Anda melihat Bimtek KELAS24" in text_of(replies)

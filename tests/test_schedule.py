@@ -164,7 +164,7 @@ async def test_session_detail_and_day_navigation(sessions: SessionMaker) -> None
         sessions, await enrol(sessions, event), datetime(2024, 11, 13, 0, 0, tzinfo=UTC)
     )
     replies = await person.send("/jadwal")
-    assert labels(replies)[:2] == ["1. Strategi Transformas…", "2. Advokasi untuk Keber…"]
+    assert labels(replies)[:2] == ["08.30 Strategi Transfor…", "10.15 Advokasi untuk Ke…"]
     assert all(len(label) <= 24 for label in labels(replies))
     detail = text_of(await person.send("2"))  # typed number picks the second button
     assert "📌 Advokasi untuk Keberlanjutan" in detail
@@ -173,6 +173,20 @@ async def test_session_detail_and_day_navigation(sessions: SessionMaker) -> None
     assert "Ruang: Ruang Kartanegara" in detail
     replies = await person.press_label(await person.send("/jadwal"), ID("schedule.next_day"))
     assert "Kamis, 14 November 2024" in text_of(replies)
+
+
+async def test_buttons_go_to_the_sessions_still_to_come(sessions: SessionMaker) -> None:
+    event = await make_event(sessions, "PANJANG24")
+    for hour in range(8, 18):  # ten one-hour sessions
+        await add_session(sessions, event, WED, f"{hour:02d}.00", f"{hour:02d}.50", f"Sesi {hour}")
+    afternoon = datetime(2024, 11, 13, 5, 10, tzinfo=UTC)  # 13.10 WITA
+    person = Person(sessions, await enrol(sessions, event), afternoon)
+    replies = await person.send("/jadwal")
+    assert "08.00–08.50 Sesi 8" in text_of(replies)  # the text still lists the whole day
+    assert labels(replies)[:2] == ["13.00 Sesi 13", "14.00 Sesi 14"]
+    assert "📌 Sesi 14" in text_of(await person.send("2"))  # the second button
+    await person.send("/jadwal")
+    assert "📌 Sesi 15" in text_of(await person.send("15.00 sesi 15"))  # or its label
 
 
 async def test_a_session_of_another_event_cannot_be_opened(sessions: SessionMaker) -> None:
