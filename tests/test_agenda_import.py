@@ -1049,3 +1049,27 @@ async def test_two_imports_at_once_do_not_double_the_agenda(
         assert not second.done(), "the second import must wait for the first"
     assert not (await second).has_changes  # it saw the first one's sessions
     assert len(await snapshot(sessions, event)) == 6
+
+
+async def test_bad_rows_of_a_workbook_are_named_by_excel_row(
+    sessions: SessionMaker, event: Event
+) -> None:
+    content = workbook(
+        [
+            ["JADWAL BIMTEK SPP-TIK SAMARINDA"],
+            [],
+            ["No", "Tanggal", "Waktu", "Materi", "Narasumber", "Ruang", "Kelas"],
+            [1, datetime(2024, 11, 13), "08.00-09.00", "Pembukaan", "", "Ballroom", ""],
+            [2, None, "09.00-08.00", "Mundur", "", "Ballroom", ""],
+            [3, None, "10.00-11.00", "", "", "Ballroom", ""],
+            [4, datetime(2024, 12, 1), "08.00-09.00", "Di luar tanggal", "", "Ballroom", ""],
+            [5, datetime(2024, 11, 14), "08.00-09.00", "Kelas Z", "", "Ruang 1", "Z"],
+        ]
+    )
+    with pytest.raises(AgendaFileError) as caught:
+        await load(sessions, event, content, name="jadwal.xlsx")
+    assert [row for row, _ in keys(caught.value)] == [5, 6, 7, 8]
+    text = problems_text(ID, caught.value.problems, limit=None)
+    for row in (5, 6, 7, 8):
+        assert f"{row}" in text
+    assert await snapshot(sessions, event) == []

@@ -1,7 +1,9 @@
 """Schedule look-ups as a participant sees them: the right day in the event's zone,
 now and next, classes, several events, one session's detail."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.db import SessionMaker
 from handlers.roles import create_invite
@@ -276,3 +278,31 @@ async def test_a_trainer_in_a_class_still_opens_their_sessions_of_other_classes(
         )
     await person.send(f"/start {code}")
     assert "📌 Praktik B" in text_of(await person.press(f"sesi|{other_class.id}"))
+
+
+@pytest.mark.parametrize(
+    ("zone", "label", "hours"),
+    [
+        ("Asia/Jakarta", "WIB", 7),
+        ("Asia/Pontianak", "WIB", 7),
+        ("Asia/Makassar", "WITA", 8),
+        ("Asia/Jayapura", "WIT", 9),
+    ],
+)
+async def test_midnight_in_every_zone(
+    sessions: SessionMaker, zone: str, label: str, hours: int
+) -> None:
+    event = await make_event(sessions, "ZONA24", zone, WED, THU)
+    await add_session(sessions, event, WED, "08.00", "09.00", "Hari pertama")
+    await add_session(sessions, event, THU, "08.00", "09.00", "Hari kedua")
+    # One minute before and at local midnight between Wednesday and Thursday.
+    midnight = datetime(2024, 11, 14, tzinfo=UTC) - timedelta(hours=hours)
+    person = Person(sessions, await enrol(sessions, event), midnight - timedelta(minutes=1))
+    before = text_of(await person.send("/jadwal"))
+    assert "Hari pertama" in before
+    assert f"waktu {label}" in before
+    person.now = midnight
+    after = text_of(await person.send("/jadwal"))
+    assert "Hari kedua" in after
+    assert "Kamis, 14 November 2024" in after
+    assert f"00.00 {label}" in text_of(await person.send("/sekarang"))
