@@ -19,7 +19,7 @@ from handlers.steps import (
     STEPS,
     Step,
     UnknownChoiceError,
-    drop_resume_point,
+    abandon_side_flow,
     goto,
     interrupted_flow,
     register,
@@ -86,7 +86,7 @@ async def start(turn: Turn, code: str) -> None:
             conversation.event_id = open_events[0][0]
     if conversation.flow != REGISTRATION:
         if interrupted_flow(turn) == REGISTRATION:
-            drop_resume_point(turn)  # back to the registration that was under way
+            abandon_side_flow(turn)  # back to the registration that was under way
         else:
             turn.end_flow()
         conversation.flow = REGISTRATION

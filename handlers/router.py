@@ -50,11 +50,12 @@ async def start_without_code(turn: Turn) -> None:
 async def class_command(turn: Turn) -> None:
     """/kelas picks one's class (/kelas B names it); /kelas A B, from an organiser,
     declares the event's classes."""
-    names = turn.argument.replace(",", " ").split()
+    words = turn.argument.replace(",", " ").split()
+    names = [word for word in words if word.casefold() not in {"kelas", "class"}]
     if not names:
         await schedule.choose_class(turn)
-    elif len(names) == 1 and await schedule.pick_class_named(turn, names[0]):
-        return
+    elif len(names) == 1:  # one class is no split: a name picks one's own class
+        await schedule.pick_class_named(turn, names[0])
     else:
         await staff.declare_classes(turn, names)
 

@@ -373,17 +373,24 @@ async def choose_class(turn: Turn) -> None:
     turn.offer(t("class.ask", event=event.name, current=current), options)
 
 
-async def pick_class_named(turn: Turn, typed: str) -> bool:
-    """/kelas B from a participant: their class, if the event has one of that name."""
+async def pick_class_named(turn: Turn, typed: str) -> None:
+    """/kelas B: one's class, if the event has one of that name ("semua": every class)."""
     event = await current_event(turn)
     joined = await enrollment(turn, event) if event is not None else None
     if event is None or joined is None:
-        return False
-    wanted = typed.casefold().removeprefix("kelas").strip()
-    for found in await classes_of(turn.session, event.id):
+        await choose_class(turn)  # says why there is nothing to pick
+        return
+    classes = await classes_of(turn.session, event.id)
+    wanted = typed.casefold()
+    if wanted in {"semua", "all"}:
+        await class_button(turn, f"all:{event.id}")
+        return
+    for found in classes:
         if found.name.casefold().removeprefix("kelas").strip() == wanted:
-            return await class_button(turn, str(found.id))
-    return False
+            await class_button(turn, str(found.id))
+            return
+    names = ", ".join(c.name for c in classes) or "-"
+    await main_menu(turn, "class.unknown", event=event.name, name=typed, classes=names)
 
 
 def class_label(t: Translator, name: str) -> str:

@@ -3,6 +3,7 @@ team, load the agenda by sending the spreadsheet, see the sessions they teach; a
 an invite code turns into a role."""
 
 import base64
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -104,6 +105,12 @@ async def start_invite(turn: Turn) -> None:
     await interrupt(turn, INVITE, InviteSpeakerStep.name)
 
 
+async def event_in(turn: Turn, data: dict[str, Any]) -> Event | None:
+    """The event a side flow's answers are about."""
+    event_id = data.get("event")
+    return await turn.session.get(Event, event_id) if isinstance(event_id, int) else None
+
+
 def invite_data(turn: Turn) -> dict[str, Any]:
     found = turn.conversation.data.get(INVITE)
     return found if isinstance(found, dict) else {}
@@ -111,8 +118,7 @@ def invite_data(turn: Turn) -> dict[str, Any]:
 
 async def invite_event(turn: Turn) -> Event | None:
     """The event the invite under way is for, while this person still organises it."""
-    event_id = invite_data(turn).get("event")
-    event = await turn.session.get(Event, event_id) if isinstance(event_id, int) else None
+    event = await event_in(turn, invite_data(turn))
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
         await refuse(turn, RoleName.ORGANIZER)
         await leave_side_flow(turn, show_menu=False)
@@ -126,9 +132,17 @@ class InviteSpeakerStep(Step):
 
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
         speakers = self.speakers(turn)
-        options = [Option(str(i), short_label(name)) for i, name in enumerate(speakers)]
+        options = [Option(self.value(turn, name), short_label(name)) for name in speakers]
         options.append(Option("other", turn.t("invite.other_speaker")))
-        return turn.t("invite.ask_speaker"), options
+        event = await event_in(turn, invite_data(turn))
+        return turn.t("invite.ask_speaker", event=event.name if event else "-"), options
+
+    @staticmethod
+    def value(turn: Turn, name: str) -> str:
+        """The event and the name in a button, so that one pressed on an older list (of
+        another event, or before a re-import) cannot invite someone else."""
+        digest = hashlib.blake2b(name.encode(), digest_size=5).hexdigest()
+        return f"{invite_data(turn).get('event')}:{digest}"
 
     @staticmethod
     def speakers(turn: Turn) -> list[str]:
@@ -141,11 +155,10 @@ class InviteSpeakerStep(Step):
         if value == "other":
             await goto(turn, INVITE, InviteNameStep.name)
             return
-        speakers = self.speakers(turn)
-        index = value if value.isascii() and value.isdigit() else ""
-        if not index or int(index) >= len(speakers):
+        chosen = [name for name in self.speakers(turn) if self.value(turn, name) == value]
+        if not chosen:
             raise UnknownChoiceError(value)
-        await issue_trainer_invite(turn, event, speakers[int(index)])
+        await issue_trainer_invite(turn, event, chosen[0])
 
     async def on_text(self, turn: Turn, text: str) -> None:
         await InviteNameStep().on_text(turn, text)
@@ -383,7 +396,10 @@ async def load_upload(
             text = t("import.refused", event=event.name) + "\n\n"
             turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
             turn.say("import.agenda_untouched")
-            await done_with_upload(turn)
+            if confirmed is None:
+                await repeat_question(turn)  # an upload waiting for a yes still waits
+            else:
+                await done_with_upload(turn)
             return
         summary = report_text(t, event, report)
         removing = sorted(s.id for s in report.removed if s.id is not None)
@@ -398,6 +414,8 @@ async def load_upload(
         "filename": filename,
         "content": base64.b64encode(content).decode(),
         "removing": removing,
+        # The buttons name this preview: one pressed on an older preview is refused.
+        "token": hashlib.blake2b(content + str(event.id).encode(), digest_size=4).hexdigest(),
     }
     turn.data_set(IMPORT, upload)
     await interrupt(turn, IMPORT, ImportConfirmStep.name)
@@ -421,16 +439,22 @@ class ImportConfirmStep(Step):
     async def prompt(self, turn: Turn) -> tuple[str, Sequence[Option]]:
         t = turn.t
         upload = turn.conversation.data.get(IMPORT, {})
-        event = await turn.session.get(Event, upload.get("event"))
+        event = await event_in(turn, upload)
         name = event.name if event is not None else "-"
-        options = [Option("apply", t("import.apply")), Option("cancel", t("import.cancel"))]
+        token = upload.get("token", "")
+        options = [
+            Option(f"apply:{token}", t("import.apply")),
+            Option(f"cancel:{token}", t("import.cancel")),
+        ]
         return t("import.confirm", file=upload.get("filename", "-"), event=name), options
 
     async def on_choice(self, turn: Turn, value: str) -> None:
-        if value not in {"apply", "cancel"}:
-            raise UnknownChoiceError(value)
         upload = turn.conversation.data.get(IMPORT, {})
-        event = await turn.session.get(Event, upload.get("event"))
+        action, _, token = value.partition(":")
+        if action not in {"apply", "cancel"} or not token or token != upload.get("token"):
+            raise UnknownChoiceError(value)
+        value = action
+        event = await event_in(turn, upload)
         if value == "cancel" or event is None:
             turn.say("import.cancelled")
         elif not await may(turn, event, RoleName.ORGANIZER):

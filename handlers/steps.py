@@ -51,6 +51,8 @@ async def show(turn: Turn, step: Step) -> None:
 
 
 async def goto(turn: Turn, flow: str, step_name: str) -> None:
+    if interrupted_flow(turn) == flow:
+        abandon_side_flow(turn)  # back in the paused flow: the side question is over
     turn.set_step(flow, step_name)
     await show(turn, STEPS[step_name])
 
@@ -72,8 +74,15 @@ RESUME = "resume"
 
 
 async def interrupt(turn: Turn, flow: str, step_name: str) -> None:
-    """Ask a side question; the flow under way resumes once it is answered or cancelled."""
+    """Ask a side question; the flow under way resumes once it is answered or cancelled.
+    One side question at a time: a new one replaces one still unanswered."""
     conversation = turn.conversation
+    paused = interrupted_flow(turn)
+    if paused is not None and conversation.flow not in (flow, paused):
+        turn.say("side.abandoned")
+        turn.conversation.data = {
+            k: v for k, v in conversation.data.items() if k != conversation.flow
+        }
     if conversation.flow not in (None, flow) and RESUME not in conversation.data:
         turn.data_set(RESUME, [conversation.flow, conversation.step])
     await goto(turn, flow, step_name)
@@ -84,20 +93,24 @@ def interrupted_flow(turn: Turn) -> str | None:
     return str(saved[0]) if saved else None
 
 
-def drop_resume_point(turn: Turn) -> None:
-    turn.conversation.data = {k: v for k, v in turn.conversation.data.items() if k != RESUME}
+def abandon_side_flow(turn: Turn) -> list[str] | None:
+    """Forget the side question under way (its answers, kept under its flow's name, and
+    where to go back to); returns that place, [flow, step], or None."""
+    conversation = turn.conversation
+    saved = conversation.data.get(RESUME)
+    if not saved:
+        return None
+    side = conversation.flow if conversation.flow != saved[0] else None
+    conversation.data = {k: v for k, v in conversation.data.items() if k not in (RESUME, side)}
+    return [str(saved[0]), str(saved[1])]
 
 
 async def resume(turn: Turn) -> bool:
     """Go back to the interrupted flow's question, dropping the side flow's answers;
     False when nothing was interrupted."""
-    saved = turn.conversation.data.get(RESUME)
-    if not saved:
+    saved = abandon_side_flow(turn)
+    if saved is None:
         return False
-    side = turn.conversation.flow
-    turn.conversation.data = {
-        k: v for k, v in turn.conversation.data.items() if k not in (RESUME, side)
-    }
     flow, step_name = saved
     await goto(turn, flow, step_name)
     return True

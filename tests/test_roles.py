@@ -2,6 +2,7 @@
 may do it."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -11,7 +12,7 @@ from handlers.roles import create_invite
 from handlers.router import BUTTONS, MENU_ACTIONS, PRIVILEGED, PRIVILEGED_MENU
 from handlers.turn import Deployment
 from handlers.types import Attachment, InboundKind
-from models import AgendaSession, Event, Invite, Role, RoleName
+from models import AgendaSession, Conversation, Event, Invite, Role, RoleName
 from models.agenda import classes_of
 from tests.agenda_helpers import ID, Person, add_session, enrol, labels, make_event, text_of
 
@@ -347,8 +348,65 @@ async def test_kelas_with_a_name_picks_a_class_and_organisers_see_how_to_set_the
     event = await make_event(sessions, "KELAS24", classes=("A", "B"))
     participant = Person(sessions, await enrol(sessions, event), NOW)
     assert "Anda di Kelas B" in text_of(await participant.send("/kelas b"))
-    assert "hanya untuk panitia" in text_of(await participant.send("/kelas C"))
+    assert "tidak punya kelas C. Kelasnya: A, B" in text_of(await participant.send("/kelas C"))
+    assert "Anda di Kelas A" in text_of(await participant.send("/kelas Kelas A"))
+    assert "hanya untuk panitia" in text_of(await participant.send("/kelas C D"))
     boss = await organiser_of(sessions, event, "panitia-kelas")
     assert "Kelas Bimtek KELAS24: A, B" in text_of(await boss.send("/kelas"))
     replies = await boss.send("/acara KELAS24")
     assert "Sekarang Anda melihat Bimtek KELAS24" in text_of(replies)
+
+
+async def test_buttons_of_older_previews_and_invite_lists_are_refused(
+    sessions: SessionMaker,
+) -> None:
+    mine, other = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-dua")
+    await boss.send(f"/start {await invite(sessions, other, RoleName.ORGANIZER)}")
+
+    # Two previews, for two events: the first one's button no longer applies.
+    def upload(caption: str) -> Any:
+        return boss._send(
+            kind=InboundKind.FILE,
+            text=caption,
+            attachment=Attachment("jadwal.csv", "text/csv", CSV.encode(), len(CSV)),
+        )
+
+    first = await upload(mine.code)
+    second = await upload(other.code)
+    assert ID("side.abandoned") not in text_of(second)  # the same question, renewed
+    stale = await boss.press_label(first, ID("import.apply"))
+    assert ID("invalid.stale_button") in text_of(stale)
+    assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
+    assert await stored_agenda(sessions, other) == ["Strategi Transformasi"]
+    await boss.send("/batal")
+
+    # An invite list of one event, pressed while inviting for another.
+    await boss.send(f"/acara {mine.code}")
+    old_list = await boss.send("/undang")
+    await boss.send("/batal")
+    await add_session(sessions, other, WED, "13.00", "14.00", "Lain", speakers="Budi; Wati")
+    await boss.send(f"/acara {other.code}")
+    await boss.send("/undang")
+    replies = await boss.press_label(old_list, "Rachmawati")
+    assert ID("invalid.stale_button") in text_of(replies)
+    async with sessions() as session:
+        assert len((await session.execute(select(Invite))).scalars().all()) == 2
+
+
+async def test_returning_to_a_paused_question_and_replacing_one(sessions: SessionMaker) -> None:
+    mine, _ = await two_events(sessions)
+    boss = await organiser_of(sessions, mine, "panitia-smd")
+    await boss.send("/undang")
+    replies = await boss.send_file("jadwal.csv", CSV.encode())  # an upload pauses the invite
+    assert "menghapus 1 sesi" in text_of(replies)
+    replies = await boss.send("/undang")  # back to the invite: the upload is dropped
+    replies = await boss.press_label(replies, "Rachmawati")
+    assert "Undangan pelatih untuk Rachmawati" in text_of(replies)
+    assert replies[-1].choices  # the main menu, not a leftover question
+    assert ID("invite.other_speaker") not in labels(replies)
+    async with sessions() as session:
+        found = await session.execute(
+            select(Conversation).where(col(Conversation.user_key) == "panitia-smd")
+        )
+        assert found.scalars().one().data == {}
