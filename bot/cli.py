@@ -23,18 +23,17 @@ from handlers.agenda_import import (
     ClassNamesError,
     ImportReport,
     agenda_text,
-    event_classes,
     import_agenda,
     problems_text,
     report_text,
     set_classes,
-    stored_agenda,
     template_csv,
     template_xlsx,
 )
 from handlers.i18n import LOCALES, Translator
 from handlers.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
 from models import AgendaSession, Event, Invite, Role, RoleName
+from models.agenda import agenda_of, class_names
 from models.event import event_by_code
 from models.types import utcnow
 
@@ -197,8 +196,8 @@ def demo() -> None:
 
     async def go(session: AsyncSession) -> tuple[Event, int, list[str]]:
         event = await ensure_demo_event(session)
-        agenda = await stored_agenda(session, event)
-        return event, len(agenda), await event_classes(session, event)
+        agenda = await agenda_of(session, event.id)
+        return event, len(agenda), await class_names(session, event.id)
 
     event, sessions, classes = asyncio.run(_in_session(go))
     typer.echo(f"{event.name}\njoin code: {event.code}\nTelegram: t.me/<bot>?start={event.code}")
@@ -258,7 +257,7 @@ def event_classes_command(
         event = await _event_or_exit(session, code)
         if wanted or clear:
             return await set_classes(session, event, wanted)
-        return await event_classes(session, event)
+        return await class_names(session, event.id)
 
     try:
         declared = asyncio.run(_in_session(go))
@@ -312,7 +311,7 @@ def agenda_show_command(code: str, lang: Lang = "id") -> None:
 
     async def go(session: AsyncSession) -> tuple[Event, list[AgendaSession]]:
         event = await _event_or_exit(session, code)
-        return event, await stored_agenda(session, event)
+        return event, await agenda_of(session, event.id)
 
     event, agenda = asyncio.run(_in_session(go))
     typer.echo(agenda_text(t, event, agenda))

@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.events import create_event
 from handlers.agenda_import import (
     AgendaFileError,
-    event_classes,
     import_agenda,
     set_classes,
-    stored_agenda,
 )
 from models import Event
+from models.agenda import agenda_of, class_names
 from models.event import event_by_code
 
 DEMO_CODE = "KUKAR2024"
@@ -43,9 +42,9 @@ async def ensure_demo_event(session: AsyncSession) -> Event:
             starts_on=date(2024, 11, 13),
             ends_on=date(2024, 11, 16),
         )
-    if not await event_classes(session, event):
+    if not await class_names(session, event.id):
         await set_classes(session, event, DEMO_CLASSES)
-    if not await stored_agenda(session, event):
+    if not await agenda_of(session, event.id):
         # It fails only if someone re-declared the demo's classes: the demo then runs
         # without an agenda rather than not at all.
         with suppress(AgendaFileError):

@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from handlers.i18n import Translator
 from handlers.timefmt import format_date, format_time, zone_label
 from models import AgendaSession, Enrollment, Event, EventClass
+from models.agenda import agenda_of, class_names
 from models.types import utcnow
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -750,13 +751,6 @@ def class_key(name: str) -> str:
     return _CLASS_PREFIX.sub("", _words(name), count=1)
 
 
-async def event_classes(session: AsyncSession, event: Event) -> list[str]:
-    found = await session.execute(
-        select(EventClass.name).where(col(EventClass.event_id) == event.id).order_by("name")
-    )
-    return list(found.scalars())
-
-
 async def _class_use(session: AsyncSession, event: Event) -> list[tuple[str, str, int]]:
     """(problem key, class name as stored, how many) for the sessions and participants
     that name a class."""
@@ -1037,31 +1031,20 @@ def _fill(target: AgendaSession, new: _Planned) -> None:
     target.updated_at = utcnow()
 
 
-async def stored_agenda(session: AsyncSession, event: Event) -> list[AgendaSession]:
-    found = await session.execute(
-        select(AgendaSession)
-        .where(col(AgendaSession.event_id) == event.id)
-        .order_by(
-            col(AgendaSession.starts_at), col(AgendaSession.class_name), col(AgendaSession.id)
-        )
-    )
-    return list(found.scalars())
-
-
 async def import_agenda(
     session: AsyncSession, event: Event, filename: str, content: bytes
 ) -> ImportReport:
     """Read the file, check it against the event and its classes, and make the stored
     agenda match it. Raises AgendaFileError, storing nothing, if anything is wrong."""
     sheet = _read(filename, content)
-    planned, event_problems = _plan(sheet, event, await event_classes(session, event))
+    planned, event_problems = _plan(sheet, event, await class_names(session, event.id))
     if sheet.problems or event_problems:
         raise AgendaFileError(sheet.problems + event_problems)
     zone = ZoneInfo(event.timezone)
     # One import of an event at a time: two organisers sending files at once would each
     # match against the same old agenda and add the same sessions twice.
     await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
-    stored = await stored_agenda(session, event)
+    stored = await agenda_of(session, event.id)
     pairs = _match(stored, planned)
     report = ImportReport()
     for i, new in enumerate(planned):

@@ -13,6 +13,20 @@ from models import Enrollment, Event
 SWITCH_LASTS = timedelta(hours=12)
 
 
+async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
+    """This person's registration for ``event``, if any."""
+    participant_id = turn.conversation.participant_id
+    if participant_id is None:
+        return None
+    found = await turn.session.execute(
+        select(Enrollment).where(
+            col(Enrollment.participant_id) == participant_id,
+            col(Enrollment.event_id) == event.id,
+        )
+    )
+    return found.scalars().first()
+
+
 def local_today(event: Event, turn: Turn) -> date:
     return turn.now.astimezone(ZoneInfo(event.timezone)).date()
 

@@ -1,12 +1,11 @@
 """The main menu and the help text: what this person can do right now."""
 
-from sqlmodel import col, func, select
-
-from handlers.event_choice import current_event, my_events
+from handlers.event_choice import current_event, enrollment, my_events
 from handlers.profile import profile_text
 from handlers.roles import active_roles
 from handlers.turn import Option, Turn
-from models import Enrollment, Event, EventClass, Participant, RoleName
+from models import Event, Participant, RoleName
+from models.agenda import classes_of
 
 MENU_LIMIT = 10  # rows of a WhatsApp list
 
@@ -42,22 +41,9 @@ async def capabilities(turn: Turn) -> list[str]:
 
 async def chooses_class(turn: Turn, event: Event) -> bool:
     """A participant of an event with classes may pick theirs."""
-    participant_id = turn.conversation.participant_id
-    if participant_id is None:
-        return False
-    enrolled = await turn.session.execute(
-        select(func.count())
-        .select_from(Enrollment)
-        .where(
-            col(Enrollment.participant_id) == participant_id, col(Enrollment.event_id) == event.id
-        )
+    return await enrollment(turn, event) is not None and bool(
+        await classes_of(turn.session, event.id)
     )
-    if not enrolled.scalar():
-        return False
-    classes = await turn.session.execute(
-        select(func.count()).select_from(EventClass).where(col(EventClass.event_id) == event.id)
-    )
-    return bool(classes.scalar())
 
 
 async def menu_options(turn: Turn) -> list[Option]:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
+from handlers.event_choice import enrollment
 from handlers.i18n import LOCALES
 from handlers.menu import main_menu, profile_menu
 from handlers.profile import (
@@ -48,16 +49,7 @@ async def consent_text(turn: Turn) -> str:
 
 
 async def is_enrolled(turn: Turn, event: Event) -> bool:
-    participant_id = turn.conversation.participant_id
-    if participant_id is None:
-        return False
-    found = await turn.session.execute(
-        select(Enrollment.id).where(
-            col(Enrollment.participant_id) == participant_id,
-            col(Enrollment.event_id) == event.id,
-        )
-    )
-    return found.first() is not None
+    return await enrollment(turn, event) is not None
 
 
 async def can_join(turn: Turn, event: Event) -> bool:

@@ -8,7 +8,7 @@ from itertools import groupby
 
 from sqlmodel import col, select
 
-from handlers.event_choice import current_event, local_today, my_events
+from handlers.event_choice import current_event, enrollment, local_today, my_events
 from handlers.i18n import Translator
 from handlers.menu import MENU_LIMIT, main_menu, menu_options
 from handlers.roles import may
@@ -16,7 +16,7 @@ from handlers.timefmt import format_date, format_time, zone_label
 from handlers.turn import MENU, Option, Turn, short_label
 from handlers.types import Reply
 from handlers.validation import row_id
-from models import AgendaSession, Enrollment, Event, EventClass, RoleName
+from models import AgendaSession, Event, EventClass, RoleName
 from models.agenda import classes_of
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<date>", "acara|<id>", "kelas|<name>"
@@ -35,19 +35,6 @@ class View:
     sessions: list[AgendaSession]
     class_name: str | None  # their class; None: all sessions are shown
     classes: list[str]  # the event's classes
-
-
-async def enrollment(turn: Turn, event: Event) -> Enrollment | None:
-    participant_id = turn.conversation.participant_id
-    if participant_id is None:
-        return None
-    found = await turn.session.execute(
-        select(Enrollment).where(
-            col(Enrollment.participant_id) == participant_id,
-            col(Enrollment.event_id) == event.id,
-        )
-    )
-    return found.scalars().first()
 
 
 async def view_of(turn: Turn, event: Event) -> View:

@@ -50,6 +50,7 @@ from handlers.turn import Option, Turn, short_label
 from handlers.types import Attachment, Reply
 from handlers.validation import InvalidInputError, full_name, row_id
 from models import AgendaSession, Conversation, Event, Invite, Participant, Role, RoleName
+from models.agenda import agenda_of
 from models.event import event_by_code
 
 INVITE = "invite"
@@ -195,7 +196,7 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
         now=turn.now,
         speaker=speaker,
     )
-    sessions = [s for s in await event_sessions(turn, event) if teaches(speaker, s.speakers)]
+    sessions = await taught_by(turn, event, speaker)
     turn.say(
         "invite.created",
         speaker=speaker,
@@ -222,15 +223,6 @@ def moment_text(turn: Turn, event: Event, moment: datetime) -> str:
         f"{format_date(local_day, turn.locale)} "
         f"{format_time(moment, event.timezone)} {zone_label(event.timezone)}"
     )
-
-
-async def event_sessions(turn: Turn, event: Event) -> list[AgendaSession]:
-    found = await turn.session.execute(
-        select(AgendaSession)
-        .where(col(AgendaSession.event_id) == event.id)
-        .order_by(col(AgendaSession.starts_at))
-    )
-    return list(found.scalars())
 
 
 # The team: who organises and teaches, open invites, revoking -------------------------
@@ -489,17 +481,17 @@ async def declare_classes(turn: Turn, names: list[str]) -> None:
 # A trainer's own sessions ------------------------------------------------------------
 
 
+async def taught_by(turn: Turn, event: Event, speaker: str) -> list[AgendaSession]:
+    return [s for s in await agenda_of(turn.session, event.id) if teaches(speaker, s.speakers)]
+
+
 async def my_sessions(turn: Turn) -> None:
     event = await staff_event(turn, RoleName.TRAINER)
     if event is None:
         return
     t = turn.t
     role = await my_role(turn, event, RoleName.TRAINER)
-    sessions = (
-        []
-        if role is None
-        else [s for s in await event_sessions(turn, event) if teaches(role.speaker, s.speakers)]
-    )
+    sessions = [] if role is None else await taught_by(turn, event, role.speaker)
     if role is None or not sessions:
         await main_menu(turn, "trainer.no_sessions", event=event.name)
         return

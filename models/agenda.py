@@ -45,3 +45,19 @@ async def classes_of(session: AsyncSession, event_id: int | None) -> list[EventC
         .order_by(col(EventClass.name))
     )
     return list(found.scalars())
+
+
+async def class_names(session: AsyncSession, event_id: int | None) -> list[str]:
+    return [found.name for found in await classes_of(session, event_id)]
+
+
+async def agenda_of(session: AsyncSession, event_id: int | None) -> list[AgendaSession]:
+    """An event's sessions in the order of the day (parallel classes side by side)."""
+    found = await session.execute(
+        select(AgendaSession)
+        .where(col(AgendaSession.event_id) == event_id)
+        .order_by(
+            col(AgendaSession.starts_at), col(AgendaSession.class_name), col(AgendaSession.id)
+        )
+    )
+    return list(found.scalars())

@@ -34,19 +34,18 @@ from handlers.agenda_import import (
     Problem,
     ProblemsError,
     agenda_text,
-    event_classes,
     import_agenda,
     problems_text,
     read_agenda,
     report_text,
     set_classes,
-    stored_agenda,
     template_csv,
     template_xlsx,
 )
 from handlers.i18n import LOCALES, Translator, catalog
 from handlers.timefmt import format_date, format_time, zone_label
 from models import AgendaSession, Event
+from models.agenda import agenda_of, class_names
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agenda"
 ID, EN = Translator("id"), Translator("en")
@@ -476,7 +475,7 @@ async def snapshot(sessions: SessionMaker, event: Event) -> list[tuple[Any, ...]
                 s.description,
                 s.updated_at,
             )
-            for s in await stored_agenda(session, event)
+            for s in await agenda_of(session, event.id)
         ]
 
 
@@ -765,8 +764,8 @@ async def test_class_names_are_checked_and_kept_while_in_use(
     async with sessions.begin() as session:  # a new spelling renames, sessions follow
         assert await set_classes(session, event, ["Kelas A", "b", "C"]) == ["Kelas A", "b", "C"]
     async with sessions() as session:
-        assert await event_classes(session, event) == ["C", "Kelas A", "b"]
-        assert {s.class_name for s in await stored_agenda(session, event)} == {None, "Kelas A", "b"}
+        assert await class_names(session, event.id) == ["C", "Kelas A", "b"]
+        assert {s.class_name for s in await agenda_of(session, event.id)} == {None, "Kelas A", "b"}
     assert not (await load(sessions, event, VERSION_1)).has_changes
 
 
@@ -775,7 +774,7 @@ async def test_agenda_text_shows_days_in_the_events_zone(
 ) -> None:
     await load(sessions, event, VERSION_1)
     async with sessions() as session:
-        agenda = await stored_agenda(session, event)
+        agenda = await agenda_of(session, event.id)
     text = agenda_text(EN, event, agenda)
     assert "Wednesday, 13 November 2024\n  08.00–09.00 WITA · Opening" not in text
     assert "Wednesday, 13 November 2024\n  08.00–09.00 WITA · Pembukaan · Kepala Dinas" in text
@@ -785,8 +784,8 @@ async def test_agenda_text_shows_days_in_the_events_zone(
 
 async def test_the_demo_agenda(sessions: SessionMaker, demo_event: Event) -> None:
     async with sessions() as session:
-        agenda = await stored_agenda(session, demo_event)
-        assert await event_classes(session, demo_event) == ["A", "B"]
+        agenda = await agenda_of(session, demo_event.id)
+        assert await class_names(session, demo_event.id) == ["A", "B"]
     assert 25 <= len(agenda) <= 40
     assert {s.day for s in agenda} == {date(2024, 11, 13) + timedelta(days=i) for i in range(4)}
     titles = " ".join(s.title for s in agenda)
