@@ -14,12 +14,10 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import os
 import random
 import resource
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,7 +28,6 @@ from multiprocessing import get_context
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
 from aiogram import Bot
 
 from bench.registration_throughput import (
@@ -45,7 +42,7 @@ from bench.registration_throughput import (
     message_update,
 )
 from bot.channels.telegram import CHANNEL, TelegramChannel, create_bot
-from bot.db import SessionMaker, create_engine, session_maker, upgrade
+from bot.db import SessionMaker, create_engine, session_maker
 from bot.engine import Engine
 from bot.events import create_event
 from bot.logging import configure_logging
@@ -53,6 +50,7 @@ from handlers.i18n import LOCALES, Translator
 from handlers.schedule import SESSION, SESSION_BUTTONS
 from handlers.timefmt import format_date, format_time, zone_label
 from models import AgendaSession, Conversation, Enrollment, EventClass, Participant
+from tests.postgres import migrated, throwaway_database
 
 # Thursday 14 November 2024, 10.00 WITA: the second of four days, a class session running.
 NOW = datetime(2024, 11, 14, 2, 0, tzinfo=UTC)
@@ -66,9 +64,6 @@ TODAY, TOMORROW = FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)
 CLASSES = ("A", "B")
 EVENT_CODE = "BENCH24"
 FIRST_USER_ID = 900001  # clear of registration_throughput's people
-POSTGRES_ADMIN_DSN = os.environ.get(  # as tests/conftest.py
-    "TEST_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 # What people ask for, and how often (per cent): mostly today and "what is on now".
 JADWAL, SEKARANG, SESI, BESOK, AGENDA = "/jadwal", "/sekarang", "sesi", "/besok", "/agenda"
@@ -472,38 +467,15 @@ def run_side(side: str, url: str, scripts: list[list[Lookup]]) -> SideResult:
 @contextlib.asynccontextmanager
 async def database(kind: str) -> AsyncIterator[str]:
     """A fresh, migrated database's URL: a SQLite file in a temporary folder, or a
-    throwaway database on the local PostgreSQL server (as tests/conftest.py makes)."""
+    throwaway database on the local PostgreSQL server (tests/postgres.py)."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="bimtek-bench-") as folder:
             url = f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
             await migrated(url)
             yield url
         return
-    name = f"bimtek_bench_{uuid.uuid4().hex[:10]}"
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        base, _, _ = POSTGRES_ADMIN_DSN.rpartition("/")
-        url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-        await migrated(url)
+    async with throwaway_database("bimtek_bench") as url:
         yield url
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def admin(sql: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-async def migrated(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
 
 
 async def seeded(url: str, crowd: list[Person], total: int) -> dict[str | None, list[Offered]]:

@@ -1,6 +1,5 @@
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,11 +13,8 @@ from bot.demo import ensure_demo_event
 from models import Event
 from tests.drivers import ConsoleDriver, Driver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.postgres import ADMIN_DSN, create_database, drop_database
 
-# The PostgreSQL server on this machine; tests make a throwaway database on it.
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "TEST_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 TABLES = (
     "agenda_session, event_class, role, invite, enrollment, consent, conversation, participant, "
     "inboundmessage, event"
@@ -27,32 +23,15 @@ TABLES = (
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"bimtek_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
+    """A throwaway database on the PostgreSQL server of this machine."""
     try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        name, url = asyncio.run(create_database("bimtek_test"))
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_DSN}: {exc}")
-    base, _, _ = POSTGRES_ADMIN_DSN.rpartition("/")
-    url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-
-    async def migrate() -> None:
-        engine = create_engine(url)
-        await upgrade(engine)
-        await engine.dispose()
-
-    asyncio.run(migrate())
+        pytest.skip(f"PostgreSQL is not reachable at {ADMIN_DSN}: {exc}")
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(drop_database(name))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
