@@ -62,6 +62,12 @@ async def guarded(sessions: SessionMaker) -> dict[str, Any]:
         }
 
 
+# The world is built once per test and shared by its examples, which change nothing.
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 NAMESPACES = ["menu", "sesi", "hari", "acara", "kelas", "tim", "invite:speaker", "", "x"]
 payloads = st.builds(
     lambda namespace, value: f"{namespace}|{value}",
@@ -75,11 +81,7 @@ payloads = st.builds(
 )
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(payload=payloads, who=st.sampled_from(["participant", "outsider"]))
 @example(payload="tim|confirm-role:1", who="outsider")
 @example(payload="tim|confirm-invite:1", who="participant")
@@ -99,11 +101,7 @@ async def test_forged_buttons_change_nothing(
     assert after == before
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(text=st.text(max_size=200), who=st.sampled_from(["participant", "outsider"]))
 @example(text="/start ABCD-EFGH-JKMN", who="participant")
 @example(text="/undang", who="outsider")
