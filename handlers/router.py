@@ -3,9 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from handlers import account, ics, registration, schedule, staff
-from handlers.event_choice import current_event
 from handlers.menu import help_text, is_registered, main_menu
-from handlers.roles import may
 from handlers.steps import (
     STEPS,
     UnknownChoiceError,
@@ -16,7 +14,6 @@ from handlers.steps import (
 )
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import InboundKind, Reply
-from models import RoleName
 
 Action = Callable[[Turn], Awaitable[None]]
 # A button valid whatever the question: returns False when the value is not one this
@@ -90,16 +87,17 @@ COMMANDS: dict[str, Action] = {
     "delete": account.start_erase,
 }
 
-# Commands only organisers or trainers of the event may use (admins may use all).
-PRIVILEGED: dict[str, tuple[RoleName, Action]] = {
-    "undang": (RoleName.ORGANIZER, staff.start_invite),
-    "invite": (RoleName.ORGANIZER, staff.start_invite),
-    "tim": (RoleName.ORGANIZER, staff.show_team),
-    "team": (RoleName.ORGANIZER, staff.show_team),
-    "impor": (RoleName.ORGANIZER, staff.explain_import),
-    "import": (RoleName.ORGANIZER, staff.explain_import),
-    "sesisaya": (RoleName.TRAINER, staff.my_sessions),
-    "mysessions": (RoleName.TRAINER, staff.my_sessions),
+# Commands only organisers or trainers of the event may use (admins may use all). Each
+# checks the role in the event it acts on itself (staff.staff_event), where it finds it.
+PRIVILEGED: dict[str, Action] = {
+    "undang": staff.start_invite,
+    "invite": staff.start_invite,
+    "tim": staff.show_team,
+    "team": staff.show_team,
+    "impor": staff.explain_import,
+    "import": staff.explain_import,
+    "sesisaya": staff.my_sessions,
+    "mysessions": staff.my_sessions,
 }
 
 MENU_ACTIONS: dict[str, Action] = {
@@ -115,7 +113,7 @@ MENU_ACTIONS: dict[str, Action] = {
     "edit": account.start_edit,
     "help": show_help,
 }
-# Menu buttons for privileged commands: the same action and the same check.
+# Menu buttons for privileged commands.
 PRIVILEGED_MENU = {"invite": "undang", "team": "tim", "mysessions": "sesisaya"}
 
 BUTTONS: dict[str, ButtonAction] = {
@@ -125,15 +123,6 @@ BUTTONS: dict[str, ButtonAction] = {
     schedule.CLASS: schedule.class_button,
     staff.TEAM: staff.team_button,  # checks the organiser role of the row's own event
 }
-
-
-async def allowed(turn: Turn, needed: RoleName) -> bool:
-    """Whether the person may act as ``needed`` in the event they are looking at; says
-    no and shows the menu when not."""
-    if await may(turn, await current_event(turn), needed):
-        return True
-    await staff.refuse(turn, needed)
-    return False
 
 
 async def handle(turn: Turn) -> None:
@@ -166,12 +155,7 @@ async def on_command(turn: Turn, text: str) -> None:
         if not await staff.redeem(turn, argument.strip()):
             await registration.start(turn, argument.strip())
         return
-    if name in PRIVILEGED:
-        needed, privileged = PRIVILEGED[name]
-        if await allowed(turn, needed):
-            await privileged(turn)
-        return
-    action = COMMANDS.get(name)
+    action = COMMANDS.get(name) or PRIVILEGED.get(name)
     if action is None:
         turn.say("invalid.command")
         await repeat_question(turn)
@@ -182,9 +166,7 @@ async def on_command(turn: Turn, text: str) -> None:
 async def on_button(turn: Turn, payload: str) -> None:
     step_name, _, value = payload.partition(PAYLOAD_SEPARATOR)
     if step_name == MENU and value in PRIVILEGED_MENU:
-        needed, privileged = PRIVILEGED[PRIVILEGED_MENU[value]]
-        if await allowed(turn, needed):
-            await privileged(turn)
+        await PRIVILEGED[PRIVILEGED_MENU[value]](turn)
         return
     if step_name == MENU and value in MENU_ACTIONS:
         await MENU_ACTIONS[value](turn)

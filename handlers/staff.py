@@ -21,7 +21,6 @@ from handlers.agenda_import import (
     template_xlsx,
 )
 from handlers.event_choice import current_event
-from handlers.i18n import Translator
 from handlers.menu import MENU_LIMIT, main_menu
 from handlers.roles import (
     INVITE_VALID_FOR,
@@ -64,13 +63,13 @@ async def staff_event(turn: Turn, needed: RoleName) -> Event | None:
     """The current event if this person may act as ``needed`` in it; else says why not."""
     event = await current_event(turn)
     if event is None or not await may(turn, event, needed):
-        await refuse(turn, needed)
+        await refuse(turn, needed, event)
         return None
     return event
 
 
-async def refuse(turn: Turn, needed: RoleName) -> None:
-    event = await current_event(turn)
+async def refuse(turn: Turn, needed: RoleName, event: Event | None) -> None:
+    """Say that only ``needed`` (in ``event``) may do that, with the menu."""
     key = "staff.organizer_only" if needed is RoleName.ORGANIZER else "staff.trainer_only"
     if event is None:
         await main_menu(turn, f"{key}_anywhere")
@@ -121,7 +120,7 @@ async def invite_event(turn: Turn) -> Event | None:
     """The event the invite under way is for, while this person still organises it."""
     event = await event_in(turn, invite_data(turn))
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
-        await refuse(turn, RoleName.ORGANIZER)
+        await refuse(turn, RoleName.ORGANIZER, event)
         await leave_side_flow(turn, show_menu=False)
         return None
     return event
@@ -205,15 +204,15 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
         until=moment_text(turn, event, turn.now + INVITE_VALID_FOR),
     )
     # The code on its own, so that it can be forwarded as it is.
-    turn.replies.append(Reply(invite_message(turn.t, turn, code)))
+    turn.replies.append(Reply(invite_message(turn, code)))
     await leave_side_flow(turn)
 
 
-def invite_message(t: Translator, turn: Turn, code: str) -> str:
+def invite_message(turn: Turn, code: str) -> str:
     link = turn.deployment.start_link(code.replace("-", ""))
     if link is None:
-        return t("invite.forward_code", code=code)
-    return t("invite.forward_link", code=code, link=link)
+        return turn.t("invite.forward_code", code=code)
+    return turn.t("invite.forward_link", code=code, link=link)
 
 
 def moment_text(turn: Turn, event: Event, moment: datetime) -> str:
@@ -307,7 +306,7 @@ async def team_button(turn: Turn, value: str) -> bool:
         return False  # never offered to this person
     event = await turn.session.get(Event, row.event_id)
     if event is None or not await may(turn, event, RoleName.ORGANIZER):
-        await refuse(turn, RoleName.ORGANIZER)
+        await refuse(turn, RoleName.ORGANIZER, event)
         return True
     if row.revoked_at is not None or (isinstance(row, Invite) and row.used_at is not None):
         turn.say("team.already_revoked")
