@@ -231,7 +231,7 @@ async def run_bimtek(users: int, steps: list[Step]) -> Result:
         async with db.connect() as connection:
             registered = (
                 await connection.execute(
-                    text("SELECT count(*) FROM participant WHERE registered_at IS NOT NULL")
+                    text("SELECT count(*) FROM person WHERE registered_at IS NOT NULL")
                 )
             ).scalar_one()
     if registered != users:

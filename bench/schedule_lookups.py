@@ -44,12 +44,13 @@ from bench.registration_throughput import (
 from bot.channels.telegram import CHANNEL, TelegramChannel, create_bot
 from bot.db import SessionMaker, create_engine, session_maker
 from bot.engine import Engine
-from bot.events import create_event
 from bot.logging import configure_logging
+from handlers.features.schedule import SESSION, SESSION_BUTTONS
 from handlers.i18n import LOCALES, Translator
-from handlers.schedule import SESSION, SESSION_BUTTONS
 from handlers.timefmt import format_date, format_time, zone_label
-from models import AgendaSession, Conversation, Enrollment, EventClass, Participant
+from models import AgendaSession, ChannelIdentity, Conversation, Enrollment, EventClass
+from models import Person as DbPerson
+from models.event import create_event
 from tests.postgres import migrated, throwaway_database
 
 # Thursday 14 November 2024, 10.00 WITA: the second of four days, a class session running.
@@ -221,7 +222,7 @@ async def seed(
         rows = agenda(event.id, total)
         session.add_all(rows)
         participants = [
-            Participant(
+            DbPerson(
                 locale=person.locale,
                 full_name=f"Peserta {person.user_id}",
                 phone_e164=f"+62812{person.user_id:07d}",
@@ -231,29 +232,33 @@ async def seed(
                 province="Kalimantan Timur",
                 library_role="Pengelola",
                 registered_at=datetime(2024, 11, 1, tzinfo=UTC),
+                viewing_event_id=event.id,
             )
             for person in crowd
         ]
         session.add_all(participants)
         await session.flush()
+        identities = []
         for person, participant in zip(crowd, participants, strict=True):
             assert participant.id is not None
             session.add(
                 Enrollment(
-                    participant_id=participant.id,
+                    person_id=participant.id,
                     event_id=event.id,
                     class_name=person.class_name,
                 )
             )
-            session.add(
-                Conversation(
+            identities.append(
+                ChannelIdentity(
+                    person_id=participant.id,
                     channel=CHANNEL,
                     user_key=str(person.user_id),
-                    participant_id=participant.id,
-                    event_id=event.id,
-                    locale=person.locale,
+                    address=str(person.user_id),
                 )
             )
+        session.add_all(identities)
+        await session.flush()
+        session.add_all(Conversation(identity_id=i.id) for i in identities if i.id is not None)
         await session.flush()
     today = sorted((r for r in rows if r.day == TODAY), key=lambda r: r.starts_at)
     return {

@@ -14,7 +14,6 @@ from sqlmodel import col, select
 
 from bot.db import alembic_config, create_engine, downgrade, session_maker, upgrade
 from bot.demo import ensure_demo_event
-from bot.events import EventError, create_event
 from bot.logging import configure_logging
 from bot.settings import Settings
 from handlers.agenda_import import (
@@ -31,10 +30,11 @@ from handlers.agenda_import import (
     template_xlsx,
 )
 from handlers.i18n import LOCALES, Translator
-from handlers.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
 from models import AgendaSession, Event, Invite, Role, RoleName
 from models.agenda import agenda_of, class_names
-from models.event import event_by_code
+from models.event import EventError, create_event, event_by_code
+from models.people import identities_of
+from models.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
 from models.types import utcnow
 
 app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
@@ -108,7 +108,9 @@ def event_create(
     timezone: Annotated[str, typer.Option(help="IANA zone, e.g. Asia/Makassar for WITA")],
     starts: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
     ends: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
-    organizer: str = "",
+    organizer: Annotated[
+        str, typer.Option(help="who runs it; the consent notice names them as data controller")
+    ],
     venue: str = "",
     classes: Annotated[
         str, typer.Option(help='parallel classes (kelas), comma-separated, e.g. "A,B"')
@@ -337,8 +339,9 @@ def _print_invite(code: str, event: Event, role: RoleName, speaker: str = "") ->
 def _invite(code: str, role: RoleName, speaker: str = "") -> None:
     async def go(session: AsyncSession) -> tuple[Event, str]:
         event = await _event_or_exit(session, code)
+        assert event.id is not None
         secret = await create_invite(
-            session, event, role, created_by="cli", now=utcnow(), speaker=speaker
+            session, event.id, role, created_by="cli", now=utcnow(), speaker=speaker
         )
         return event, secret
 
@@ -369,16 +372,19 @@ def invite_trainer(
 def team_list(code: Annotated[str, typer.Argument(help="the event's code")]) -> None:
     """Roles (id, role, channel, speaker, since) and open invites of the event."""
 
-    async def go(session: AsyncSession) -> tuple[list[Role], list[Invite]]:
+    async def go(session: AsyncSession) -> tuple[list[tuple[Role, str]], list[Invite]]:
         event = await _event_or_exit(session, code)
-        return list(await team(session, event)), list(
-            await pending_invites(session, event, utcnow())
-        )
+        assert event.id is not None
+        roles = []
+        for role in await team(session, event.id):
+            identities = await identities_of(session, role.person_id)
+            roles.append((role, ",".join(sorted({i.channel for i in identities})) or "-"))
+        return roles, await pending_invites(session, event.id, utcnow())
 
     roles, invites = asyncio.run(_in_session(go))
-    for role in roles:
+    for role, channels in roles:
         since = role.granted_at.strftime("%Y-%m-%d")
-        typer.echo(f"{role.id}\t{role.role}\t{role.channel}\t{role.speaker or '-'}\t{since}")
+        typer.echo(f"{role.id}\t{role.role}\t{channels}\t{role.speaker or '-'}\t{since}")
     for invite in invites:
         until = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
         typer.echo(f"open invite\t{invite.role}\t{invite.speaker or '-'}\tuntil {until}")

@@ -7,9 +7,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlmodel import SQLModel
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -46,6 +48,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: type[SQLModel], unique: list[str], **values: Any
+) -> bool:
+    """Insert a row unless one with the same ``unique`` columns exists; whether it was
+    inserted. Any other conflict is an error, not a duplicate."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = await session.execute(statement)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def session_maker(engine: AsyncEngine) -> SessionMaker:

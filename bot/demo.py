@@ -7,7 +7,6 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import create_event
 from handlers.agenda_import import (
     AgendaFileError,
     import_agenda,
@@ -15,7 +14,7 @@ from handlers.agenda_import import (
 )
 from models import Event
 from models.agenda import agenda_of, class_names
-from models.event import event_by_code
+from models.event import create_event, event_by_code
 
 DEMO_CODE = "KUKAR2024"
 DEMO_ORGANIZER = "Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara"

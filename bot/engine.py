@@ -6,27 +6,27 @@ import weakref
 from asyncio import Lock
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.db import SessionMaker
+from bot.db import SessionMaker, insert_ignoring_duplicates
 from handlers import router
+from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
 from handlers.turn import Deployment, Turn
 from handlers.types import Inbound, Reply
-from models import Conversation, InboundMessage
+from models import ChannelIdentity, Conversation, InboundMessage, Person
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
 
-
-def _insert(session: AsyncSession, table: type[InboundMessage] | type[Conversation]) -> object:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+# How stale the stored time of a person's last message may get before it is written
+# again: WhatsApp's 24-hour window needs it to the minute, not to the message.
+LAST_INBOUND_PRECISION = timedelta(minutes=1)
 
 
 def delivery_id(inbound: Inbound) -> str:
@@ -39,7 +39,10 @@ def offered(replies: list[Reply]) -> list[list[str]]:
     """The buttons now in front of the person: those of the last message that has any."""
     for reply in reversed(replies):
         if reply.choices:
-            return [[choice.payload, choice.label] for choice in reply.choices]
+            return [
+                [c.payload, c.label, c.meaning.value, "" if c.number is None else str(c.number)]
+                for c in reply.choices
+            ]
     return []
 
 
@@ -66,6 +69,13 @@ class Engine:
             weakref.WeakValueDictionary()
         )
 
+    def _lock(self, channel: str, user_key: str) -> Lock:
+        key = (channel, user_key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = Lock()
+        return lock
+
     async def handle(self, inbound: Inbound) -> list[Reply]:
         if "\x00" in inbound.text or "\x00" in inbound.choice:
             # No database stores NUL in text, and no person means it.
@@ -74,12 +84,8 @@ class Engine:
                 text=inbound.text.replace("\x00", ""),
                 choice=inbound.choice.replace("\x00", ""),
             )
-        key = (inbound.channel, inbound.user_key)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = Lock()
         started = time.perf_counter()
-        async with lock:
+        async with self._lock(inbound.channel, inbound.user_key):
             try:
                 replies, conversation_id = await self._handle(inbound)
             except Exception:
@@ -94,34 +100,67 @@ class Engine:
         )
         return replies or []
 
+    async def waiting_question(self, inbound: Inbound) -> list[Reply]:
+        """The question this person was last asked and has not answered, asked again
+        (after a restart, say); nothing when no question is waiting."""
+        async with self._lock(inbound.channel, inbound.user_key):
+            async with self._sessions() as session, session.begin():
+                turn = await self._turn(session, inbound, self._clock(), inbound_seen=False)
+                if turn.conversation.step is None:
+                    return []
+                await repeat_question(turn)
+                await self._finish(turn)
+            return turn.replies
+
     async def _handle(self, inbound: Inbound) -> tuple[list[Reply] | None, int | None]:
         """The replies (None for a duplicate delivery) and the conversation's id."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             if not await self._record(session, inbound, now):
                 return None, None
-            conversation = await self._conversation(session, inbound, now)
-            turn = Turn(
-                inbound=inbound,
-                conversation=conversation,
-                session=session,
-                now=now,
-                deployment=self._deployment,
-            )
-            with structlog.contextvars.bound_contextvars(conversation_id=conversation.id):
+            turn = await self._turn(session, inbound, now, inbound_seen=True)
+            with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
                 await router.handle(turn)
-            conversation.offered = offered(turn.replies)
-            conversation.updated_at = now
-        return turn.replies, conversation.id
+            await self._finish(turn)
+        return turn.replies, turn.conversation.id
+
+    async def _finish(self, turn: Turn) -> None:
+        await close_ended_flows(turn)
+        turn.save_states()
+        conversation = turn.conversation
+        conversation.offered = offered(turn.replies)
+        conversation.updated_at = turn.now
+
+    async def _turn(
+        self, session: AsyncSession, inbound: Inbound, now: datetime, *, inbound_seen: bool
+    ) -> Turn:
+        identity, person, conversation = await self._load(session, inbound, now)
+        if inbound_seen:
+            last = identity.last_inbound_at
+            if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
+                identity.last_inbound_at = now
+            if inbound.address and identity.address != inbound.address:
+                identity.address = inbound.address
+        return Turn(
+            inbound=inbound,
+            identity=identity,
+            person=person,
+            conversation=conversation,
+            session=session,
+            now=now,
+            deployment=self._deployment,
+        )
 
     async def _locale(self, inbound: Inbound) -> str:
         """The person's chosen language, for an apology when their message failed."""
         try:
             async with self._sessions() as session:
                 chosen = await session.execute(
-                    select(Conversation.locale).where(
-                        col(Conversation.channel) == inbound.channel,
-                        col(Conversation.user_key) == inbound.user_key,
+                    select(Person.locale)
+                    .join(ChannelIdentity, col(ChannelIdentity.person_id) == col(Person.id))
+                    .where(
+                        col(ChannelIdentity.channel) == inbound.channel,
+                        col(ChannelIdentity.user_key) == inbound.user_key,
                     )
                 )
                 return supported(chosen.scalar() or inbound.language_hint)
@@ -129,32 +168,67 @@ class Engine:
             return supported(inbound.language_hint)
 
     async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
-        insert = _insert(session, InboundMessage)
-        result = await session.execute(
-            insert.values(  # type: ignore[attr-defined]
-                channel=inbound.channel, external_id=delivery_id(inbound), received_at=now
-            ).on_conflict_do_nothing()
+        return await insert_ignoring_duplicates(
+            session,
+            InboundMessage,
+            ["channel", "external_id"],
+            channel=inbound.channel,
+            external_id=delivery_id(inbound),
+            received_at=now,
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def _conversation(
+    async def _load(
         self, session: AsyncSession, inbound: Inbound, now: datetime
-    ) -> Conversation:
+    ) -> tuple[ChannelIdentity, Person, Conversation]:
+        """The identity, its person and its conversation, locked for this transaction;
+        created at the first message (a person without any personal data yet)."""
         query = (
-            select(Conversation)
+            select(ChannelIdentity, Person, Conversation)
+            .join(Person, col(Person.id) == col(ChannelIdentity.person_id))
+            .join(Conversation, col(Conversation.identity_id) == col(ChannelIdentity.id))
             .where(
-                col(Conversation.channel) == inbound.channel,
-                col(Conversation.user_key) == inbound.user_key,
+                col(ChannelIdentity.channel) == inbound.channel,
+                col(ChannelIdentity.user_key) == inbound.user_key,
             )
             .with_for_update()
         )
-        conversation = (await session.execute(query)).scalars().first()
-        if conversation is None:
-            insert = _insert(session, Conversation)
-            await session.execute(
-                insert.values(  # type: ignore[attr-defined]
-                    channel=inbound.channel, user_key=inbound.user_key, data={}, updated_at=now
-                ).on_conflict_do_nothing()
+        found = (await session.execute(query)).first()
+        if found is None:
+            try:
+                async with session.begin_nested():
+                    await self._create(session, inbound, now)
+            except IntegrityError:
+                pass  # another process created them first: theirs are as good
+            found = (await session.execute(query)).one()
+        identity, person, conversation = found
+        return identity, person, conversation
+
+    @staticmethod
+    async def _create(session: AsyncSession, inbound: Inbound, now: datetime) -> None:
+        """A person and identity for someone new; a conversation for an identity that has
+        none yet (one known only from a role given before they wrote)."""
+        known = await session.execute(
+            select(ChannelIdentity).where(
+                col(ChannelIdentity.channel) == inbound.channel,
+                col(ChannelIdentity.user_key) == inbound.user_key,
             )
-            conversation = (await session.execute(query)).scalars().one()
-        return conversation
+        )
+        identity = known.scalars().first()
+        if identity is None:
+            person = Person(created_at=now, updated_at=now)
+            session.add(person)
+            await session.flush()
+            assert person.id is not None
+            identity = ChannelIdentity(
+                person_id=person.id,
+                channel=inbound.channel,
+                user_key=inbound.user_key,
+                address=inbound.address or inbound.user_key,
+                last_inbound_at=now,
+                created_at=now,
+            )
+            session.add(identity)
+            await session.flush()
+        assert identity.id is not None
+        session.add(Conversation(identity_id=identity.id, updated_at=now))
+        await session.flush()

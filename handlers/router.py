@@ -1,128 +1,20 @@
 """The entry point of the conversation core: one inbound message in, replies out."""
 
-from collections.abc import Awaitable, Callable
-
-from handlers import account, ics, registration, schedule, staff
-from handlers.menu import help_text, is_registered, main_menu
-from handlers.steps import (
-    STEPS,
+from handlers.event_choice import current_event
+from handlers.flow import (
     UnknownChoiceError,
-    interrupted_flow,
-    match_option,
+    current_step,
+    is_question_payload,
+    question_token,
     repeat_question,
-    resume,
 )
+from handlers.matching import Ambiguous, NoMatch, Picked, match
+from handlers.menu import main_menu
+from handlers.registry import Command, registry
+from handlers.roles import may
+from handlers.staff import refuse
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
-from handlers.types import InboundKind, Reply
-
-Action = Callable[[Turn], Awaitable[None]]
-# A button valid whatever the question: returns False when the value is not one this
-# person was offered (forged, or from an event they no longer belong to).
-ButtonAction = Callable[[Turn, str], Awaitable[bool]]
-
-
-async def show_help(turn: Turn) -> None:
-    turn.replies.append(Reply(await help_text(turn)))
-    await repeat_question(turn)
-
-
-async def cancel(turn: Turn) -> None:
-    flow = turn.conversation.flow
-    if flow is None:
-        await main_menu(turn, "cancel.nothing")
-        return
-    if interrupted_flow(turn) is not None:  # leave the side question only
-        turn.say("cancel.done")
-        await resume(turn)
-        return
-    turn.end_flow()
-    key = "cancel.registration" if flow == registration.REGISTRATION else "cancel.done"
-    await main_menu(turn, key)
-
-
-async def start_without_code(turn: Turn) -> None:
-    await registration.start(turn, "")
-
-
-async def class_command(turn: Turn) -> None:
-    """/kelas picks one's class (/kelas B names it); /kelas A B, from an organiser,
-    declares the event's classes."""
-    words = turn.argument.replace(",", " ").split()
-    names = [word for word in words if word.casefold() not in {"kelas", "class"}]
-    if not names:
-        await schedule.choose_class(turn)
-    elif len(names) == 1:  # one class is no split: a name picks one's own class
-        await schedule.pick_class_named(turn, names[0])
-    else:
-        await staff.declare_classes(turn, names)
-
-
-START = {"start", "mulai"}  # take an event code (/start KUKAR2024) or an invite code
-# Indonesian names first (they are what /bantuan shows); English ones work too.
-COMMANDS: dict[str, Action] = {
-    "jadwal": schedule.today,
-    "today": schedule.today,
-    "besok": schedule.tomorrow,
-    "tomorrow": schedule.tomorrow,
-    "agenda": schedule.whole_agenda,
-    "sekarang": schedule.now_and_next,
-    "now": schedule.now_and_next,
-    "kalender": ics.send_calendar,
-    "calendar": ics.send_calendar,
-    "kelas": class_command,
-    "class": class_command,
-    "acara": schedule.switch_event,
-    "event": schedule.switch_event,
-    "profil": account.show_profile,
-    "profile": account.show_profile,
-    "ubah": account.start_edit,
-    "edit": account.start_edit,
-    "batal": cancel,
-    "cancel": cancel,
-    "bantuan": show_help,
-    "help": show_help,
-    "bahasa": account.choose_language,
-    "language": account.choose_language,
-    "hapus": account.start_erase,
-    "delete": account.start_erase,
-}
-
-# Commands only organisers or trainers of the event may use (admins may use all). Each
-# checks the role in the event it acts on itself (staff.staff_event), where it finds it.
-PRIVILEGED: dict[str, Action] = {
-    "undang": staff.start_invite,
-    "invite": staff.start_invite,
-    "tim": staff.show_team,
-    "team": staff.show_team,
-    "impor": staff.explain_import,
-    "import": staff.explain_import,
-    "sesisaya": staff.my_sessions,
-    "mysessions": staff.my_sessions,
-}
-
-MENU_ACTIONS: dict[str, Action] = {
-    "start": start_without_code,
-    "today": schedule.today,
-    "now": schedule.now_and_next,
-    "tomorrow": schedule.tomorrow,
-    "agenda": schedule.whole_agenda,
-    "calendar": ics.send_calendar,
-    "class": schedule.choose_class,
-    "switch": schedule.switch_event,
-    "profile": account.show_profile,
-    "edit": account.start_edit,
-    "help": show_help,
-}
-# Menu buttons for privileged commands.
-PRIVILEGED_MENU = {"invite": "undang", "team": "tim", "mysessions": "sesisaya"}
-
-BUTTONS: dict[str, ButtonAction] = {
-    schedule.SESSION: schedule.session_detail,
-    schedule.DAY: schedule.day_button,
-    schedule.EVENT: schedule.event_button,
-    schedule.CLASS: schedule.class_button,
-    staff.TEAM: staff.team_button,  # checks the organiser role of the row's own event
-}
+from handlers.types import InboundKind, Meaning, Reply
 
 
 async def handle(turn: Turn) -> None:
@@ -136,7 +28,11 @@ async def handle(turn: Turn) -> None:
 async def dispatch(turn: Turn) -> None:
     inbound = turn.inbound
     if inbound.kind is InboundKind.FILE:
-        await staff.receive_file(turn)
+        for receive in registry().files:
+            if await receive(turn):
+                return
+        turn.say("invalid.unsupported")
+        await repeat_question(turn)
     elif inbound.kind is InboundKind.UNSUPPORTED:
         turn.say("invalid.unsupported")
         await repeat_question(turn)
@@ -148,57 +44,79 @@ async def dispatch(turn: Turn) -> None:
         await on_text(turn, inbound.text)
 
 
+async def run(turn: Turn, command: Command) -> None:
+    """The command's action, once the person may use it in the event they look at."""
+    if command.needs is not None:
+        event = await current_event(turn)
+        if not await may(turn, event, command.needs):
+            await refuse(turn, command.needs, event)
+            return
+    await command.action(turn)
+
+
 async def on_command(turn: Turn, text: str) -> None:
-    word, _, argument = text[1:].partition(" ")
-    name = word.split("@", 1)[0].casefold()
-    if name in START:
-        if not await staff.redeem(turn, argument.strip()):
-            await registration.start(turn, argument.strip())
-        return
-    action = COMMANDS.get(name) or PRIVILEGED.get(name)
-    if action is None:
+    word = text[1:].partition(" ")[0]
+    command = registry().by_name.get(word.split("@", 1)[0].casefold())
+    if command is None:
         turn.say("invalid.command")
         await repeat_question(turn)
         return
-    await action(turn)
+    await run(turn, command)
 
 
 async def on_button(turn: Turn, payload: str) -> None:
-    step_name, _, value = payload.partition(PAYLOAD_SEPARATOR)
-    if step_name == MENU and value in PRIVILEGED_MENU:
-        await PRIVILEGED[PRIVILEGED_MENU[value]](turn)
-        return
-    if step_name == MENU and value in MENU_ACTIONS:
-        await MENU_ACTIONS[value](turn)
-        return
-    button = BUTTONS.get(step_name)
-    if button is not None and await button(turn, value):
-        return
-    step = STEPS.get(turn.conversation.step or "")
-    if step is not None and step_name == step.name:
-        turn.asked = True  # an answer to the question; the step says what comes next
-        try:
-            await step.on_choice(turn, value)
-        except UnknownChoiceError:
-            pass
-        else:
+    namespace, _, value = payload.partition(PAYLOAD_SEPARATOR)
+    if namespace == MENU:
+        command = registry().by_key.get(value)
+        if command is not None:
+            await run(turn, command)
+            return
+    elif is_question_payload(namespace):
+        step = current_step(turn)
+        if step is not None and namespace == question_token(turn):
+            turn.asked = True  # an answer to the question; the step says what comes next
+            try:
+                await step.on_choice(turn, step.flow.state(turn), value)
+            except UnknownChoiceError:
+                pass
+            else:
+                return
+    else:
+        button = registry().buttons.get(namespace)
+        if button is not None and await button(turn, value):
             return
     turn.say("invalid.stale_button")
     await repeat_question(turn)
 
 
 async def on_text(turn: Turn, text: str) -> None:
-    """A typed number or label picks one of the buttons last shown; anything else is an
-    answer to the question under way."""
-    offered = [Option(payload, label) for payload, label in turn.conversation.offered]
-    chosen = match_option(text, offered)
-    if chosen is not None:
-        await on_button(turn, chosen.value)
-        return
-    step = STEPS.get(turn.conversation.step or "")
+    """Typed words that pick a button act as a press: a button of the question under
+    way, or else of the last message that had any. Anything else answers the question."""
+    step = current_step(turn)
+    options: list[Option] = []
     if step is not None:
+        prompt = await step.prompt(turn, step.flow.state(turn))
+        token = question_token(turn)
+        options = [
+            Option(f"{token}{PAYLOAD_SEPARATOR}{o.value}", o.label, o.meaning, o.number)
+            for o in prompt.options
+        ]
+    if not options:
+        options = [
+            Option(payload, label, Meaning(meaning), int(number) if number else None)
+            for payload, label, meaning, number in turn.conversation.offered
+        ]
+    found = match(text, options, loose=step is None or not step.takes_text)
+    if isinstance(found, Picked):
+        await on_button(turn, found.option.value)
+    elif isinstance(found, Ambiguous):
+        choices = tuple(o.choice() for o in found.options)
+        turn.replies.append(Reply(turn.t("invalid.ambiguous"), choices))
+        turn.asked = True
+    elif step is not None:
+        assert isinstance(found, NoMatch)
         turn.asked = True  # an answer to the question; the step says what comes next
-        await step.on_text(turn, text)
-        return
-    key = "idle.registered" if await is_registered(turn) else "idle.unregistered"
-    await main_menu(turn, key)
+        await step.on_text(turn, step.flow.state(turn), text)
+    else:
+        key = "idle.registered" if turn.person.is_registered else "idle.unregistered"
+        await main_menu(turn, key)

@@ -1,23 +1,30 @@
 """Everything a handler sees and does for one inbound message."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import structlog
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import Translator, supported
-from handlers.types import Choice, Inbound, Reply
-from models import Conversation, Event, Participant
+from handlers.types import Choice, Inbound, Meaning, Reply
+from models import ChannelIdentity, Conversation, Person
 
-# A button payload is "<step>|<value>" for an answer to the question of that step, or
-# "menu|<action>" for a main-menu action that is valid at any time.
+log = structlog.get_logger(__name__)
+
+# A button payload is "<namespace>|<value>": "menu|today", "sesi|12"... for buttons that
+# mean the same whenever they are pressed, and "?<question>|<value>" for an answer to
+# the question with that number (see handlers.flow).
 PAYLOAD_SEPARATOR = "|"
 MENU = "menu"
 
-
 LABEL_LIMIT = 24  # a WhatsApp list row's title; Telegram buttons show about as much
+
+T = TypeVar("T")
+S = TypeVar("S", bound=BaseModel)
 
 
 def short_label(text: str) -> str:
@@ -29,6 +36,14 @@ def short_label(text: str) -> str:
 class Option:
     value: str
     label: str
+    meaning: Meaning = Meaning.NONE
+    number: int | None = None  # see Choice.number
+
+    def choice(self, payload: str | None = None) -> Choice:
+        """As a button whose payload is ``payload``, or the value itself."""
+        return Choice(
+            self.value if payload is None else payload, self.label, self.meaning, self.number
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +63,8 @@ class Deployment:
 @dataclass(slots=True)
 class Turn:
     inbound: Inbound
+    identity: ChannelIdentity
+    person: Person
     conversation: Conversation
     session: AsyncSession
     now: datetime
@@ -59,6 +76,13 @@ class Turn:
     # Whether these replies ask the current question or answer an answer to it; if not,
     # the router asks it again (after a look-up in the middle of a registration, say).
     asked: bool = False
+    # The flows' states read during this turn, written back by save_states().
+    states: dict[str, BaseModel] = field(default_factory=dict)
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
 
     @property
     def argument(self) -> str:
@@ -68,12 +92,12 @@ class Turn:
 
     @property
     def is_admin(self) -> bool:
-        conversation = self.conversation
-        return (conversation.channel, conversation.user_key) in self.deployment.admins
+        identity = self.identity
+        return (identity.channel, identity.user_key) in self.deployment.admins
 
     @property
     def locale(self) -> str:
-        return self.conversation.locale or supported(self.inbound.language_hint)
+        return self.person.locale or supported(self.inbound.language_hint)
 
     @property
     def t(self) -> Translator:
@@ -82,33 +106,48 @@ class Turn:
     def say(self, key: str, /, **values: object) -> None:
         self.replies.append(Reply(self.t(key, **values)))
 
-    def ask(self, text: str, step: str, options: Sequence[Option]) -> None:
-        choices = tuple(Choice(f"{step}{PAYLOAD_SEPARATOR}{o.value}", o.label) for o in options)
-        self.replies.append(Reply(text, choices))
-
     def offer(self, text: str, choices: Sequence[Option]) -> None:
-        """Buttons whose values are whole payloads, e.g. ``sesi|12`` (see the router)."""
-        self.replies.append(Reply(text, tuple(Choice(o.value, o.label) for o in choices)))
+        """Buttons whose values are whole payloads, e.g. ``sesi|12``, valid whenever
+        they are pressed."""
+        self.replies.append(Reply(text, tuple(o.choice() for o in choices)))
 
     def menu(self, text: str, actions: Sequence[Option]) -> None:
-        self.ask(text, MENU, actions)
+        self.offer(text, [Option(f"{MENU}{PAYLOAD_SEPARATOR}{a.value}", a.label) for a in actions])
 
-    async def participant(self) -> Participant | None:
-        pid = self.conversation.participant_id
-        return None if pid is None else await self.session.get(Participant, pid)
+    async def cached(self, key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """``load()``, once per turn for the same key."""
+        if key not in self.memo:
+            self.memo[key] = await load()
+        found: T = self.memo[key]
+        return found
 
-    async def event(self) -> Event | None:
-        eid = self.conversation.event_id
-        return None if eid is None else await self.session.get(Event, eid)
+    def forget_cached(self) -> None:
+        """After a change to roles or enrolments: the next look-up reads them again."""
+        self.memo.clear()
 
-    def set_step(self, flow: str | None, step: str | None) -> None:
-        self.conversation.flow = flow
-        self.conversation.step = step
+    def state(self, flow: str, model: type[S]) -> S:
+        """The flow's answers so far, checked against its model; a stored state that no
+        longer fits (from an older version, or damaged) starts afresh."""
+        found = self.states.get(flow)
+        if found is None:
+            raw = self.conversation.state.get(flow) or {}
+            try:
+                found = model.model_validate(raw)
+            except ValidationError:
+                log.warning("flow_state_invalid", flow=flow)
+                found = model()
+            self.states[flow] = found
+        assert isinstance(found, model)
+        return found
 
-    def end_flow(self) -> None:
-        self.set_step(None, None)
-        self.conversation.data = {}
-
-    def data_set(self, key: str, value: object) -> None:
-        # Reassign so SQLAlchemy sees the JSON column change.
-        self.conversation.data = {**self.conversation.data, key: value}
+    def save_states(self) -> None:
+        """Write back the states of the flow under way and of the one it paused; any
+        other flow is over, and its answers go."""
+        conversation = self.conversation
+        live = {conversation.flow, conversation.paused_flow} - {None}
+        kept = {name: value for name, value in conversation.state.items() if name in live}
+        for name, model in self.states.items():
+            if name in live:
+                kept[name] = model.model_dump(mode="json")
+        if kept != conversation.state:
+            conversation.state = kept  # a new object, so SQLAlchemy sees the change

@@ -32,12 +32,26 @@ class Inbound:
     choice: str = ""
     language_hint: str | None = None  # the app's language, when the channel tells it
     attachment: Attachment | None = None
+    address: str = ""  # where to answer, when it is not the user key (a chat id)
+
+
+class Meaning(StrEnum):
+    """What a choice says, where typed words can say it too ("ya", "ok", "tidak")."""
+
+    NONE = ""
+    YES = "yes"
+    NO = "no"
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     payload: str  # opaque to channels; short enough for Telegram's 64-byte callback data
     label: str
+    meaning: Meaning = Meaning.NONE
+    # The number shown beside it where choices are numbered text, when it is not its
+    # place in the list: a long list shown a page at a time keeps each item's number.
+    # 0: shown without a number (a page button between numbered items), picked by words.
+    number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

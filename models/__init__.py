@@ -1,13 +1,16 @@
-"""Database tables. Importing this package registers every table on ``SQLModel.metadata``."""
+"""Database tables, and the queries over them that take a session and ids. Importing this
+package registers every table on ``SQLModel.metadata``."""
 
 from models.agenda import AgendaSession, EventClass
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
-from models.participant import Consent, Enrollment, Participant
+from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.roles import Invite, Role, RoleName
+from models.uploads import Upload
 
 __all__ = [
     "AgendaSession",
+    "ChannelIdentity",
     "Consent",
     "Conversation",
     "Enrollment",
@@ -15,7 +18,8 @@ __all__ = [
     "EventClass",
     "InboundMessage",
     "Invite",
-    "Participant",
+    "Person",
     "Role",
     "RoleName",
+    "Upload",
 ]

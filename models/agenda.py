@@ -61,3 +61,17 @@ async def agenda_of(session: AsyncSession, event_id: int | None) -> list[AgendaS
         )
     )
     return list(found.scalars())
+
+
+async def sessions_for(
+    session: AsyncSession, event_id: int, class_name: str | None
+) -> list[AgendaSession]:
+    """What a person of ``class_name`` attends: their class's sessions and the plenary
+    ones; everything when they have no class."""
+    query = select(AgendaSession).where(col(AgendaSession.event_id) == event_id)
+    if class_name is not None:
+        query = query.where(
+            (col(AgendaSession.class_name) == class_name) | col(AgendaSession.class_name).is_(None)
+        )
+    query = query.order_by(col(AgendaSession.starts_at), col(AgendaSession.class_name))
+    return list((await session.execute(query)).scalars())

@@ -8,36 +8,28 @@ from models.types import UTCDateTime, utcnow
 
 
 class Conversation(SQLModel, table=True):
-    """Where one person on one channel is in the conversation.
+    """Where one channel identity is in the conversation, and nothing else.
 
-    ``flow``/``step`` are strings such as ``"registration"``/``"registration:phone"``;
-    ``data`` holds the answers of an unfinished flow. A button carries the step it was
-    asked for, so a press on a message from another step is recognised as stale.
+    ``flow``/``step`` name the question being asked; ``paused_flow``/``paused_step`` the
+    one a side question interrupted. ``state`` holds each unfinished flow's answers under
+    the flow's name. ``question`` counts the questions asked: the buttons of a question
+    carry its number, so a button of any earlier question is recognised as stale.
     """
 
-    __table_args__ = (UniqueConstraint("channel", "user_key"),)
-
     id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=16)
-    user_key: str = Field(max_length=64)
-    participant_id: int | None = Field(
-        default=None, foreign_key="participant.id", index=True, ondelete="SET NULL"
+    identity_id: int = Field(
+        foreign_key="channel_identity.id", unique=True, ondelete="CASCADE", index=True
     )
-    # The event being registered for (or last registered for).
-    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
-    # The event the person's look-ups are about, once they switched or accepted an
-    # invite; and when they switched themselves, a choice that beats the default (the
-    # event running now) for a while.
-    viewing_event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
-    event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    locale: str | None = Field(default=None, max_length=8)
     flow: str | None = Field(default=None, max_length=32)
     step: str | None = Field(default=None, max_length=64)
-    data: dict[str, Any] = Field(
+    paused_flow: str | None = Field(default=None, max_length=32)
+    paused_step: str | None = Field(default=None, max_length=64)
+    question: int = Field(default=0)
+    state: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(sa.JSON, nullable=False, default=dict)
     )
-    # The buttons of the last message sent, as [payload, label] pairs, so that a typed
-    # number or label picks one on channels (or in chats) that show them as text.
+    # The buttons of the last message sent, as [payload, label, meaning] lists, so that
+    # a typed number or label picks one on channels (or in chats) that show them as text.
     offered: list[list[str]] = Field(
         default_factory=list, sa_column=Column(sa.JSON, nullable=False, default=list)
     )

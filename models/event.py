@@ -1,9 +1,10 @@
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -26,6 +27,10 @@ class Event(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class EventError(ValueError):
+    """An event cannot be created as asked; the message says why, for the organiser."""
+
+
 async def event_by_code(session: AsyncSession, code: str) -> Event | None:
     """The event with this join code, whatever its case; None for anything else."""
     code = code.strip()
@@ -33,3 +38,56 @@ async def event_by_code(session: AsyncSession, code: str) -> Event | None:
         return None
     found = await session.execute(select(Event).where(func.upper(Event.code) == code.upper()))
     return found.scalars().first()
+
+
+async def events_by_id(session: AsyncSession, ids: set[int] | None) -> list[Event]:
+    """The events with these ids (every event for None), earliest first."""
+    query = select(Event).order_by(col(Event.starts_on), col(Event.id))
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(col(Event.id).in_(ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def create_event(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    timezone: str,
+    starts_on: date,
+    ends_on: date,
+    organizer: str,
+    venue: str = "",
+) -> Event:
+    """A new event, open for registration. The organiser is required: the consent
+    notice names them as the controller of the participants' data."""
+    if not EVENT_CODE.fullmatch(code):
+        raise EventError("the code must be 3-32 letters, digits, '_' or '-' (no spaces)")
+    if not name.strip():
+        raise EventError("the event needs a name")
+    if not organizer.strip():
+        raise EventError(
+            "the event needs its organiser (the consent notice names them as data controller)"
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise EventError(f"unknown time zone {timezone!r}; use e.g. Asia/Makassar") from exc
+    if ends_on < starts_on:
+        raise EventError("the event ends before it starts")
+    if await event_by_code(session, code) is not None:
+        raise EventError(f"an event with code {code} already exists")
+    event = Event(
+        code=code,
+        name=name.strip(),
+        organizer=organizer.strip(),
+        venue=venue.strip(),
+        timezone=timezone,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    session.add(event)
+    await session.flush()
+    return event

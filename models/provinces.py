@@ -76,3 +76,9 @@ def _by_key() -> dict[str, Province]:
 def find_province(text: str) -> Province | None:
     """The province a person meant by ``text``, or None when it is not clear."""
     return _by_key().get(normalise(text))
+
+
+def find_provinces(text: str) -> list[Province]:
+    """Every province ``text`` could mean, in the official order."""
+    found = find_province(text)
+    return [found] if found is not None else []

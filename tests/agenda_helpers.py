@@ -11,11 +11,19 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from bot.engine import Engine
-from bot.events import create_event
 from handlers.i18n import Translator
 from handlers.turn import Deployment
 from handlers.types import Attachment, Inbound, InboundKind, Reply
-from models import AgendaSession, Conversation, Enrollment, Event, EventClass, Participant
+from models import (
+    AgendaSession,
+    ChannelIdentity,
+    Conversation,
+    Enrollment,
+    Event,
+    EventClass,
+    Person,
+)
+from models.event import create_event
 
 ID = Translator("id")
 EN = Translator("en")
@@ -81,6 +89,12 @@ async def add_session(
     return row
 
 
+def id_of(row: Event | AgendaSession | Person) -> int:
+    """A stored row's id (typed: stored rows have one)."""
+    assert row.id is not None
+    return row.id
+
+
 _people = itertools.count(1)
 
 
@@ -95,7 +109,7 @@ async def enrol(
     """A registered participant of ``event``; returns their user key on ``channel``."""
     user_key = f"peserta-{next(_people)}"
     async with sessions.begin() as session:
-        participant = Participant(
+        person = Person(
             locale=locale,
             full_name="Siti Rahayu",
             phone_e164="+6281234567890",
@@ -105,40 +119,41 @@ async def enrol(
             province="Kalimantan Timur",
             library_role="Pengelola",
             registered_at=datetime(2024, 11, 1, tzinfo=UTC),
+            viewing_event_id=event.id,
         )
-        session.add(participant)
+        session.add(person)
         await session.flush()
-        assert participant.id is not None
+        assert person.id is not None
         assert event.id is not None
-        session.add(
-            Enrollment(participant_id=participant.id, event_id=event.id, class_name=class_name)
+        session.add(Enrollment(person_id=person.id, event_id=event.id, class_name=class_name))
+        identity = ChannelIdentity(
+            person_id=person.id, channel=channel, user_key=user_key, address=user_key
         )
-        session.add(
-            Conversation(
-                channel=channel,
-                user_key=user_key,
-                participant_id=participant.id,
-                event_id=event.id,
-                locale=locale,
-            )
-        )
+        session.add(identity)
+        await session.flush()
+        assert identity.id is not None
+        session.add(Conversation(identity_id=identity.id))
     return user_key
+
+
+async def person_id_of(sessions: SessionMaker, user_key: str) -> int:
+    async with sessions() as session:
+        found = await session.execute(
+            select(ChannelIdentity.person_id).where(col(ChannelIdentity.user_key) == user_key)
+        )
+        return found.scalars().one()
 
 
 async def join_too(sessions: SessionMaker, user_key: str, event: Event) -> None:
     """Enrol an existing participant in another event as well."""
+    person_id = await person_id_of(sessions, user_key)
     async with sessions.begin() as session:
-        found = await session.execute(
-            select(Conversation).where(col(Conversation.user_key) == user_key)
-        )
-        conversation = found.scalars().one()
-        assert conversation.participant_id is not None
         assert event.id is not None
-        session.add(Enrollment(participant_id=conversation.participant_id, event_id=event.id))
+        session.add(Enrollment(person_id=person_id, event_id=event.id))
 
 
 @dataclass
-class Person:
+class Talker:
     """Someone talking to the engine directly, at a moment the test chooses."""
 
     sessions: SessionMaker

@@ -1,5 +1,6 @@
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -7,18 +8,28 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
 
-from bot.db import SessionMaker, create_engine, session_maker, upgrade
+import models  # noqa: F401  (registers every table)
+from bot.db import SessionMaker, create_engine, session_maker
 from bot.demo import ensure_demo_event
 from models import Event
 from tests.drivers import ConsoleDriver, Driver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
-from tests.postgres import ADMIN_DSN, create_database, drop_database
+from tests.postgres import ADMIN_DSN, create_database, drop_database, migrated
 
-TABLES = (
-    "agenda_session, event_class, role, invite, enrollment, consent, conversation, participant, "
-    "inboundmessage, event"
+# Every table, emptied between tests on the shared PostgreSQL database.
+TRUNCATE = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
+    ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
 )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "bimtek.sqlite3"
+    asyncio.run(migrated(f"sqlite+aiosqlite:///{path}"))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +48,9 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'bimtek.sqlite3'}"
+        path = tmp_path / "bimtek.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     return url
 
@@ -47,9 +60,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    else:
-        await upgrade(engine)
+            await connection.execute(text(TRUNCATE))
     yield engine
     await engine.dispose()
 

@@ -56,7 +56,7 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
-_NUMBERED = re.compile(r"^  (\d+)\. (.+)$")
+_NUMBERED = re.compile(r"^  (?:(\d+)\.|•) (.+)$")
 _SAVED_FILE = re.compile(rf"^{FILE_MARK} (.+) → (/.+)$")
 
 
@@ -76,6 +76,7 @@ class ConsoleDriver:
         self.deployment = deployment
         self.output = io.StringIO()
         self.last: list[Shown] = []
+        self.numbers: dict[str, str] = {}  # label → what to type to pick it
         # Not a TemporaryDirectory: a driver left unclosed must not warn (warnings fail tests).
         self.files_dir = Path(tempfile.mkdtemp(prefix="bimtek-console-"))
         self._start()
@@ -86,14 +87,19 @@ class ConsoleDriver:
         self.console = ConsoleChannel(engine, self.user_key, self.output, self.files_dir)
 
     async def send(self, text: str) -> list[Shown]:
-        shown = [self._parse(block) for block in await self.console.submit(text)]
-        self.last = shown or self.last
+        blocks = await self.console.submit(text)
+        shown = [self._parse(block) for block in blocks]
+        if shown:
+            self.last = shown
+            matches = [_NUMBERED.match(line) for b in blocks for line in b.split("\n")]
+            self.numbers = {m.group(2): m.group(1) for m in matches if m and m.group(1)}
         return shown
 
     async def press(self, label: str) -> list[Shown]:
+        """Type the number printed beside ``label`` (or, without one, the label)."""
         for message in reversed(self.last):
             if label in message.buttons:
-                return await self.send(str(message.buttons.index(label) + 1))
+                return await self.send(self.numbers.get(label, label))
         raise AssertionError(f"no option {label!r} in {self.last}")
 
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:

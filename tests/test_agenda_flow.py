@@ -10,8 +10,9 @@ from icalendar import Calendar
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_CODE
-from handlers.roles import create_invite
 from models import Event, RoleName
+from models.roles import create_invite
+from tests.agenda_helpers import id_of
 from tests.drivers import Shown, TelegramDriver, texts
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.test_registration import ID, last, register_in_indonesian
@@ -48,7 +49,9 @@ async def make_organiser(
 ) -> list[Shown]:
     """An invite made on the command line, accepted in the chat."""
     async with sessions.begin() as session:
-        code = await create_invite(session, event, RoleName.ORGANIZER, created_by="cli", now=now)
+        code = await create_invite(
+            session, id_of(event), RoleName.ORGANIZER, created_by="cli", now=now
+        )
     return await person.send(f"/start {code}")
 
 

@@ -23,7 +23,6 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.db import SessionMaker
 from bot.demo import DEMO_CODE, ensure_demo_event
-from bot.events import create_event
 from handlers.agenda_import import (
     LIMITS,
     MAX_FILE_BYTES,
@@ -46,6 +45,7 @@ from handlers.i18n import LOCALES, Translator, catalog
 from handlers.timefmt import format_date, format_time, zone_label
 from models import AgendaSession, Event
 from models.agenda import agenda_of, class_names
+from models.event import create_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agenda"
 ID, EN = Translator("id"), Translator("en")
@@ -437,6 +437,7 @@ async def event(sessions: SessionMaker) -> Event:
             session,
             code="SMD2024",
             name="Bimtek SPP-TIK Samarinda",
+            organizer="Dinas Perpustakaan",
             timezone="Asia/Makassar",
             starts_on=date(2024, 11, 13),
             ends_on=date(2024, 11, 16),
@@ -512,6 +513,7 @@ async def test_times_are_stored_in_utc_for_every_indonesian_zone(
             session,
             code="Z" + label,
             name=f"Bimtek {label}",
+            organizer="Dinas Perpustakaan",
             timezone=zone,
             starts_on=date(2024, 11, 13),
             ends_on=date(2024, 11, 13),
@@ -611,6 +613,7 @@ async def test_classes_must_be_declared(sessions: SessionMaker) -> None:
             session,
             code="NOCLASS",
             name="Bimtek tanpa kelas",
+            organizer="Dinas Perpustakaan",
             timezone="Asia/Jakarta",
             starts_on=date(2024, 6, 10),
             ends_on=date(2024, 6, 14),
@@ -969,6 +972,7 @@ def test_cli_template_import_show_and_classes(runner: CliRunner, tmp_path: Path)
         app,
         [
             "event", "create", "--code", "SMD24", "--name", "Bimtek Samarinda",
+            "--organizer", "Dinas Perpustakaan Kota Samarinda",
             "--timezone", "Asia/Makassar", "--starts", "2024-11-13", "--ends", "2024-11-16",
             "--classes", "A,B",
         ],
@@ -1028,6 +1032,7 @@ def test_cli_event_create_refuses_bad_class_names(runner: CliRunner) -> None:
         app,
         [
             "event", "create", "--code", "JBI24", "--name", "Bimtek Jambi",
+            "--organizer", "Dinas Perpustakaan Provinsi Jambi",
             "--timezone", "Asia/Jakarta", "--starts", "2024-06-10", "--ends", "2024-06-14",
             "--classes", "A,a",
         ],

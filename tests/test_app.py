@@ -62,7 +62,8 @@ def test_console_registration_from_piped_input_survives_a_new_process(tmp_path: 
     assert "Pendaftaran selesai" in second.stdout
     with sqlite3.connect(database) as db:
         row = db.execute(
-            "SELECT full_name, phone_e164, library_type, province FROM participant"
+            "SELECT full_name, phone_e164, library_type, province FROM person"
+            " WHERE registered_at IS NOT NULL"
         ).fetchone()
     assert row == ("Budi Santoso", "+6281234567890", "desa", "Kalimantan Timur")
 

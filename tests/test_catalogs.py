@@ -1,16 +1,16 @@
-"""Every message exists in every language, with the same placeholders."""
+"""Every message exists in every language, with the same placeholders; every command,
+button and payload fits the channels."""
 
+import re
 import string
 
 import pytest
 
-from bot.channels.telegram import MENU_COMMANDS
 from handlers.i18n import LOCALES, Translator, catalog
-from handlers.menu import ACTION_COMMANDS
-from handlers.profile import FIELD_NAMES, LIBRARY_TYPES
-from handlers.registration import PROVINCES_PER_PAGE, field_step
-from handlers.router import COMMANDS, PRIVILEGED
-from handlers.turn import PAYLOAD_SEPARATOR
+from handlers.profile_fields import LIBRARY_TYPES
+from handlers.province_step import PER_PAGE
+from handlers.registry import registry
+from models.people import PROFILE_FIELDS
 from models.provinces import all_provinces
 
 
@@ -38,14 +38,15 @@ def test_messages_are_translated_with_the_same_placeholders(locale: str) -> None
 def test_labels_fit_whatsapp_and_telegram_limits(locale: str) -> None:
     t = Translator(locale)
     labels = [t(f"library_type.{v}") for v in LIBRARY_TYPES]
-    labels += [t(f"field.{f}") for f in FIELD_NAMES]
+    labels += [t(f"field.{f}") for f in PROFILE_FIELDS]
     labels += [t(k) for k in ("consent.agree", "consent.decline", "summary.confirm")]
-    labels += [t(k) for k in ("menu.profile", "menu.edit", "menu.help", "menu.start")]
     labels += [t(k) for k in ("erase.yes", "erase.no", "nav.next", "nav.previous")]
-    labels += [t(f"menu.{action}") for action in ACTION_COMMANDS]
+    labels += [t(f"menu.{c.key}") for c in registry().commands if c.button]
+    labels += [t(f"question.{k}") for k in ("yes", "no", "skip", "done")]
     labels += [
         t(key)
         for key in (
+            "menu.calendar",
             "schedule.previous_day",
             "schedule.next_day",
             "now.next_detail",
@@ -62,17 +63,33 @@ def test_labels_fit_whatsapp_and_telegram_limits(locale: str) -> None:
 
 
 def test_button_payloads_fit_telegram_callback_data() -> None:
-    payloads = [f"{field_step('province')}{PAYLOAD_SEPARATOR}{p.name}" for p in all_provinces()]
-    payloads += [f"summary{PAYLOAD_SEPARATOR}fix:{name}" for name in FIELD_NAMES]
+    # The longest question token a conversation reaches in a lifetime of questions.
+    token = "?" + "z" * 7
+    payloads = [f"{token}|{p.name}" for p in all_provinces()]
+    payloads += [f"{token}|fix:{name}" for name in PROFILE_FIELDS]
     assert max(len(p.encode()) for p in payloads) <= 64
-    assert PROVINCES_PER_PAGE + 2 <= 10, "a WhatsApp list holds at most 10 rows"
+    assert PER_PAGE + 2 <= 10, "a WhatsApp list holds at most 10 rows"
 
 
-def test_every_command_in_help_and_menus_has_a_description() -> None:
+def test_every_command_has_names_a_description_and_a_button_label() -> None:
     described = {
         key.removeprefix("command.") for key in catalog("id") if key.startswith("command.")
     }
-    assert set(ACTION_COMMANDS.values()) <= described
-    assert set(MENU_COMMANDS) <= described
-    assert {"besok", "impor", "hapus", "bahasa", "batal"} <= described
-    assert set(ACTION_COMMANDS.values()) - {"start"} <= set(COMMANDS) | set(PRIVILEGED)
+    labelled = {key.removeprefix("menu.") for key in catalog("id") if key.startswith("menu.")}
+    for command in registry().commands:
+        assert command.key in described, command.key
+        assert not command.button or command.key in labelled, command.key
+        for locale in LOCALES:
+            name = command.name(locale)
+            # Telegram takes 1-32 lower-case letters, digits and underscores.
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", name), name
+    assert described == {c.key for c in registry().commands}, "a description for no command"
+
+
+def test_english_help_names_english_commands() -> None:
+    names = {c.key: c.name("en") for c in registry().commands}
+    assert (names["today"], names["delete"], names["cancel"]) == ("today", "delete", "cancel")
+    english = " ".join(catalog("en").values())
+    indonesian_only = {c.name("id") for c in registry().commands} - set(names.values())
+    for name in indonesian_only:
+        assert not re.search(rf"/{name}\b", english), name

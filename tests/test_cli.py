@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.db import create_engine, session_maker
-from tests.agenda_helpers import Person, text_of
+from tests.agenda_helpers import Talker, text_of
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ def test_demo_creates_the_brief_event_once_and_prints_its_code(runner: CliRunner
 
 def test_event_create_checks_what_the_organiser_typed(runner: CliRunner) -> None:
     base = ["event", "create", "--name", "Bimtek SPP-TIK Jambi", "--starts", "2024-06-10"]
+    base += ["--organizer", "Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi"]
     ok = runner.invoke(
         app, [*base, "--code", "JBI2024", "--timezone", "Asia/Jakarta", "--ends", "2024-06-14"]
     )
@@ -51,6 +52,13 @@ def test_event_create_checks_what_the_organiser_typed(runner: CliRunner) -> None
         result = runner.invoke(app, [*base, "--code", code, "--timezone", zone, "--ends", ends])
         assert result.exit_code == 2, (code, result.output)
         assert message in result.output
+    # The consent notice names the organiser as the controller of the data: required.
+    nobody = ["event", "create", "--name", "X", "--starts", "2024-06-10", "--ends", "2024-06-11"]
+    nobody += ["--code", "JMB24", "--timezone", "Asia/Jakarta"]
+    assert runner.invoke(app, nobody).exit_code == 2
+    blank = runner.invoke(app, [*nobody, "--organizer", "  "])
+    assert blank.exit_code == 2
+    assert "organiser" in blank.output
     listed = runner.invoke(app, ["event", "list"])
     assert listed.output.count("\n") == 1
 
@@ -89,7 +97,7 @@ def test_invites_from_the_command_line_grant_and_revoke_roles(
     async def accept() -> str:
         db = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}")
         try:
-            person = Person(session_maker(db), "panitia", datetime(2024, 11, 13, tzinfo=UTC))
+            person = Talker(session_maker(db), "panitia", datetime(2024, 11, 13, tzinfo=UTC))
             return text_of(await person.send(f"/start {code}"))
         finally:
             await db.dispose()

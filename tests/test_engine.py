@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.db import create_engine, session_maker
 from bot.engine import Engine
 from handlers.i18n import Translator
-from handlers.types import Inbound, InboundKind
+from handlers.types import Inbound
 from models import Conversation, Event
 
 ID = Translator("id")
@@ -27,11 +27,8 @@ async def test_two_processes_answering_at_once_never_lose_an_answer(
     second = Engine(session_maker(other_db))
     try:
         await first.handle(message("1", "/start"))
-        language = "language|id"
-        await first.handle(Inbound("telegram", "42", "2", InboundKind.CHOICE, choice=language))
-        await first.handle(
-            Inbound("telegram", "42", "3", InboundKind.CHOICE, choice="consent|agree")
-        )
+        await first.handle(message("2", "Bahasa Indonesia"))
+        await first.handle(message("3", "setuju"))
 
         # Hold the conversation row so both messages arrive while it is busy.
         async with engine.connect() as holder:
@@ -52,8 +49,9 @@ async def test_two_processes_answering_at_once_never_lose_an_answer(
     assert said == sorted([ID("ask.phone_e164"), ID("invalid.phone")])
     async with session_maker(engine)() as session:
         conversation = (await session.execute(select(Conversation))).scalar_one()
-    assert conversation.step == "field:phone_e164"
-    assert conversation.data["answers"]["full_name"] in {"Budi Santoso", "Siti Rahmawati"}
+    assert conversation.step == "phone_e164"
+    name = conversation.state["registration"]["answers"]["full_name"]
+    assert name in {"Budi Santoso", "Siti Rahmawati"}
 
 
 async def test_a_failing_handler_rolls_back_and_says_sorry(

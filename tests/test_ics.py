@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from bot.db import SessionMaker
-from tests.agenda_helpers import Person, add_session, enrol, make_event
+from tests.agenda_helpers import Talker, add_session, enrol, make_event
 
 WED = date(2024, 11, 13)
 
@@ -38,7 +38,7 @@ async def test_calendar_file_has_every_session_at_the_right_moment(
         class_name="B",
         room="Ruang Cenderawasih",
     )
-    person = Person(
+    person = Talker(
         sessions, await enrol(sessions, event, class_name="B"), datetime(2024, 11, 12, tzinfo=UTC)
     )
     replies = await person.send("/kalender")
@@ -73,7 +73,7 @@ async def test_calendar_file_has_every_session_at_the_right_moment(
 
 async def test_no_calendar_without_an_agenda(sessions: SessionMaker) -> None:
     event = await make_event(sessions, "KOSONG24")
-    person = Person(sessions, await enrol(sessions, event), datetime(2024, 11, 12, tzinfo=UTC))
+    person = Talker(sessions, await enrol(sessions, event), datetime(2024, 11, 12, tzinfo=UTC))
     replies = await person.send("/kalender")
     assert all(reply.attachment is None for reply in replies)
     assert "belum dimuat" in replies[0].text

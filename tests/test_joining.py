@@ -7,10 +7,10 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from bot.events import create_event
+from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
-from handlers.registration import CONSENT_VERSION
 from models import Conversation, Enrollment, Event
+from models.event import create_event
 from tests.drivers import Driver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.test_registration import last, register_in_indonesian
@@ -61,7 +61,7 @@ async def test_a_join_link_picks_the_event_among_several(
     assert await enrolled_codes(sessions) == []
     async with sessions() as session:
         conversation = (await session.execute(select(Conversation))).scalar_one()
-    assert conversation.event_id == jambi.id
+    assert conversation.state["registration"]["event_id"] == jambi.id
 
 
 async def test_with_several_events_open_the_bot_asks_for_the_code(

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from handlers.i18n import Translator
-from handlers.roles import create_invite
 from models import AgendaSession, Enrollment, Event, Invite, Role, RoleName
-from tests.agenda_helpers import Person, add_session, enrol, make_event
+from models.roles import create_invite
+from tests.agenda_helpers import Talker, add_session, enrol, id_of, make_event
 
 ERRORS = {Translator(locale)("error.internal") for locale in ("id", "en")}
 NOW = datetime(2024, 11, 13, 2, 0, tzinfo=UTC)
@@ -24,8 +24,8 @@ WED = date(2024, 11, 13)
 @dataclass
 class World:
     mine: Event
-    participant: Person
-    outsider: Person  # organiser of another event, also taking part in this one
+    participant: Talker
+    outsider: Talker  # organiser of another event, also taking part in this one
 
 
 @pytest.fixture
@@ -36,12 +36,14 @@ async def world(sessions: SessionMaker) -> World:
         await add_session(sessions, event, WED, "08.30", "10.00", "Pembukaan", speakers="Taufik")
         await add_session(sessions, event, WED, "10.15", "12.00", "Praktik", class_name=None)
     async with sessions.begin() as session:
-        await create_invite(session, mine, RoleName.TRAINER, created_by="cli", now=NOW)
-        code = await create_invite(session, other, RoleName.ORGANIZER, created_by="cli", now=NOW)
-    outsider = Person(sessions, await enrol(sessions, mine), NOW)
+        await create_invite(session, id_of(mine), RoleName.TRAINER, created_by="cli", now=NOW)
+        code = await create_invite(
+            session, id_of(other), RoleName.ORGANIZER, created_by="cli", now=NOW
+        )
+    outsider = Talker(sessions, await enrol(sessions, mine), NOW)
     await outsider.send(f"/start {code}")
     await outsider.press(f"acara|{mine.id}")
-    return World(mine, Person(sessions, await enrol(sessions, mine, class_name="A"), NOW), outsider)
+    return World(mine, Talker(sessions, await enrol(sessions, mine, class_name="A"), NOW), outsider)
 
 
 async def guarded(sessions: SessionMaker) -> dict[str, Any]:

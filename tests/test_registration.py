@@ -4,9 +4,10 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
+from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
-from handlers.registration import CONSENT_VERSION
-from models import Consent, Conversation, Enrollment, Event, Participant
+from models import ChannelIdentity, Consent, Conversation, Enrollment, Event, Person
+from models.people import PROFILE_FIELDS
 from tests.drivers import Driver, Shown, TelegramDriver, texts
 
 ID = Translator("id")
@@ -18,22 +19,31 @@ REGISTERED_MENU = tuple(
 )
 
 
-async def stored(sessions: SessionMaker, driver: Driver) -> tuple[Conversation, Participant | None]:
+async def stored(sessions: SessionMaker, driver: Driver) -> tuple[Conversation, Person]:
     async with sessions() as session:
-        conversation = (
+        conversation, person = (
             await session.execute(
-                select(Conversation).where(
-                    col(Conversation.channel) == driver.channel,
-                    col(Conversation.user_key) == driver.user_key,
+                select(Conversation, Person)
+                .join(ChannelIdentity, col(ChannelIdentity.id) == col(Conversation.identity_id))
+                .join(Person, col(Person.id) == col(ChannelIdentity.person_id))
+                .where(
+                    col(ChannelIdentity.channel) == driver.channel,
+                    col(ChannelIdentity.user_key) == driver.user_key,
                 )
             )
-        ).scalar_one()
-        participant = (
-            await session.get(Participant, conversation.participant_id)
-            if conversation.participant_id
-            else None
-        )
-        return conversation, participant
+        ).one()
+        return conversation, person
+
+
+def personal(person: Person) -> dict[str, str]:
+    """What the person row holds of their profile."""
+    return {name: getattr(person, name) for name in PROFILE_FIELDS if getattr(person, name)}
+
+
+def answers(conversation: Conversation) -> dict[str, str]:
+    """The registration answers so far, as stored."""
+    found = conversation.state.get("registration", {}).get("answers", {})
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def last(shown: list[Shown]) -> Shown:
@@ -96,7 +106,6 @@ async def test_registration_in_indonesian_stores_what_was_typed_normalised(
     )
     assert shown[0].buttons == REGISTERED_MENU
     conversation, participant = await stored(sessions, driver)
-    assert participant is not None
     assert (
         participant.full_name,
         participant.phone_e164,
@@ -118,18 +127,18 @@ async def test_registration_in_indonesian_stores_what_was_typed_normalised(
     )
     assert participant.registered_at is not None
     assert conversation.flow is None
-    assert conversation.data == {}
+    assert conversation.state == {}
     async with sessions() as session:
         consent = (await session.execute(select(Consent))).scalar_one()
         enrollment = (await session.execute(select(Enrollment))).scalar_one()
-    assert consent.participant_id == participant.id
+    assert consent.person_id == participant.id
     assert (consent.text_version, consent.locale, consent.channel) == (
         CONSENT_VERSION,
         "id",
         driver.channel,
     )
     assert consent.withdrawn_at is None
-    assert (enrollment.participant_id, enrollment.event_id) == (participant.id, demo_event.id)
+    assert (enrollment.person_id, enrollment.event_id) == (participant.id, demo_event.id)
 
 
 async def test_registration_in_english_speaks_english_throughout(
@@ -164,9 +173,9 @@ async def test_registration_in_english_speaks_english_throughout(
     assert "• Mobile number: +6281234567890" in shown[0].text
     shown = await driver.send("/help")
     assert shown[0].text.startswith(EN("help.title"))
-    assert "/hapus — " + EN("command.hapus") in shown[0].text
+    assert "/delete — " + EN("command.delete") in shown[0].text
+    assert "/hapus" not in shown[0].text
     _, participant = await stored(sessions, driver)
-    assert participant is not None
     assert (participant.locale, participant.phone_e164, participant.library_type) == (
         "en",
         "+6281234567890",
@@ -187,8 +196,8 @@ async def test_resumes_at_the_same_question_after_a_restart(
     shown = await driver.send("Halo, saya kembali")
     assert last(shown).text == ID("ask.library_type"), "the restart lost the question"
     conversation, _ = await stored(sessions, driver)
-    assert conversation.step == "field:library_type"
-    assert conversation.data["answers"] == {
+    assert conversation.step == "library_type"
+    assert answers(conversation) == {
         "full_name": "Budi Santoso",
         "phone_e164": "+628115401234",
         "library_name": "Halo, saya kembali",
@@ -214,7 +223,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
         shown = await driver.send(bad)
         assert texts(shown) == ID(key), bad
     conversation, _ = await stored(sessions, driver)
-    assert (conversation.step, conversation.data) == ("field:full_name", {})
+    assert (conversation.step, answers(conversation)) == ("full_name", {})
 
     await driver.send("Budi Santoso")
     for bad in ("12345", "0812", "nomor saya rahasia", "+1 555"):
@@ -244,15 +253,14 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
         assert last(shown).text == ID("ask.library_type")
 
     conversation, participant = await stored(sessions, driver)
-    assert conversation.step == "field:library_type"
-    assert conversation.locale == "id"
-    assert conversation.data["answers"] == {
+    assert conversation.step == "library_type"
+    assert participant.locale == "id"
+    assert answers(conversation) == {
         "full_name": "Budi Santoso",
         "phone_e164": "+6281234567890",
         "library_name": "Perpustakaan Kelurahan Loa Ipuh",
     }
-    assert participant is not None
-    assert participant.full_name is None, "nothing is saved to the profile before confirming"
+    assert personal(participant) == {}, "nothing is saved to the profile before confirming"
 
     shown = await driver.send("3")  # the number of an option picks it, on every channel
     assert last(shown).text == ID("ask.regency")
@@ -291,7 +299,7 @@ async def test_profile_edit_cancel_and_help(driver: Driver, sessions: SessionMak
 
     await register_in_indonesian(driver)
     shown = await driver.send("/bantuan")
-    assert "/profil — " + ID("command.profil") in shown[0].text
+    assert "/profil — " + ID("command.profile") in shown[0].text
     assert "/batal" not in shown[0].text
 
     shown = await driver.send("/ubah")
@@ -299,7 +307,7 @@ async def test_profile_edit_cancel_and_help(driver: Driver, sessions: SessionMak
     shown = await driver.press(ID("field.library_name"))
     assert ID("edit.current", value="Perpustakaan Desa Sukamaju") in last(shown).text
     shown = await driver.send("/bantuan")
-    assert "/batal — " + ID("command.batal") in shown[0].text
+    assert "/batal — " + ID("command.cancel") in shown[0].text
     shown = await driver.send("Perpustakaan Desa Loa Janan")
     assert shown[0].text == ID("edit.saved", field=ID("field.library_name"))
     assert "• Nama perpustakaan: Perpustakaan Desa Loa Janan" in shown[1].text
@@ -309,7 +317,6 @@ async def test_profile_edit_cancel_and_help(driver: Driver, sessions: SessionMak
     shown = await driver.send("/batal")
     assert last(shown).text == ID("cancel.done")
     _, participant = await stored(sessions, driver)
-    assert participant is not None
     assert participant.library_name == "Perpustakaan Desa Loa Janan"
     assert participant.province == "Kalimantan Timur"
 
@@ -327,7 +334,7 @@ async def test_cancel_mid_registration_discards_unsaved_answers(
     shown = await driver.send("/batal")
     assert last(shown).text == ID("cancel.registration")
     conversation, _ = await stored(sessions, driver)
-    assert (conversation.flow, conversation.step, conversation.data) == (None, None, {})
+    assert (conversation.flow, conversation.step, conversation.state) == (None, None, {})
     shown = await driver.send("/start")
     assert last(shown).text == ID("ask.full_name")
 
@@ -344,11 +351,10 @@ async def test_declining_consent_stores_nothing_personal(
     notice = ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
     assert last(shown) == Shown(notice, (ID("consent.agree"), ID("consent.decline")))
     conversation, participant = await stored(sessions, driver)
-    assert participant is None
-    assert "Budi" not in str(conversation.data)
+    assert personal(participant) == {}
+    assert "Budi" not in str(conversation.state)
     async with sessions() as session:
         assert (await session.execute(select(Consent))).first() is None
-        assert (await session.execute(select(Participant))).first() is None
     shown = await driver.press(ID("consent.agree"))
     assert last(shown).text == ID("ask.full_name")
 
@@ -365,11 +371,13 @@ async def test_erasing_personal_data_keeps_only_the_withdrawn_consent(
     await driver.send("/hapus")
     shown = await driver.press(ID("erase.yes"))
     assert last(shown).text == ID("erase.done")
+    _, participant = await stored(sessions, driver)
+    assert personal(participant) == {}
+    assert participant.registered_at is None
     async with sessions() as session:
-        assert (await session.execute(select(Participant))).first() is None
         assert (await session.execute(select(Enrollment))).first() is None
         consent = (await session.execute(select(Consent))).scalar_one()
-    assert consent.participant_id is None
+    assert consent.person_id is None
     assert consent.withdrawn_at is not None
     shown = await driver.send("/profil")
     assert shown[0].text == ID("profile.none")

@@ -6,14 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.db import SessionMaker
-from handlers.roles import create_invite
 from models import Event, RoleName
+from models.roles import create_invite
 from tests.agenda_helpers import (
     EN,
     ID,
-    Person,
+    Talker,
     add_session,
     enrol,
+    id_of,
     join_too,
     labels,
     make_event,
@@ -56,7 +57,7 @@ async def test_today_follows_the_events_zone_across_the_day_boundary(
     event = await wita_event(sessions)
     user = await enrol(sessions, event)
     # 23.30 UTC on the 13th is already 07.30 WITA on Thursday the 14th.
-    person = Person(sessions, user, datetime(2024, 11, 13, 23, 30, tzinfo=UTC))
+    person = Talker(sessions, user, datetime(2024, 11, 13, 23, 30, tzinfo=UTC))
     shown = text_of(await person.send("/jadwal"))
     assert "Kamis, 14 November 2024" in shown
     assert "08.00–09.30 Tata Kelola Koleksi" in shown
@@ -79,8 +80,8 @@ async def test_wib_and_wit_events_open_at_the_same_time(sessions: SessionMaker) 
         await add_session(sessions, event, WED, "08.30", "10.00", "Pembukaan")
         await add_session(sessions, event, WED, "10.30", "12.00", "Advokasi")
     moment = datetime(2024, 11, 13, 1, 45, tzinfo=UTC)  # 08.45 WIB, 10.45 WIT
-    in_jambi = Person(sessions, await enrol(sessions, jambi), moment)
-    in_papua = Person(sessions, await enrol(sessions, papua), moment)
+    in_jambi = Talker(sessions, await enrol(sessions, jambi), moment)
+    in_papua = Talker(sessions, await enrol(sessions, papua), moment)
 
     jambi_now = text_of(await in_jambi.send("/sekarang"))
     assert "08.45 WIB" in jambi_now
@@ -98,7 +99,7 @@ async def test_wib_and_wit_events_open_at_the_same_time(sessions: SessionMaker) 
 
 async def test_now_and_next_between_sessions_and_across_days(sessions: SessionMaker) -> None:
     event = await wita_event(sessions)
-    person = Person(
+    person = Talker(
         sessions, await enrol(sessions, event), datetime(2024, 11, 13, 2, 5, tzinfo=UTC)
     )
     shown = text_of(await person.send("/sekarang"))  # 10.05 WITA: between two sessions
@@ -131,7 +132,7 @@ async def test_a_participant_sees_their_class_and_the_plenary_sessions(
         room="Ruang Kartanegara",
     )
     morning = datetime(2024, 11, 13, 0, 0, tzinfo=UTC)
-    in_a = Person(sessions, await enrol(sessions, event, class_name="A"), morning)
+    in_a = Talker(sessions, await enrol(sessions, event, class_name="A"), morning)
     shown = text_of(await in_a.send("/jadwal"))
     assert "Kelas A dan sesi pleno" in shown
     assert "Pembukaan" in shown
@@ -139,7 +140,7 @@ async def test_a_participant_sees_their_class_and_the_plenary_sessions(
     assert "Praktik SLiMS B" not in shown
 
     # Someone yet to choose sees every class, labelled, and is told how to choose.
-    undecided = Person(sessions, await enrol(sessions, event), morning)
+    undecided = Talker(sessions, await enrol(sessions, event), morning)
     replies = await undecided.send("/jadwal")
     shown = text_of(replies)
     assert "Praktik SLiMS A" in shown
@@ -162,7 +163,7 @@ async def test_a_participant_sees_their_class_and_the_plenary_sessions(
 
 async def test_session_detail_and_day_navigation(sessions: SessionMaker) -> None:
     event = await wita_event(sessions)
-    person = Person(
+    person = Talker(
         sessions, await enrol(sessions, event), datetime(2024, 11, 13, 0, 0, tzinfo=UTC)
     )
     replies = await person.send("/jadwal")
@@ -182,7 +183,7 @@ async def test_buttons_go_to_the_sessions_still_to_come(sessions: SessionMaker) 
     for hour in range(8, 18):  # ten one-hour sessions
         await add_session(sessions, event, WED, f"{hour:02d}.00", f"{hour:02d}.50", f"Sesi {hour}")
     afternoon = datetime(2024, 11, 13, 5, 10, tzinfo=UTC)  # 13.10 WITA
-    person = Person(sessions, await enrol(sessions, event), afternoon)
+    person = Talker(sessions, await enrol(sessions, event), afternoon)
     replies = await person.send("/jadwal")
     assert "08.00–08.50 Sesi 8" in text_of(replies)  # the text still lists the whole day
     assert labels(replies)[:2] == ["13.00 Sesi 13", "14.00 Sesi 14"]
@@ -195,7 +196,7 @@ async def test_a_session_of_another_event_cannot_be_opened(sessions: SessionMake
     mine = await wita_event(sessions)
     other = await make_event(sessions, "LAIN24")
     secret = await add_session(sessions, other, WED, "08.00", "09.00", "Rapat internal")
-    person = Person(sessions, await enrol(sessions, mine), datetime(2024, 11, 13, tzinfo=UTC))
+    person = Talker(sessions, await enrol(sessions, mine), datetime(2024, 11, 13, tzinfo=UTC))
     replies = await person.press(f"sesi|{secret.id}")
     assert "Rapat internal" not in text_of(replies)
     assert ID("invalid.stale_button") in text_of(replies)
@@ -203,7 +204,7 @@ async def test_a_session_of_another_event_cannot_be_opened(sessions: SessionMake
 
 async def test_whole_agenda_is_one_message_a_day(sessions: SessionMaker) -> None:
     event = await wita_event(sessions)
-    person = Person(
+    person = Talker(
         sessions, await enrol(sessions, event, locale="en"), datetime(2024, 11, 1, tzinfo=UTC)
     )
     replies = await person.send("/agenda")
@@ -217,7 +218,7 @@ async def test_whole_agenda_is_one_message_a_day(sessions: SessionMaker) -> None
 
 async def test_before_the_event_today_shows_the_first_day(sessions: SessionMaker) -> None:
     event = await wita_event(sessions)
-    person = Person(sessions, await enrol(sessions, event), datetime(2024, 11, 10, 1, tzinfo=UTC))
+    person = Talker(sessions, await enrol(sessions, event), datetime(2024, 11, 10, 1, tzinfo=UTC))
     shown = text_of(await person.send("/jadwal"))
     assert "belum dimulai" in shown
     assert "3 hari lagi" in shown
@@ -226,9 +227,9 @@ async def test_before_the_event_today_shows_the_first_day(sessions: SessionMaker
 
 async def test_no_agenda_yet_and_no_event(sessions: SessionMaker) -> None:
     event = await make_event(sessions, "KOSONG24")
-    person = Person(sessions, await enrol(sessions, event), datetime(2024, 11, 13, tzinfo=UTC))
+    person = Talker(sessions, await enrol(sessions, event), datetime(2024, 11, 13, tzinfo=UTC))
     assert ID("schedule.not_loaded", event=event.name) in text_of(await person.send("/jadwal"))
-    stranger = Person(sessions, "belum-daftar", datetime(2024, 11, 13, tzinfo=UTC))
+    stranger = Talker(sessions, "belum-daftar", datetime(2024, 11, 13, tzinfo=UTC))
     assert ID("schedule.no_event") in text_of(await stranger.send("/sekarang"))
 
 
@@ -242,7 +243,7 @@ async def test_lookups_default_to_the_running_event_and_can_switch(
     event = await wita_event(sessions)
     user = await enrol(sessions, last_year)
     await join_too(sessions, user, event)
-    person = Person(sessions, user, datetime(2024, 11, 13, 1, tzinfo=UTC))
+    person = Talker(sessions, user, datetime(2024, 11, 13, 1, tzinfo=UTC))
     assert "Strategi Transformasi" in text_of(await person.send("/jadwal"))
     replies = await person.send("/acara")
     assert "KUKAR23" in labels(replies)
@@ -255,7 +256,7 @@ async def test_lookups_default_to_the_running_event_and_can_switch(
 async def test_tomorrow_on_the_last_day_shows_what_is_left_today(sessions: SessionMaker) -> None:
     event = await wita_event(sessions)
     await add_session(sessions, event, FRI, "08.00", "10.00", "Penutupan")
-    person = Person(sessions, await enrol(sessions, event), datetime(2024, 11, 15, 0, tzinfo=UTC))
+    person = Talker(sessions, await enrol(sessions, event), datetime(2024, 11, 15, 0, tzinfo=UTC))
     shown = text_of(await person.send("/besok"))
     assert "hari ini hari terakhir" in shown
     assert "Penutupan" in shown
@@ -270,11 +271,16 @@ async def test_a_trainer_in_a_class_still_opens_their_sessions_of_other_classes(
         sessions, event, WED, "09.00", "11.00", "Praktik B", class_name="B", speakers="Rachmawati"
     )
     user = await enrol(sessions, event, class_name="A")
-    person = Person(sessions, user, datetime(2024, 11, 13, tzinfo=UTC))
+    person = Talker(sessions, user, datetime(2024, 11, 13, tzinfo=UTC))
     assert ID("invalid.stale_button") in text_of(await person.press(f"sesi|{other_class.id}"))
     async with sessions.begin() as session:
         code = await create_invite(
-            session, event, RoleName.TRAINER, created_by="cli", now=person.now, speaker="Rachmawati"
+            session,
+            id_of(event),
+            RoleName.TRAINER,
+            created_by="cli",
+            now=person.now,
+            speaker="Rachmawati",
         )
     await person.send(f"/start {code}")
     assert "📌 Praktik B" in text_of(await person.press(f"sesi|{other_class.id}"))
@@ -297,7 +303,7 @@ async def test_midnight_in_every_zone(
     await add_session(sessions, event, THU, "08.00", "09.00", "Hari kedua")
     # One minute before and at local midnight between Wednesday and Thursday.
     midnight = datetime(2024, 11, 14, tzinfo=UTC) - timedelta(hours=hours)
-    person = Person(sessions, await enrol(sessions, event), midnight - timedelta(minutes=1))
+    person = Talker(sessions, await enrol(sessions, event), midnight - timedelta(minutes=1))
     before = text_of(await person.send("/jadwal"))
     assert "Hari pertama" in before
     assert f"waktu {label}" in before

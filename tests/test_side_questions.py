@@ -5,9 +5,16 @@ from sqlmodel import select
 
 from bot.db import SessionMaker
 from handlers.i18n import Translator
-from models import Conversation, Event, Participant
+from models import Conversation, Event, Person
 from tests.drivers import ConsoleDriver, Driver
-from tests.test_registration import agree_in_indonesian, last, register_in_indonesian, stored
+from tests.test_registration import (
+    agree_in_indonesian,
+    answers,
+    last,
+    personal,
+    register_in_indonesian,
+    stored,
+)
 
 ID = Translator("id")
 EN = Translator("en")
@@ -33,7 +40,7 @@ async def test_changing_language_mid_registration_keeps_the_answers(
     shown = await driver.press("English")
     assert [s.text for s in shown] == [EN("language.saved"), EN("ask.library_name")]
     conversation, _ = await stored(sessions, driver)
-    assert conversation.data["answers"] == ANSWERS
+    assert answers(conversation) == ANSWERS
 
 
 async def test_cancelling_a_side_question_returns_to_the_registration(
@@ -47,7 +54,7 @@ async def test_cancelling_a_side_question_returns_to_the_registration(
     shown = await driver.press(ID("erase.no"))
     assert [s.text for s in shown] == [ID("erase.kept"), ID("ask.library_name")]
     conversation, participant = await stored(sessions, driver)
-    assert conversation.data["answers"] == ANSWERS
+    assert answers(conversation) == ANSWERS
     assert participant is not None
 
 
@@ -59,8 +66,8 @@ async def test_erasing_mid_registration_forgets_everything(
     shown = await driver.press(ID("erase.yes"))
     assert last(shown).text == ID("erase.done")
     conversation, participant = await stored(sessions, driver)
-    assert participant is None
-    assert (conversation.event_id, conversation.data, conversation.flow) == (None, {}, None)
+    assert personal(participant) == {}
+    assert (conversation.state, conversation.flow) == ({}, None)
 
 
 async def test_profile_and_help_mid_registration(driver: Driver) -> None:
@@ -71,8 +78,8 @@ async def test_profile_and_help_mid_registration(driver: Driver) -> None:
     assert "• Nama perpustakaan: —" in shown[0].text
     assert last(shown).text == ID("ask.library_name")
     shown = await driver.send("/bantuan")
-    for command in ("batal", "profil", "hapus"):
-        assert f"/{command} — " + ID(f"command.{command}") in shown[0].text
+    for command, key in (("batal", "cancel"), ("profil", "profile"), ("hapus", "delete")):
+        assert f"/{command} — " + ID(f"command.{key}") in shown[0].text
     assert last(shown).text == ID("ask.library_name")
     shown = await driver.send("/ubah")
     assert [s.text for s in shown] == [ID("edit.during_registration"), ID("ask.library_name")]
@@ -92,8 +99,7 @@ async def test_an_event_closed_mid_registration_keeps_the_answers(
         ID("ask.event_code"),
     ]
     conversation, participant = await stored(sessions, driver)
-    assert conversation.data["answers"]["library_name"] == "Perpustakaan Desa Sukamaju"
-    assert participant is not None
+    assert answers(conversation)["library_name"] == "Perpustakaan Desa Sukamaju"
     assert participant.registered_at is None
 
 
@@ -119,5 +125,5 @@ async def test_the_console_main_menu_answers_to_numbers_and_labels(
     finally:
         await person.close()
     async with sessions() as session:
-        assert (await session.execute(select(Participant))).scalar_one().full_name
+        assert (await session.execute(select(Person))).scalar_one().full_name
         assert (await session.execute(select(Conversation))).scalar_one().flow == "edit"

@@ -86,9 +86,10 @@ async def test_commands_are_registered_in_both_languages(
     registered = [c.params for c in telegram_server.calls if c.method == "setMyCommands"]
     by_language = {p.get("language_code"): p["commands"] for p in registered}
     assert set(by_language) == {None, "en"}
-    assert {"command": "profil", "description": ID("command.profil")} in by_language[None]
-    english = Translator("en")("command.hapus")
-    assert {"command": "hapus", "description": english} in by_language["en"]
+    assert {"command": "profil", "description": ID("command.profile")} in by_language[None]
+    english = Translator("en")("command.delete")
+    assert {"command": "delete", "description": english} in by_language["en"]
+    assert "hapus" not in {c["command"] for c in by_language["en"]}
 
 
 async def test_long_replies_are_split_to_fit_a_message(
@@ -188,5 +189,5 @@ async def test_the_phone_question_offers_a_contact_button(
 async def person_answers(sessions: SessionMaker) -> dict[str, str]:
     async with sessions() as session:
         conversation = (await session.execute(select(Conversation))).scalar_one()
-    answers: dict[str, str] = conversation.data["answers"]
+    answers: dict[str, str] = conversation.state["registration"]["answers"]
     return answers

@@ -14,7 +14,7 @@ import structlog
 
 from bot.channels.rendering import numbered, safe_filename, split_extension
 from bot.engine import Engine
-from handlers.types import Choice, Inbound, InboundKind, Reply
+from handlers.types import Inbound, InboundKind, Reply
 
 CHANNEL = "console"
 FILE_MARK = "📎"
@@ -32,31 +32,26 @@ class ConsoleChannel:
         self._files_dir = Path.cwd() if files_dir is None else files_dir
         self._run_id = uuid.uuid4().hex[:12]
         self._count = 0
-        self._choices: tuple[Choice, ...] = ()  # the numbered lines last printed
 
     async def submit(self, line: str) -> list[str]:
-        """One line typed by the person; returns (and prints) what the bot answers. A
-        number picks the choice printed with it, as a button press would."""
+        """One line typed by the person; returns (and prints) what the bot answers. The
+        engine reads a typed number or label as the choice it names."""
         self._count += 1
-        text = line.rstrip("\r\n")
-        typed = text.strip()
-        number = int(typed) if typed.isascii() and typed.isdigit() else 0
-        if 1 <= number <= len(self._choices):
-            kind, choice = InboundKind.CHOICE, self._choices[number - 1].payload
-        else:
-            kind, choice = InboundKind.TEXT, ""
         inbound = Inbound(
             channel=CHANNEL,
             user_key=self._user_key,
             message_key=f"{self._run_id}:{self._count}",
-            kind=kind,
-            text=text if kind is InboundKind.TEXT else "",
-            choice=choice,
+            kind=InboundKind.TEXT,
+            text=line.rstrip("\r\n"),
         )
-        replies = await self._engine.handle(inbound)
-        offered = [reply.choices for reply in replies if reply.choices]
-        if replies:
-            self._choices = offered[-1] if offered else ()
+        return self._print(await self._engine.handle(inbound))
+
+    async def greet(self) -> list[str]:
+        """After a restart: the question left unanswered, asked again."""
+        inbound = Inbound(channel=CHANNEL, user_key=self._user_key, message_key="")
+        return self._print(await self._engine.waiting_question(inbound))
+
+    def _print(self, replies: list[Reply]) -> list[str]:
         shown = [self._show(reply) for reply in replies]
         for text in shown:
             print(f"\n{text}", file=self._output, flush=True)
@@ -95,6 +90,7 @@ class ConsoleChannel:
             return path.resolve()
 
     async def run(self, lines: "asyncio.Queue[str | None]", stop: asyncio.Event) -> None:
+        await self.greet()
         while not stop.is_set():
             print("> ", end="", file=self._output, flush=True)
             line_task = asyncio.ensure_future(lines.get())

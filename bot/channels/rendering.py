@@ -6,10 +6,14 @@ from handlers.types import Reply
 
 
 def numbered(reply: Reply) -> str:
-    """Choices as numbered lines under the text: the fallback every channel can show."""
+    """Choices as numbered lines under the text: the fallback every channel can show. A
+    choice numbered 0 (a page button among numbered items) gets a mark, not a number."""
     if not reply.choices:
         return reply.text
-    lines = [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, 1)]
+    lines = []
+    for place, choice in enumerate(reply.choices, 1):
+        number = place if choice.number is None else choice.number
+        lines.append(f"  {number}. {choice.label}" if number else f"  • {choice.label}")
     return reply.text + "\n" + "\n".join(lines)
 
 

@@ -58,6 +58,7 @@ from fastapi import FastAPI, Request, Response
 from bot.channels.rendering import safe_filename, split_text
 from bot.engine import Engine
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
+from handlers.registry import registry
 from handlers.types import Attachment, Inbound, InboundKind, Reply
 
 CHANNEL = "telegram"
@@ -69,21 +70,6 @@ SEND_ATTEMPTS = 4
 # Documents up to this size are fetched for the engine; an agenda spreadsheet is far smaller,
 # and the Bot API's getFile itself stops at 20 MB.
 FILE_DOWNLOAD_LIMIT = 5 * 1024 * 1024
-# The commands shown in Telegram's menu, with their descriptions from the catalog.
-MENU_COMMANDS = (
-    "start",
-    "jadwal",
-    "sekarang",
-    "besok",
-    "agenda",
-    "kalender",
-    "profil",
-    "ubah",
-    "bahasa",
-    "hapus",
-    "bantuan",
-    "batal",
-)
 
 log = structlog.get_logger(__name__)
 
@@ -143,6 +129,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
             text=text,
             language_hint=user.language_code,
             attachment=attachment,
+            address=str(message.chat.id),
         )
         return inbound, message.chat.id
     if update.callback_query is not None:
@@ -154,6 +141,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
             kind=InboundKind.CHOICE,
             choice=query.data or "",
             language_hint=query.from_user.language_code,
+            address=str(query.from_user.id),
         )
         return inbound, query.from_user.id
     return None
@@ -314,9 +302,14 @@ class TelegramChannel:
         return None
 
     async def register_commands(self) -> None:
+        """The "/" menu in each language, with that language's command names."""
         for locale in LOCALES:
             t = Translator(locale)
-            commands = [BotCommand(command=c, description=t(f"command.{c}")) for c in MENU_COMMANDS]
+            commands = [
+                BotCommand(command=c.name(locale), description=t(f"command.{c.key}"))
+                for c in registry().commands
+                if c.channel_menu
+            ]
             language = None if locale == DEFAULT_LOCALE else locale
             await self.bot.set_my_commands(commands, language_code=language)
 

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from handlers.agenda_view import View, view_of
 from handlers.event_choice import current_event
 from handlers.i18n import Translator
 from handlers.menu import main_menu
-from handlers.schedule import View, view_of
+from handlers.registry import Command, Feature, Situation
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
 
@@ -77,3 +78,22 @@ async def send_calendar(turn: Turn) -> None:
     )
     text = turn.t("calendar.sent", count=len(view.sessions), event=event.name)
     turn.replies.append(Reply(text, attachment=attachment))
+
+
+def has_event(situation: Situation) -> bool:
+    return situation.event is not None
+
+
+FEATURE = Feature(
+    commands=(
+        # Not a main-menu button of its own: the full agenda offers it.
+        Command(
+            "calendar",
+            {"id": "kalender", "en": "calendar"},
+            send_calendar,
+            order=45,
+            channel_menu=True,
+            shown=has_event,
+        ),
+    ),
+)

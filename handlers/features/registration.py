@@ -1,0 +1,328 @@
+"""Joining an event: language, event code, consent, the registration questions, summary.
+
+``/start CODE`` (from a t.me link) names the event; an invite code instead grants a role.
+"""
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from handlers.event_choice import current_event, enrollment
+from handlers.features.invites import redeem
+from handlers.flow import Flow, Prompt, Step, UnknownChoiceError, end_flow, goto
+from handlers.i18n import LOCALES
+from handlers.menu import main_menu
+from handlers.profile_fields import PROVINCE, QUESTIONS, profile_lines
+from handlers.province_step import ProvincePage, ProvinceStep
+from handlers.questions import Answer, QuestionStep
+from handlers.registry import Command, Feature, Situation
+from handlers.turn import Option, Turn
+from handlers.types import Meaning
+from models import Consent, Event
+from models.event import event_by_code
+from models.people import PROFILE_FIELDS, enroll, has_consented
+
+S = TypeVar("S", bound=BaseModel)
+
+CONSENT_VERSION = "2026-11"
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+class Answers(BaseModel):
+    """The registration answers so far; none is stored on the person until confirmed."""
+
+    full_name: str | None = None
+    phone_e164: str | None = None
+    library_name: str | None = None
+    library_type: str | None = None
+    regency: str | None = None
+    province: str | None = None
+    library_role: str | None = None
+
+    def missing(self) -> list[str]:
+        return [name for name in PROFILE_FIELDS if getattr(self, name) is None]
+
+
+class RegistrationState(ProvincePage):
+    event_id: int | None = None  # the event being joined
+    answers: Answers = Field(default_factory=Answers)
+    review: bool = False  # fixing one answer from the summary: back to the summary after
+
+
+# --- the language question, asked here and by /bahasa --------------------------------
+
+
+class LanguageStep(Step[S], Generic[S]):
+    """Both languages' texts are shown: the person may not read the current one."""
+
+    name = "language"
+
+    def __init__(self, chosen: Callable[[Turn, bool], Awaitable[None]]) -> None:
+        self._chosen = chosen  # what follows, told whether this was the first choice
+
+    async def prompt(self, turn: Turn, state: S) -> Prompt:
+        key = "ask.language" if turn.person.locale is None else "ask.language_change"
+        return Prompt(turn.t(key), [Option(k, v) for k, v in LANGUAGE_NAMES.items()])
+
+    async def on_choice(self, turn: Turn, state: S, value: str) -> None:
+        if value not in LOCALES:
+            raise UnknownChoiceError(value)
+        first_choice = turn.person.locale is None
+        turn.person.locale = value
+        await self._chosen(turn, first_choice)
+
+
+# --- the registration flow -------------------------------------------------------------
+
+
+def state_of(turn: Turn) -> RegistrationState:
+    return REGISTRATION.state(turn)
+
+
+async def joining(turn: Turn) -> Event | None:
+    event_id = state_of(turn).event_id
+    return await turn.session.get(Event, event_id) if event_id is not None else None
+
+
+async def consent_text(turn: Turn, event: Event | None) -> str:
+    """The notice as shown, naming who controls the data: the event's organiser."""
+    organizer = (event.organizer or event.name) if event is not None else "—"
+    return turn.t("consent.text", version=CONSENT_VERSION, organizer=organizer)
+
+
+async def can_join(turn: Turn, event: Event) -> bool:
+    """Open for registration, or already joined (then a closed event stays reachable)."""
+    return event.is_open or await enrollment(turn, event) is not None
+
+
+async def find_event(turn: Turn, code: str) -> Event | None:
+    """The event this person may join with ``code``."""
+    event = await event_by_code(turn.session, code)
+    return event if event is not None and await can_join(turn, event) else None
+
+
+async def start(turn: Turn) -> None:
+    """/start, from a join link (``/start CODE``) or typed. An invite code grants a
+    role instead."""
+    code = turn.argument
+    if code and await redeem(turn, code):
+        return
+    conversation = turn.conversation
+    if conversation.flow == REGISTRATION.name:
+        state = state_of(turn)
+    elif conversation.paused_flow == REGISTRATION.name:
+        state = state_of(turn)  # back to the registration a side question interrupted
+    else:
+        state = REGISTRATION.fresh_state(turn)
+    if code:
+        event = await find_event(turn, code)
+        if event is None:
+            turn.say("start.unknown_code")
+        else:
+            state.event_id = event.id
+            if turn.person.is_registered:
+                turn.person.viewing_event_id = event.id
+    elif state.event_id is None:
+        state.event_id = await default_event(turn)
+    await continue_registration(turn)
+
+
+async def default_event(turn: Turn) -> int | None:
+    """The event /start means without a code: a registered person's current one, else
+    the only event open for registration."""
+    if turn.person.is_registered:
+        event = await current_event(turn)
+        if event is not None:
+            return event.id
+    open_events = (await turn.session.execute(select(Event.id).where(col(Event.is_open)))).all()
+    return open_events[0][0] if len(open_events) == 1 else None
+
+
+async def continue_registration(turn: Turn) -> None:
+    """Ask the first thing still missing, or finish."""
+    person, state = turn.person, state_of(turn)
+    if person.locale is None:
+        await goto(turn, LANGUAGE_STEP)
+        return
+    event = await joining(turn)
+    if event is not None and not await can_join(turn, event):
+        # Closed while this person was registering: keep their answers for another event.
+        state.event_id = None
+        turn.say("registration.closed", event=event.name)
+        event = None
+    if event is None:
+        await goto(turn, EVENT_CODE_STEP)
+        return
+    if not person.is_registered:
+        if not await has_consented(turn.session, turn.person_id):
+            await goto(turn, CONSENT_STEP)
+            return
+        missing = state.answers.missing()
+        await goto(turn, REGISTRATION.steps[missing[0]] if missing else SUMMARY_STEP)
+        return
+    assert event.id is not None
+    already = await enrollment(turn, event) is not None
+    if not already:
+        enroll(turn.session, person, event.id, turn.now)
+        turn.forget_cached()
+    end_flow(turn)
+    key = "registration.already" if already else "registration.joined"
+    await main_menu(turn, key, name=person.full_name, event=event.name)
+
+
+async def language_chosen(turn: Turn, first_choice: bool) -> None:
+    if not first_choice:
+        turn.say("language.saved")
+    await continue_registration(turn)
+
+
+class EventCodeStep(Step[RegistrationState]):
+    name = "event_code"
+    takes_text = True
+
+    async def prompt(self, turn: Turn, state: RegistrationState) -> Prompt:
+        return Prompt(turn.t("ask.event_code"))
+
+    async def on_text(self, turn: Turn, state: RegistrationState, text: str) -> None:
+        event = await find_event(turn, text)
+        if event is None:
+            turn.say("invalid.event_code")
+            return
+        state.event_id = event.id
+        await continue_registration(turn)
+
+
+class ConsentStep(Step[RegistrationState]):
+    name = "consent"
+
+    async def prompt(self, turn: Turn, state: RegistrationState) -> Prompt:
+        t = turn.t
+        options = [
+            Option("agree", t("consent.agree"), Meaning.YES),
+            Option("decline", t("consent.decline"), Meaning.NO),
+        ]
+        return Prompt(await consent_text(turn, await joining(turn)), options)
+
+    async def on_choice(self, turn: Turn, state: RegistrationState, value: str) -> None:
+        if value == "decline":
+            turn.say("consent.declined")  # the question stays: /start shows the notice again
+            return
+        if value != "agree":
+            raise UnknownChoiceError(value)
+        text = await consent_text(turn, await joining(turn))
+        turn.session.add(
+            Consent(
+                person_id=turn.person_id,
+                channel=turn.identity.channel,
+                text_version=CONSENT_VERSION,
+                locale=turn.locale,
+                text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                agreed_at=turn.now,
+            )
+        )
+        await turn.session.flush()
+        state.answers = Answers()
+        turn.say("consent.thanks")
+        await continue_registration(turn)
+
+
+async def field_answered(turn: Turn, state: RegistrationState, field: str, value: Answer) -> None:
+    assert isinstance(value, str)
+    setattr(state.answers, field, value)
+    if state.review:
+        await goto(turn, SUMMARY_STEP)
+    else:
+        await continue_registration(turn)
+
+
+def answer_to(field: str) -> Callable[[Turn, RegistrationState, Answer], Awaitable[None]]:
+    async def answered(turn: Turn, state: RegistrationState, value: Answer) -> None:
+        await field_answered(turn, state, field, value)
+
+    return answered
+
+
+class SummaryStep(Step[RegistrationState]):
+    name = "summary"
+
+    async def prompt(self, turn: Turn, state: RegistrationState) -> Prompt:
+        t = turn.t
+        options = [Option("confirm", t("summary.confirm"), Meaning.YES)]
+        for name in PROFILE_FIELDS:
+            options.append(Option(f"fix:{name}", t("summary.fix", field=t(f"field.{name}"))))
+        answers = state.answers.model_dump()
+        return Prompt(t("summary.title", profile=profile_lines(t, answers)), options)
+
+    async def on_choice(self, turn: Turn, state: RegistrationState, value: str) -> None:
+        fix = value.removeprefix("fix:")
+        if fix != value and fix in PROFILE_FIELDS:
+            state.review = True
+            await goto(turn, REGISTRATION.steps[fix])
+            return
+        if value != "confirm":
+            raise UnknownChoiceError(value)
+        event = await joining(turn)
+        if state.answers.missing() or event is None or not event.is_open:
+            await continue_registration(turn)
+            return
+        person = turn.person
+        for name in PROFILE_FIELDS:
+            setattr(person, name, getattr(state.answers, name))
+        person.registered_at = person.updated_at = turn.now
+        assert event.id is not None
+        enroll(turn.session, person, event.id, turn.now)
+        turn.forget_cached()
+        end_flow(turn)
+        await main_menu(turn, "registration.done", name=person.full_name, event=event.name)
+
+
+LANGUAGE_STEP = LanguageStep[RegistrationState](language_chosen)
+EVENT_CODE_STEP = EventCodeStep()
+CONSENT_STEP = ConsentStep()
+SUMMARY_STEP = SummaryStep()
+
+
+async def province_answered(turn: Turn, state: RegistrationState, value: str) -> None:
+    await field_answered(turn, state, PROVINCE, value)
+
+
+def field_steps() -> list[Step[RegistrationState]]:
+    steps: list[Step[RegistrationState]] = []
+    for name in PROFILE_FIELDS:
+        if name == PROVINCE:
+            steps.append(ProvinceStep[RegistrationState](province_answered))
+        else:
+            steps.append(QuestionStep(QUESTIONS[name], answer_to(name)))
+    return steps
+
+
+REGISTRATION: Flow[RegistrationState] = Flow(
+    "registration",
+    RegistrationState,
+    [LANGUAGE_STEP, EVENT_CODE_STEP, CONSENT_STEP, *field_steps(), SUMMARY_STEP],
+    cancelled="cancel.registration",
+)
+
+
+def unregistered(situation: Situation) -> bool:
+    return not situation.registered
+
+
+FEATURE = Feature(
+    commands=(
+        Command(
+            "start",
+            {"id": "start", "en": "start"},
+            start,
+            order=120,
+            button=True,
+            channel_menu=True,
+            shown=unregistered,
+            aliases=("mulai",),
+        ),
+    ),
+    flows=(REGISTRATION,),
+)

@@ -1,0 +1,182 @@
+"""People, the channel identities they write from, their consents and enrolments.
+
+A person is one row whatever channel they use: a Telegram account and a WhatsApp number
+of the same person point at the same row. Language, consent and roles belong to the
+person; a conversation belongs to one channel identity.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import delete, exists, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
+
+from models.conversation import Conversation
+from models.types import UTCDateTime, utcnow
+from models.uploads import Upload
+
+# The registration fields, in the order they are asked.
+PROFILE_FIELDS = (
+    "full_name",
+    "phone_e164",
+    "library_name",
+    "library_type",
+    "regency",
+    "province",
+    "library_role",
+)
+
+
+class Person(SQLModel, table=True):
+    """Someone who has written to the bot. The profile fields stay empty until they have
+    consented and registered."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    locale: str | None = Field(default=None, max_length=8, description="None: not chosen yet")
+    full_name: str | None = Field(default=None, max_length=100)
+    phone_e164: str | None = Field(default=None, max_length=20, index=True)
+    library_name: str | None = Field(default=None, max_length=120)
+    library_type: str | None = Field(default=None, max_length=16)
+    regency: str | None = Field(default=None, max_length=80)
+    province: str | None = Field(default=None, max_length=40)
+    library_role: str | None = Field(default=None, max_length=80)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The event look-ups are about, once chosen (by registering, accepting an invite or
+    # switching); a switch made by the person beats the running event for a while.
+    viewing_event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+    event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def is_registered(self) -> bool:
+        return self.registered_at is not None
+
+
+class ChannelIdentity(SQLModel, table=True):
+    """One way to reach a person: a Telegram account, a WhatsApp number, the console."""
+
+    __tablename__ = "channel_identity"
+    __table_args__ = (UniqueConstraint("channel", "user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=64, description="who, stable on that channel")
+    address: str = Field(max_length=64, description="where to send: chat id, number")
+    # WhatsApp allows free-form messages only within 24 hours of the person's last one.
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Enrollment(SQLModel, table=True):
+    """A person's registration for one event."""
+
+    __table_args__ = (UniqueConstraint("person_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    class_name: str | None = Field(default=None, max_length=40, description="kelas, if any")
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Consent(SQLModel, table=True):
+    """Proof of consent under UU PDP: which text, in which language, on which channel,
+    when. Kept after erasure, unlinked from the person, as the record of what was agreed
+    and withdrawn."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
+    )
+    channel: str = Field(max_length=16)
+    text_version: str = Field(max_length=32)
+    locale: str = Field(max_length=8)
+    text_sha256: str = Field(max_length=64)
+    agreed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+async def has_consented(session: AsyncSession, person_id: int) -> bool:
+    found = await session.execute(
+        select(
+            exists().where(col(Consent.person_id) == person_id, col(Consent.withdrawn_at).is_(None))
+        )
+    )
+    return bool(found.scalar())
+
+
+async def enrollment(session: AsyncSession, person_id: int, event_id: int) -> Enrollment | None:
+    found = await session.execute(
+        select(Enrollment).where(
+            col(Enrollment.person_id) == person_id, col(Enrollment.event_id) == event_id
+        )
+    )
+    return found.scalars().first()
+
+
+async def enrolled_event_ids(session: AsyncSession, person_id: int) -> list[int]:
+    found = await session.execute(
+        select(Enrollment.event_id).where(col(Enrollment.person_id) == person_id)
+    )
+    return list(found.scalars())
+
+
+async def enrolled_people(
+    session: AsyncSession, event_id: int, class_name: str | None = None
+) -> list[Person]:
+    """The registered people of an event; with ``class_name``, those of that class."""
+    query = (
+        select(Person)
+        .join(Enrollment, col(Enrollment.person_id) == col(Person.id))
+        .where(col(Enrollment.event_id) == event_id)
+        .order_by(col(Person.id))
+    )
+    if class_name is not None:
+        query = query.where(col(Enrollment.class_name) == class_name)
+    return list((await session.execute(query)).scalars())
+
+
+def enroll(session: AsyncSession, person: Person, event_id: int, now: datetime) -> Enrollment:
+    """Register ``person`` for the event, which their look-ups then show."""
+    assert person.id is not None
+    joined = Enrollment(person_id=person.id, event_id=event_id, enrolled_at=now)
+    session.add(joined)
+    person.viewing_event_id = event_id
+    return joined
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[ChannelIdentity]:
+    found = await session.execute(
+        select(ChannelIdentity)
+        .where(col(ChannelIdentity.person_id) == person_id)
+        .order_by(col(ChannelIdentity.id))
+    )
+    return list(found.scalars())
+
+
+async def erase_personal_data(session: AsyncSession, person: Person, now: datetime) -> None:
+    """Forget the profile, enrolments and unfinished answers on every channel; the
+    consent records stay, withdrawn and no longer linked to the person. The person row
+    keeps only their language and roles."""
+    pid = person.id
+    await session.execute(
+        update(Consent)
+        .where(col(Consent.person_id) == pid)
+        .values(person_id=None, withdrawn_at=now)
+    )
+    await session.execute(delete(Enrollment).where(col(Enrollment.person_id) == pid))
+    await session.execute(delete(Upload).where(col(Upload.person_id) == pid))
+    for name in PROFILE_FIELDS:
+        setattr(person, name, None)
+    person.registered_at = None
+    person.viewing_event_id = None
+    person.event_chosen_at = None
+    person.updated_at = now
+    identities = select(ChannelIdentity.id).where(col(ChannelIdentity.person_id) == pid)
+    await session.execute(
+        update(Conversation)
+        .where(col(Conversation.identity_id).in_(identities))
+        .values(flow=None, step=None, paused_flow=None, paused_step=None, state={}, offered=[])
+    )

@@ -1,0 +1,38 @@
+"""Files people sent that wait for a decision (an agenda that would remove sessions, say).
+The conversation keeps the row's id; the bytes stay here, not in the conversation."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Column, Field, SQLModel, col
+
+from models.types import UTCDateTime, utcnow
+
+
+class Upload(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    media_type: str = Field(max_length=255)
+    content: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def keep_upload(session: AsyncSession, upload: Upload) -> Upload:
+    """Store ``upload`` as the person's one waiting file, replacing any older one."""
+    older = delete(Upload).where(col(Upload.person_id) == upload.person_id)
+    if upload.id is not None:
+        older = older.where(col(Upload.id) != upload.id)
+    await session.execute(older)
+    session.add(upload)
+    await session.flush()
+    return upload
+
+
+async def forget_upload(session: AsyncSession, upload_id: int | None) -> None:
+    if upload_id is not None:
+        await session.execute(delete(Upload).where(col(Upload.id) == upload_id))
