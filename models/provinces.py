@@ -2,6 +2,7 @@
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -50,10 +51,24 @@ _ALIASES = {
 }
 
 
+# English spells the islands differently; "Sumatra Utara" and "West Java" are common.
+_SPELLINGS = {"sumatra": "sumatera", "java": "jawa"}
+
+# "Provinsi" (or the old spelling "Propinsi") comes before a name, "Province" before or after.
+_PROVINCE_WORD = re.compile(
+    r"^(provinsi|propinsi|prov|province of|province) |"
+    r" (provinsi|province)$"
+)
+
+
 def normalise(text: str) -> str:
-    text = re.sub(r"^(provinsi|prov\.?|province( of)?)\s+", "", text.strip().casefold())
-    text = text.replace("sumatra", "sumatera")
-    return " ".join(text.replace(".", "").split())
+    """``text`` as words in lower case, without accents, punctuation or the word "Provinsi"."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # "D.I." and "D.K.I." are one word each; any other dot separates words ("Kep.Riau").
+    text = re.sub(r"\b(\w)\.", r"\1", text)
+    words = (_SPELLINGS.get(word, word) for word in re.sub(r"[\W_]+", " ", text).split())
+    return _PROVINCE_WORD.sub("", " ".join(words))
 
 
 @cache

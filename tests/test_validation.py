@@ -93,6 +93,14 @@ def test_any_free_text_is_refused_or_clean(text: str) -> None:
         ("DKI", "DKI Jakarta"),
         ("sumatra utara", "Sumatera Utara"),
         ("D.I. Yogyakarta", "DI Yogyakarta"),
+        ("D.K.I. Jakarta", "DKI Jakarta"),
+        ("Kep.Riau", "Kepulauan Riau"),
+        ("Prov. Kaltim", "Kalimantan Timur"),
+        ("Propinsi Jawa Timur", "Jawa Timur"),
+        ("Kalimantan Timur Province", "Kalimantan Timur"),
+        ("  BÂLI !! ", "Bali"),
+        ("jawa-tengah", "Jawa Tengah"),
+        ("Nusa  Tenggara\tBarat.", "Nusa Tenggara Barat"),
     ],
 )
 def test_provinces_are_found_by_name_and_short_form(name: str, expected: str) -> None:
