@@ -1,4 +1,4 @@
-"""Indonesia's 38 provinces (official names), their time zones and common short forms."""
+"""Indonesia's 38 provinces (official names), their time zones, short forms and English names."""
 
 import csv
 import re
@@ -15,7 +15,22 @@ class Province:
     zone_label: str
 
 
-# Short forms people type; keys are compared after normalise().
+# Indonesian puts a qualifier after the place and English before it: "Jawa Barat", "West Java".
+_QUALIFIERS = {
+    "Utara": "North",
+    "Selatan": "South",
+    "Timur": "East",
+    "Barat": "West",
+    "Tengah": "Central",
+    "Tenggara": "Southeast",
+    "Barat Daya": "Southwest",
+    "Pegunungan": "Highland",
+}
+# English also spells two islands its own way.
+_IN_ENGLISH = {"Sumatera": "Sumatra", "Jawa": "Java"}
+
+# Short forms people type, and English names that a word-for-word translation misses; keys are
+# compared after normalise().
 _ALIASES = {
     "nad": "Aceh",
     "sumut": "Sumatera Utara",
@@ -48,11 +63,18 @@ _ALIASES = {
     "malut": "Maluku Utara",
     "pabar": "Papua Barat",
     "pbd": "Papua Barat Daya",
+    "papua highlands": "Papua Pegunungan",
+    "south east sulawesi": "Sulawesi Tenggara",
+    "south west papua": "Papua Barat Daya",
+    "special capital region of jakarta": "DKI Jakarta",
+    "jakarta special capital region": "DKI Jakarta",
+    "special region of yogyakarta": "DI Yogyakarta",
+    "yogyakarta special region": "DI Yogyakarta",
 }
 
 
-# English spells the islands differently; "Sumatra Utara" and "West Java" are common.
-_SPELLINGS = {"sumatra": "sumatera", "java": "jawa"}
+# People mix the languages: "Sumatra Utara", "Java Barat".
+_SPELLINGS = {english.casefold(): name.casefold() for name, english in _IN_ENGLISH.items()}
 
 # "Provinsi" (or the old spelling "Propinsi") comes before a name, "Province" before or after.
 _PROVINCE_WORD = re.compile(
@@ -80,9 +102,25 @@ def all_provinces() -> tuple[Province, ...]:
         )
 
 
+def english_name(name: str) -> str:
+    """The official ``name`` of a province translated word for word: "Riau Islands", "West Java"."""
+    name = " ".join(_IN_ENGLISH.get(word, word) for word in name.split())
+    # "Kepulauan" comes first in Indonesian but "Islands" last in English.
+    if name.startswith("Kepulauan "):
+        return f"{name.removeprefix('Kepulauan ')} Islands"
+    for qualifier, english in _QUALIFIERS.items():
+        if name.endswith(f" {qualifier}"):
+            return f"{english} {name.removesuffix(f' {qualifier}')}"
+    return name
+
+
+def _names(province: Province) -> tuple[str, str]:
+    return province.name, english_name(province.name)
+
+
 @cache
 def _by_key() -> dict[str, Province]:
-    provinces = {normalise(p.name): p for p in all_provinces()}
+    provinces = {normalise(name): p for p in all_provinces() for name in _names(p)}
     for alias, name in _ALIASES.items():
         provinces[alias] = provinces[normalise(name)]
     return provinces

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.validation import InvalidInputError, free_text, full_name, phone_e164
-from models.provinces import all_provinces, find_province
+from models.provinces import all_provinces, english_name, find_province
 
 
 @pytest.mark.parametrize(
@@ -104,6 +104,93 @@ def test_any_free_text_is_refused_or_clean(text: str) -> None:
     ],
 )
 def test_provinces_are_found_by_name_and_short_form(name: str, expected: str) -> None:
+    province = find_province(name)
+    assert province is not None
+    assert province.name == expected
+
+
+# The usual English name of every province, as an English speaker would type it.
+ENGLISH_NAMES = [
+    ("Aceh", "Aceh"),
+    ("North Sumatra", "Sumatera Utara"),
+    ("West Sumatra", "Sumatera Barat"),
+    ("Riau", "Riau"),
+    ("Riau Islands", "Kepulauan Riau"),
+    ("Jambi", "Jambi"),
+    ("South Sumatra", "Sumatera Selatan"),
+    ("Bangka Belitung Islands", "Kepulauan Bangka Belitung"),
+    ("Bengkulu", "Bengkulu"),
+    ("Lampung", "Lampung"),
+    ("Jakarta Special Capital Region", "DKI Jakarta"),
+    ("West Java", "Jawa Barat"),
+    ("Banten", "Banten"),
+    ("Central Java", "Jawa Tengah"),
+    ("Special Region of Yogyakarta", "DI Yogyakarta"),
+    ("East Java", "Jawa Timur"),
+    ("West Kalimantan", "Kalimantan Barat"),
+    ("Central Kalimantan", "Kalimantan Tengah"),
+    ("South Kalimantan", "Kalimantan Selatan"),
+    ("East Kalimantan", "Kalimantan Timur"),
+    ("North Kalimantan", "Kalimantan Utara"),
+    ("Bali", "Bali"),
+    ("West Nusa Tenggara", "Nusa Tenggara Barat"),
+    ("East Nusa Tenggara", "Nusa Tenggara Timur"),
+    ("North Sulawesi", "Sulawesi Utara"),
+    ("Gorontalo", "Gorontalo"),
+    ("Central Sulawesi", "Sulawesi Tengah"),
+    ("West Sulawesi", "Sulawesi Barat"),
+    ("South Sulawesi", "Sulawesi Selatan"),
+    ("Southeast Sulawesi", "Sulawesi Tenggara"),
+    ("Maluku", "Maluku"),
+    ("North Maluku", "Maluku Utara"),
+    ("Papua", "Papua"),
+    ("West Papua", "Papua Barat"),
+    ("Southwest Papua", "Papua Barat Daya"),
+    ("South Papua", "Papua Selatan"),
+    ("Central Papua", "Papua Tengah"),
+    ("Highland Papua", "Papua Pegunungan"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), ENGLISH_NAMES)
+def test_provinces_are_found_by_their_english_name(name: str, expected: str) -> None:
+    province = find_province(name)
+    assert province is not None
+    assert province.name == expected
+
+
+def test_every_province_has_an_english_name_and_the_translation_gives_it() -> None:
+    assert sorted(official for _, official in ENGLISH_NAMES) == sorted(
+        p.name for p in all_provinces()
+    )
+    # The special regions keep their Indonesian abbreviation; their English names are aliases.
+    expected = {official: english for english, official in ENGLISH_NAMES} | {
+        "DKI Jakarta": "DKI Jakarta",
+        "DI Yogyakarta": "DI Yogyakarta",
+    }
+    assert {p.name: english_name(p.name) for p in all_provinces()} == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("North Sumatera", "Sumatera Utara"),
+        ("Special Capital Region of Jakarta", "DKI Jakarta"),
+        ("Yogyakarta Special Region", "DI Yogyakarta"),
+        ("Papua Highlands", "Papua Pegunungan"),
+        ("South-East Sulawesi", "Sulawesi Tenggara"),
+        ("South West Papua", "Papua Barat Daya"),
+        ("East Kalimantan Province", "Kalimantan Timur"),
+        ("Province of East Kalimantan", "Kalimantan Timur"),
+        ("Provinsi Kalimantan Timur", "Kalimantan Timur"),
+        ("  east   KALIMANTAN. ", "Kalimantan Timur"),
+        ("West-Java", "Jawa Barat"),
+        ("Java Barat", "Jawa Barat"),
+        ("Bangka-Belitung Islands", "Kepulauan Bangka Belitung"),
+        ("Riau Islands Province", "Kepulauan Riau"),
+    ],
+)
+def test_english_names_are_found_in_their_other_spellings(name: str, expected: str) -> None:
     province = find_province(name)
     assert province is not None
     assert province.name == expected
