@@ -29,8 +29,7 @@ _QUALIFIERS = {
 # English also spells two islands its own way.
 _IN_ENGLISH = {"Sumatera": "Sumatra", "Jawa": "Java"}
 
-# Short forms people type, and English names that a word-for-word translation misses; keys are
-# compared after normalise().
+# Short forms people type, and English names that a word-for-word translation misses.
 _ALIASES = {
     "nad": "Aceh",
     "sumut": "Sumatera Utara",
@@ -122,7 +121,7 @@ def _names(province: Province) -> tuple[str, str]:
 def _by_key() -> dict[str, Province]:
     provinces = {normalise(name): p for p in all_provinces() for name in _names(p)}
     for alias, name in _ALIASES.items():
-        provinces[alias] = provinces[normalise(name)]
+        provinces[normalise(alias)] = provinces[normalise(name)]
     return provinces
 
 
