@@ -26,6 +26,10 @@ _QUALIFIERS = {
     "Barat Daya": "Southwest",
     "Pegunungan": "Highland",
 }
+# These narrow a place down but name none: "Barat" alone could be seven provinces.
+_QUALIFYING_WORDS = frozenset(
+    " ".join([*_QUALIFIERS, *_QUALIFIERS.values(), "Kepulauan", "Islands"]).casefold().split()
+)
 # English also spells two islands its own way.
 _IN_ENGLISH = {"Sumatera": "Sumatra", "Jawa": "Java"}
 
@@ -125,6 +129,37 @@ def _by_key() -> dict[str, Province]:
     return provinces
 
 
+@cache
+def _names_as_words() -> dict[Province, tuple[tuple[str, ...], ...]]:
+    return {p: tuple(tuple(normalise(name).split()) for name in _names(p)) for p in all_provinces()}
+
+
+def _is_part_of(typed: str, word: str) -> bool:
+    # Four letters pin a word down ("Kalim", "Sula"); fewer would match words that were not meant.
+    return typed == word or (len(typed) >= 4 and word.startswith(typed))
+
+
+def _could_mean(typed: list[str], name: tuple[str, ...]) -> bool:
+    """Whether every typed word is (the start of) a word of ``name``, one of them a place."""
+    parts = [(t, word) for t in typed for word in name if _is_part_of(t, word)]
+    return {t for t, _ in parts} == set(typed) and any(
+        word not in _QUALIFYING_WORDS for _, word in parts
+    )
+
+
+def find_provinces(text: str) -> list[Province]:
+    """Every province ``text`` could mean, in the official order: the one it names or is a short
+    form of, else those it names part of ("Kalimantan"), else none."""
+    key = normalise(text)
+    if (province := _by_key().get(key)) is not None:
+        return [province]
+    typed = key.split()
+    return [
+        p for p, names in _names_as_words().items() if any(_could_mean(typed, n) for n in names)
+    ]
+
+
 def find_province(text: str) -> Province | None:
-    """The province a person meant by ``text``, or None when it is not clear."""
-    return _by_key().get(normalise(text))
+    """The province a person meant by ``text``, or None when it is none or could be several."""
+    candidates = find_provinces(text)
+    return candidates[0] if len(candidates) == 1 else None
