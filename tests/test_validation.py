@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.validation import InvalidInputError, free_text, full_name, phone_e164
-from models.provinces import all_provinces, find_province
+from models.provinces import (
+    Province,
+    all_provinces,
+    english_name,
+    find_province,
+    find_provinces,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,9 +99,104 @@ def test_any_free_text_is_refused_or_clean(text: str) -> None:
         ("DKI", "DKI Jakarta"),
         ("sumatra utara", "Sumatera Utara"),
         ("D.I. Yogyakarta", "DI Yogyakarta"),
+        ("D.K.I. Jakarta", "DKI Jakarta"),
+        ("Kep.Riau", "Kepulauan Riau"),
+        ("Prov. Kaltim", "Kalimantan Timur"),
+        ("Propinsi Jawa Timur", "Jawa Timur"),
+        ("Kalimantan Timur Province", "Kalimantan Timur"),
+        ("  BÂLI !! ", "Bali"),
+        ("jawa-tengah", "Jawa Tengah"),
+        ("Nusa  Tenggara\tBarat.", "Nusa Tenggara Barat"),
     ],
 )
 def test_provinces_are_found_by_name_and_short_form(name: str, expected: str) -> None:
+    province = find_province(name)
+    assert province is not None
+    assert province.name == expected
+
+
+# The usual English name of every province, as an English speaker would type it.
+ENGLISH_NAMES = [
+    ("Aceh", "Aceh"),
+    ("North Sumatra", "Sumatera Utara"),
+    ("West Sumatra", "Sumatera Barat"),
+    ("Riau", "Riau"),
+    ("Riau Islands", "Kepulauan Riau"),
+    ("Jambi", "Jambi"),
+    ("South Sumatra", "Sumatera Selatan"),
+    ("Bangka Belitung Islands", "Kepulauan Bangka Belitung"),
+    ("Bengkulu", "Bengkulu"),
+    ("Lampung", "Lampung"),
+    ("Jakarta Special Capital Region", "DKI Jakarta"),
+    ("West Java", "Jawa Barat"),
+    ("Banten", "Banten"),
+    ("Central Java", "Jawa Tengah"),
+    ("Special Region of Yogyakarta", "DI Yogyakarta"),
+    ("East Java", "Jawa Timur"),
+    ("West Kalimantan", "Kalimantan Barat"),
+    ("Central Kalimantan", "Kalimantan Tengah"),
+    ("South Kalimantan", "Kalimantan Selatan"),
+    ("East Kalimantan", "Kalimantan Timur"),
+    ("North Kalimantan", "Kalimantan Utara"),
+    ("Bali", "Bali"),
+    ("West Nusa Tenggara", "Nusa Tenggara Barat"),
+    ("East Nusa Tenggara", "Nusa Tenggara Timur"),
+    ("North Sulawesi", "Sulawesi Utara"),
+    ("Gorontalo", "Gorontalo"),
+    ("Central Sulawesi", "Sulawesi Tengah"),
+    ("West Sulawesi", "Sulawesi Barat"),
+    ("South Sulawesi", "Sulawesi Selatan"),
+    ("Southeast Sulawesi", "Sulawesi Tenggara"),
+    ("Maluku", "Maluku"),
+    ("North Maluku", "Maluku Utara"),
+    ("Papua", "Papua"),
+    ("West Papua", "Papua Barat"),
+    ("Southwest Papua", "Papua Barat Daya"),
+    ("South Papua", "Papua Selatan"),
+    ("Central Papua", "Papua Tengah"),
+    ("Highland Papua", "Papua Pegunungan"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), ENGLISH_NAMES)
+def test_provinces_are_found_by_their_english_name(name: str, expected: str) -> None:
+    province = find_province(name)
+    assert province is not None
+    assert province.name == expected
+
+
+def test_every_province_has_an_english_name_and_the_translation_gives_it() -> None:
+    assert sorted(official for _, official in ENGLISH_NAMES) == sorted(
+        p.name for p in all_provinces()
+    )
+    # The special regions keep their Indonesian abbreviation; their English names are aliases.
+    expected = {official: english for english, official in ENGLISH_NAMES} | {
+        "DKI Jakarta": "DKI Jakarta",
+        "DI Yogyakarta": "DI Yogyakarta",
+    }
+    assert {p.name: english_name(p.name) for p in all_provinces()} == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("North Sumatera", "Sumatera Utara"),
+        ("Special Capital Region of Jakarta", "DKI Jakarta"),
+        ("Yogyakarta Special Region", "DI Yogyakarta"),
+        ("Papua Highlands", "Papua Pegunungan"),
+        ("South-East Sulawesi", "Sulawesi Tenggara"),
+        ("South West Papua", "Papua Barat Daya"),
+        ("East Kalimantan Province", "Kalimantan Timur"),
+        ("Province of East Kalimantan", "Kalimantan Timur"),
+        ("Provinsi Kalimantan Timur", "Kalimantan Timur"),
+        ("  east   KALIMANTAN. ", "Kalimantan Timur"),
+        ("West-Java", "Jawa Barat"),
+        ("Java Barat", "Jawa Barat"),
+        ("Bangka-Belitung Islands", "Kepulauan Bangka Belitung"),
+        ("Riau Islands Province", "Kepulauan Riau"),
+    ],
+)
+def test_english_names_are_found_in_their_other_spellings(name: str, expected: str) -> None:
     province = find_province(name)
     assert province is not None
     assert province.name == expected
@@ -108,7 +209,141 @@ def test_the_official_list_has_38_provinces_with_their_zones() -> None:
     assert all(find_province(p.name.upper()) == p for p in provinces)
 
 
-@given(st.text(max_size=100))
-def test_any_text_as_a_province_is_none_or_official(text: str) -> None:
+KALIMANTAN = [
+    "Kalimantan Barat",
+    "Kalimantan Tengah",
+    "Kalimantan Selatan",
+    "Kalimantan Timur",
+    "Kalimantan Utara",
+]
+JAWA = ["Jawa Barat", "Jawa Tengah", "Jawa Timur"]
+SUMATERA = ["Sumatera Utara", "Sumatera Barat", "Sumatera Selatan"]
+# A part is matched against names, not islands: Gorontalo is on Sulawesi as Banten is on Jawa.
+SULAWESI = [
+    "Sulawesi Utara",
+    "Sulawesi Tengah",
+    "Sulawesi Barat",
+    "Sulawesi Selatan",
+    "Sulawesi Tenggara",
+]
+PAPUA = [
+    "Papua",
+    "Papua Barat",
+    "Papua Barat Daya",
+    "Papua Selatan",
+    "Papua Tengah",
+    "Papua Pegunungan",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Kalimantan", KALIMANTAN),
+        ("kalimantan province", KALIMANTAN),
+        ("Kalim", KALIMANTAN),
+        ("Papua", ["Papua"]),
+        ("Papu", PAPUA),
+        ("Papua Bara", ["Papua Barat", "Papua Barat Daya"]),
+        ("Maluku", ["Maluku"]),
+        ("Malu", ["Maluku", "Maluku Utara"]),
+        ("Riau", ["Riau"]),
+        ("Sulawesi", SULAWESI),
+        ("Provinsi Sulawesi", SULAWESI),
+        ("Nusa Tenggara", ["Nusa Tenggara Barat", "Nusa Tenggara Timur"]),
+        ("Nusa", ["Nusa Tenggara Barat", "Nusa Tenggara Timur"]),
+        ("Jawa", JAWA),
+        ("Java", JAWA),
+        ("Sumatera", SUMATERA),
+        ("Sumatra", SUMATERA),
+        ("Bangka", ["Kepulauan Bangka Belitung"]),
+        ("Yogya", ["DI Yogyakarta"]),
+        ("Kalimantan East", ["Kalimantan Timur"]),
+        ("Timur Kalimantan", ["Kalimantan Timur"]),
+        ("Kalimantan Timur", ["Kalimantan Timur"]),
+        ("East Kalimantan", ["Kalimantan Timur"]),
+        ("Barat", []),
+        ("West", []),
+        ("Barat Daya", []),
+        ("Utara", []),
+        ("Tenggara", []),
+        ("Kepulauan", []),
+        ("Islands", []),
+        ("K", []),
+        ("a", []),
+        ("Kal", []),
+        ("Jaw", []),
+        ("Kalimantan Barat Timur", []),
+        ("East Kalimantan Timur", []),
+        ("Atlantis", []),
+        ("Kutai Kartanegara", []),
+        ("Jakarta Timur", []),
+        ("Provinsi", []),
+        ("", []),
+        ("  ... ", []),
+    ],
+)
+def test_a_part_of_a_name_offers_the_provinces_it_could_be(typed: str, expected: list[str]) -> None:
+    assert [p.name for p in find_provinces(typed)] == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Kalimantan", None),
+        ("Jawa", None),
+        ("Papua", "Papua"),
+        ("Bangka", "Kepulauan Bangka Belitung"),
+    ],
+)
+def test_one_province_is_found_only_when_the_text_means_no_other(
+    typed: str, expected: str | None
+) -> None:
+    province = find_province(typed)
+    assert (province and province.name) == expected
+
+
+# Words and beginnings of words of the names, so that examples often come near a province.
+WORDS = sorted(
+    {word for names in ENGLISH_NAMES for name in names for word in name.split()}
+    | {"Provinsi", "Province", "of", "Java", "Sumatra", "Kep.", "D.I."}
+)
+word_starts = st.builds(lambda word, n: word[:n], st.sampled_from(WORDS), st.integers(1, 12))
+typed_texts = st.one_of(
+    st.text(max_size=100),
+    st.lists(st.one_of(word_starts, st.text(max_size=4)), max_size=4).map(" ".join),
+)
+
+
+@given(typed_texts)
+def test_any_text_offers_official_provinces_in_order_without_repeats(text: str) -> None:
+    official = all_provinces()
+    found = find_provinces(text)
+    assert all(p in official for p in found)
+    positions = [official.index(p) for p in found]
+    assert positions == sorted(set(positions))
+    assert len(found) <= 6, "no text could mean more provinces than the six Papua ones"
+
+
+@given(typed_texts)
+def test_one_province_is_found_exactly_when_one_is_offered(text: str) -> None:
+    found = find_provinces(text)
     province = find_province(text)
-    assert province is None or province in all_provinces()
+    assert (province is not None) == (len(found) == 1)
+    if province is not None:
+        assert found == [province]
+
+
+@given(province=st.sampled_from(all_provinces()), data=st.data())
+def test_an_official_name_in_any_case_and_spacing_finds_itself(
+    province: Province, data: st.DataObject
+) -> None:
+    name = province.name
+    upper = data.draw(st.lists(st.booleans(), min_size=len(name), max_size=len(name)))
+    cased = "".join(ch.upper() if up else ch.lower() for ch, up in zip(name, upper, strict=True))
+    words = cased.split()
+    after = data.draw(st.lists(st.integers(0, 3), min_size=len(words), max_size=len(words)))
+    before = data.draw(st.integers(0, 3))
+    typed = " " * before + " ".join(word + " " * n for word, n in zip(words, after, strict=True))
+    assert find_provinces(typed) == [province]
+    assert find_province(typed) == province
