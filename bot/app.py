@@ -1,5 +1,10 @@
-"""``python -m bot``: Telegram when a token is set, otherwise the console with the demo event."""
+"""``python -m bot``: Telegram when a token is set, otherwise the console with the demo event.
 
+The Telegram channel (aiogram) and the web server (uvicorn) are imported only when they
+are used: the console starts without them.
+"""
+
+import argparse
 import asyncio
 import contextlib
 import signal
@@ -9,11 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-import uvicorn
 
 from bot.channels.console import ConsoleChannel, stdin_lines
-from bot.channels.telegram import TelegramChannel, create_bot
-from bot.db import create_engine, session_maker, upgrade
+from bot.db import SessionMaker, create_engine, session_maker, upgrade
 from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
@@ -37,45 +40,59 @@ async def run(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         if console:
-            async with sessions.begin() as session:
-                event = await ensure_demo_event(session)
-            t = Translator("id")
-            print(t("console.banner", event=event.name, code=event.code), flush=True)
-            terminal = ConsoleChannel(engine, settings.console_user, sys.stdout)
-            await terminal.run(stdin_lines(), stop)
-            return
-        assert settings.telegram_bot_token is not None
-        bot = create_bot(
-            settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url
-        )
-        channel = TelegramChannel(bot, engine, settings.telegram_poll_timeout)
-        try:
-            if settings.telegram_webhook_url:
-                assert settings.telegram_webhook_secret is not None
-                app = channel.webhook_app(
-                    settings.telegram_webhook_url,
-                    settings.telegram_webhook_secret.get_secret_value(),
-                )
-                config = uvicorn.Config(
-                    app,
-                    host=settings.webhook_listen_host,
-                    port=settings.webhook_listen_port,
-                    log_config=None,
-                    lifespan="on",
-                )
-                server = uvicorn.Server(config)
-
-                def shut_down() -> None:
-                    server.should_exit = True
-
-                await until_stopped(server.serve(), stop, on_stop=shut_down)
-            else:
-                await until_stopped(channel.poll(), stop)
-        finally:
-            await bot.session.close()
+            await run_console(settings, sessions, engine, stop)
+        else:
+            await run_telegram(settings, engine, stop)
     finally:
         await db.dispose()
         log.info("stopped")
+
+
+async def run_console(
+    settings: Settings, sessions: SessionMaker, engine: Engine, stop: asyncio.Event
+) -> None:
+    async with sessions.begin() as session:
+        event = await ensure_demo_event(session)
+    t = Translator("id")
+    print(t("console.banner", event=event.name, code=event.code), flush=True)
+    if not settings.console_admin:
+        print(t("console.as_participant"), flush=True)
+    terminal = ConsoleChannel(engine, settings.console_user, sys.stdout)
+    await terminal.run(stdin_lines(), stop)
+
+
+async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from bot.channels.telegram import TelegramChannel, create_bot
+
+    assert settings.telegram_bot_token is not None
+    bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+    channel = TelegramChannel(bot, engine, settings.telegram_poll_timeout, engine.features)
+    try:
+        if settings.telegram_webhook_url:
+            assert settings.telegram_webhook_secret is not None
+            app = channel.webhook_app(
+                settings.telegram_webhook_url,
+                settings.telegram_webhook_secret.get_secret_value(),
+            )
+            config = uvicorn.Config(
+                app,
+                host=settings.webhook_listen_host,
+                port=settings.webhook_listen_port,
+                log_config=None,
+                lifespan="on",
+            )
+            server = uvicorn.Server(config)
+
+            def shut_down() -> None:
+                server.should_exit = True
+
+            await until_stopped(server.serve(), stop, on_stop=shut_down)
+        else:
+            await until_stopped(channel.poll(), stop)
+    finally:
+        await bot.session.close()
 
 
 def shifted_clock(start: datetime) -> Callable[[], datetime]:
@@ -105,8 +122,21 @@ async def until_stopped(
         await task
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bimtek Bot: on Telegram when TELEGRAM_BOT_TOKEN is set, otherwise in "
+        "this terminal with the demo event.",
+    )
+    parser.add_argument(
+        "--as-participant",
+        action="store_true",
+        help="in the terminal, talk as a plain participant instead of as the admin",
+    )
+    arguments = parser.parse_args(argv)
     settings = Settings()
+    if arguments.as_participant:
+        settings = settings.model_copy(update={"console_admin": False})
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(run(settings))
 

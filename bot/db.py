@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -19,6 +20,9 @@ SessionMaker = async_sessionmaker[AsyncSession]
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     # SQLite takes one writer at a time, and a writer waiting on busy_timeout backs off in
     # sleeps of up to 100 ms. Inside one process a single pooled connection queues
     # transactions without that penalty; busy_timeout still covers other processes.

@@ -17,6 +17,7 @@ from bot.db import SessionMaker, insert_ignoring_duplicates
 from handlers import router
 from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
+from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
 from handlers.types import Inbound, Reply
 from models import ChannelIdentity, Conversation, InboundMessage, Person
@@ -59,10 +60,12 @@ class Engine:
         sessions: SessionMaker,
         clock: Callable[[], datetime] = utcnow,
         deployment: Deployment | None = None,
+        features: Registry | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._deployment = deployment or Deployment()
+        self.features = features or registry()
         # Orders one person's messages inside this process; the row lock does it across
         # processes (PostgreSQL) and BEGIN IMMEDIATE does it on SQLite.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], Lock] = (
@@ -149,6 +152,7 @@ class Engine:
             session=session,
             now=now,
             deployment=self._deployment,
+            registry=self.features,
         )
 
     async def _locale(self, inbound: Inbound) -> str:

@@ -1,9 +1,11 @@
 """Typed settings from the environment (and a .env file), built once at start-up."""
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 import phonenumbers
+import platformdirs
 from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -21,10 +23,16 @@ def async_database_url(url: str) -> str:
     return url
 
 
+def default_database_path() -> Path:
+    """Where the database lives when DATABASE_URL does not say: the same file whatever
+    folder a command runs in (on Linux ~/.local/share/bimtek-bot/bimtek.sqlite3)."""
+    return Path(platformdirs.user_data_dir("bimtek-bot", appauthor=False)) / "bimtek.sqlite3"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./bimtek.sqlite3"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{default_database_path()}")
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -42,6 +50,9 @@ class Settings(BaseSettings):
     admin_phones: Annotated[list[str], NoDecode] = []
 
     console_user: str = Field(default="console", min_length=1, max_length=64)
+    # Whoever types in the console runs the server and acts as an admin; off, the
+    # console is a plain participant's chat (python -m bot --as-participant).
+    console_admin: bool = True
     # Try the console as if it were this moment, e.g. 2024-11-14T09:00+08:00 (during the
     # demo event); the clock then runs on from there. Never used on Telegram.
     console_now: AwareDatetime | None = None
@@ -49,7 +60,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
-    @field_validator("database_url")
+    @field_validator("database_url", mode="after")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value)
@@ -86,7 +97,8 @@ class Settings(BaseSettings):
         # WhatsApp identifies a person by their number without the "+".
         admins |= {("whatsapp", phone.lstrip("+")) for phone in self.admin_phones}
         # Whoever types in the console runs the server, and may do anything anyway.
-        admins.add(("console", self.console_user))
+        if self.console_admin:
+            admins.add(("console", self.console_user))
         return Deployment(frozenset(admins), self.telegram_bot_username)
 
     @field_validator("telegram_api_base_url")

@@ -17,7 +17,6 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from handlers.menu import main_menu
-from handlers.registry import registry
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import Reply
 
@@ -164,7 +163,7 @@ async def resume(turn: Turn) -> bool:
     flow, step = conversation.paused_flow, conversation.paused_step
     if flow is None or step is None:
         return False
-    found = registry().flows.get(flow)
+    found = turn.registry.flows.get(flow)
     paused = found.steps.get(step) if found is not None else None
     conversation.paused_flow = conversation.paused_step = None
     if paused is None:
@@ -184,7 +183,7 @@ async def leave_side_flow(turn: Turn, *, show_menu: bool = True) -> None:
 
 def current_step(turn: Turn) -> Step[BaseModel] | None:
     conversation = turn.conversation
-    flow = registry().flows.get(conversation.flow or "")
+    flow = turn.registry.flows.get(conversation.flow or "")
     return flow.steps.get(conversation.step or "") if flow is not None else None
 
 
@@ -202,6 +201,6 @@ async def close_ended_flows(turn: Turn) -> None:
     conversation = turn.conversation
     live = {conversation.flow, conversation.paused_flow}
     for name in set(conversation.state) | set(turn.states):
-        flow = registry().flows.get(name)
+        flow = turn.registry.flows.get(name)
         if name not in live and flow is not None and flow.on_end is not None:
             await flow.on_end(turn, flow.state(turn))

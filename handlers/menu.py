@@ -1,7 +1,7 @@
 """The main menu and the help: what this person can do right now, from the registry."""
 
 from handlers.event_choice import current_event, enrollment, my_events
-from handlers.registry import Command, Situation, registry
+from handlers.registry import Command, Situation
 from handlers.roles import held_roles
 from handlers.turn import Option, Turn
 from models.agenda import class_names
@@ -38,7 +38,7 @@ async def _situation(turn: Turn) -> Situation:
 
 async def offered_commands(turn: Turn) -> list[Command]:
     now = await situation(turn)
-    return [c for c in registry().commands if c.offered(now)]
+    return [c for c in turn.registry.commands if c.offered(now)]
 
 
 async def menu_options(turn: Turn) -> list[Option]:

@@ -94,7 +94,8 @@ class Question:
 SKIP = "skip"
 DONE = "done"  # MULTIPLE: "d:0.2" finishes with options 0 and 2 picked
 TOGGLE = "t"  # MULTIPLE: "t:0.2" shows the question again with 0 and 2 picked
-_NUMBER = re.compile(r"[+-]?\d{1,12}(?:[.,]\d{1,6})?")
+_NUMBER = re.compile(r"[+-]?[0-9][0-9.,]{0,20}")
+_DIGITS = re.compile(r"[0-9]+")
 _INDEXES = re.compile(r"\d{1,2}(?:\.\d{1,2})*")
 
 OnAnswer = Callable[[Turn, S, Answer], Awaitable[None]]
@@ -193,7 +194,7 @@ class QuestionStep(Step[S], Generic[S]):
     async def on_text(self, turn: Turn, state: S, text: str) -> None:
         q, t = self.question, turn.t
         try:
-            answer = self.parse(text)
+            answer = self.parse(text, turn.locale)
         except InvalidInputError as exc:
             if q.kind is not Kind.TEXT and q.kind is not Kind.NUMBER:
                 turn.say(exc.key, **exc.values)
@@ -206,7 +207,7 @@ class QuestionStep(Step[S], Generic[S]):
             return
         await self._on_answer(turn, state, answer)
 
-    def parse(self, text: str) -> Answer:
+    def parse(self, text: str, locale: str) -> Answer:
         """A typed answer, checked; raises InvalidInputError saying what is wrong."""
         q = self.question
         if q.kind is Kind.TEXT:
@@ -214,11 +215,12 @@ class QuestionStep(Step[S], Generic[S]):
                 return q.check(text)
             return free_answer(text, q.max_length)
         if q.kind in (Kind.NUMBER, Kind.SCALE):
-            found = _NUMBER.fullmatch(text.strip())
-            if found is None:
-                raise InvalidInputError("invalid.number", low=q.low, high=q.high)
-            number = float(found.group().replace(",", "."))
-            if not q.low <= number <= q.high or (q.kind is Kind.SCALE and not number.is_integer()):
+            number = read_number(text, locale)
+            if (
+                number is None
+                or not q.low <= number <= q.high
+                or (q.kind is Kind.SCALE and not number.is_integer())
+            ):
                 raise InvalidInputError("invalid.number", low=q.low, high=q.high)
             return int(number) if number.is_integer() else number
         if q.kind is Kind.MULTIPLE:
@@ -253,13 +255,47 @@ class QuestionStep(Step[S], Generic[S]):
         ask(turn, replace(prompt, options=self._options(turn, picked)))
 
 
+def read_number(text: str, locale: str) -> float | None:
+    """A number as people write it: "1.250,5" or "12,5" in Indonesian, "1,250.5" in
+    English. A lone separator followed by three digits groups thousands in the writer's
+    convention ("12.500" is twelve thousand five hundred in Indonesian)."""
+    typed = text.strip().replace(" ", "")
+    if not _NUMBER.fullmatch(typed):
+        return None
+    negative, digits = typed.startswith("-"), typed.lstrip("+-")
+    separators = {ch for ch in digits if ch in ".,"}
+    if len(separators) == 2:
+        decimal = max(".,", key=digits.rfind)
+    elif separators:
+        (only,) = separators
+        grouping = "." if locale == "id" else ","
+        head, _, tail = digits.rpartition(only)
+        decimal = only
+        if digits.count(only) > 1 or (only == grouping and len(tail) == 3 and head):
+            decimal = ""
+    else:
+        decimal = ""
+    whole, _, fraction = digits.rpartition(decimal) if decimal else (digits, "", "")
+    groups = whole.replace(",", ".").split(".")
+    grouped = len(groups) == 1 or (
+        1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    )
+    number = "".join(groups)
+    if not grouped or not _DIGITS.fullmatch(number) or not _DIGITS.fullmatch(fraction or "0"):
+        return None
+    if len(number) > 12:
+        return None
+    value = float(f"{number}.{fraction or 0}")
+    return -value if negative else value
+
+
 def free_answer(text: str, max_len: int) -> str:
     """A comment or short answer: anything readable, within the length limit."""
     value = collapse_spaces(text)
     if not value:
-        raise InvalidInputError("invalid.text_short")
+        raise InvalidInputError("invalid.answer_empty")
     if len(value) > max_len:
-        raise InvalidInputError("invalid.text_long", max_len=max_len)
+        raise InvalidInputError("invalid.answer_long", max_len=max_len, length=len(value))
     return value
 
 

@@ -123,15 +123,19 @@ def build(features: list[Feature]) -> Registry:
     return Registry(tuple(commands), by_name, by_key, flows, buttons, files)
 
 
-@cache
-def registry() -> Registry:
-    """Every feature module's ``FEATURE``, in module-name order."""
-    import handlers.features as package
-
+def discover(package_name: str) -> list[Feature]:
+    """Every ``FEATURE`` of the package's modules, in module-name order."""
+    package = importlib.import_module(package_name)
     features = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(f"{package_name}.{info.name}")
         feature = getattr(module, "FEATURE", None)
         if isinstance(feature, Feature):
             features.append(feature)
-    return build(features)
+    return features
+
+
+@cache
+def registry() -> Registry:
+    """What the bot offers: the features of ``handlers.features``."""
+    return build(discover("handlers.features"))

@@ -10,7 +10,7 @@ from handlers.flow import (
 )
 from handlers.matching import Ambiguous, NoMatch, Picked, match
 from handlers.menu import main_menu
-from handlers.registry import Command, registry
+from handlers.registry import Command
 from handlers.roles import may
 from handlers.staff import refuse
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
@@ -28,7 +28,7 @@ async def handle(turn: Turn) -> None:
 async def dispatch(turn: Turn) -> None:
     inbound = turn.inbound
     if inbound.kind is InboundKind.FILE:
-        for receive in registry().files:
+        for receive in turn.registry.files:
             if await receive(turn):
                 return
         turn.say("invalid.unsupported")
@@ -56,7 +56,7 @@ async def run(turn: Turn, command: Command) -> None:
 
 async def on_command(turn: Turn, text: str) -> None:
     word = text[1:].partition(" ")[0]
-    command = registry().by_name.get(word.split("@", 1)[0].casefold())
+    command = turn.registry.by_name.get(word.split("@", 1)[0].casefold())
     if command is None:
         turn.say("invalid.command")
         await repeat_question(turn)
@@ -67,7 +67,7 @@ async def on_command(turn: Turn, text: str) -> None:
 async def on_button(turn: Turn, payload: str) -> None:
     namespace, _, value = payload.partition(PAYLOAD_SEPARATOR)
     if namespace == MENU:
-        command = registry().by_key.get(value)
+        command = turn.registry.by_key.get(value)
         if command is not None:
             await run(turn, command)
             return
@@ -82,7 +82,7 @@ async def on_button(turn: Turn, payload: str) -> None:
             else:
                 return
     else:
-        button = registry().buttons.get(namespace)
+        button = turn.registry.buttons.get(namespace)
         if button is not None and await button(turn, value):
             return
     turn.say("invalid.stale_button")
@@ -93,19 +93,19 @@ async def on_text(turn: Turn, text: str) -> None:
     """Typed words that pick a button act as a press: a button of the question under
     way, or else of the last message that had any. Anything else answers the question."""
     step = current_step(turn)
-    options: list[Option] = []
+    shown = [
+        Option(payload, label, Meaning(meaning), int(number) if number else None)
+        for payload, label, meaning, number in turn.conversation.offered
+    ]
+    options = shown
     if step is not None:
-        prompt = await step.prompt(turn, step.flow.state(turn))
-        token = question_token(turn)
-        options = [
-            Option(f"{token}{PAYLOAD_SEPARATOR}{o.value}", o.label, o.meaning, o.number)
-            for o in prompt.options
-        ]
-    if not options:
-        options = [
-            Option(payload, label, Meaning(meaning), int(number) if number else None)
-            for payload, label, meaning, number in turn.conversation.offered
-        ]
+        token = question_token(turn) + PAYLOAD_SEPARATOR
+        # The question's buttons as last shown (they carry choices made so far), else as
+        # it would show them now (after a restart, or a look-up in between).
+        options = [o for o in shown if o.value.startswith(token)]
+        if not options:
+            prompt = await step.prompt(turn, step.flow.state(turn))
+            options = [o.with_value(token + o.value) for o in prompt.options] or shown
     found = match(text, options, loose=step is None or not step.takes_text)
     if isinstance(found, Picked):
         await on_button(turn, found.option.value)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import Translator, supported
+from handlers.registry import Registry, registry
 from handlers.types import Choice, Inbound, Meaning, Reply
 from models import ChannelIdentity, Conversation, Person
 
@@ -38,6 +39,9 @@ class Option:
     label: str
     meaning: Meaning = Meaning.NONE
     number: int | None = None  # see Choice.number
+
+    def with_value(self, value: str) -> "Option":
+        return Option(value, self.label, self.meaning, self.number)
 
     def choice(self, payload: str | None = None) -> Choice:
         """As a button whose payload is ``payload``, or the value itself."""
@@ -69,6 +73,7 @@ class Turn:
     session: AsyncSession
     now: datetime
     deployment: Deployment = field(default_factory=Deployment)
+    registry: Registry = field(default_factory=registry)  # what people can do
     replies: list[Reply] = field(default_factory=list)
     # Look-ups asked several times while answering one message (which events are this
     # person's, which roles they hold). Whatever grants a role or an enrolment forgets it.

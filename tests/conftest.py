@@ -14,7 +14,7 @@ import models  # noqa: F401  (registers every table)
 from bot.db import SessionMaker, create_engine, session_maker
 from bot.demo import ensure_demo_event
 from models import Event
-from tests.drivers import ConsoleDriver, Driver, TelegramDriver
+from tests.drivers import Driver, EngineDriver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.postgres import ADMIN_DSN, create_database, drop_database, migrated
 
@@ -22,6 +22,12 @@ from tests.postgres import ADMIN_DSN, create_database, drop_database, migrated
 TRUNCATE = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
     ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
 )
+
+
+@pytest.fixture(autouse=True)
+def no_default_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that forgets DATABASE_URL writes into its own folder, not the user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture(scope="session")
@@ -83,17 +89,19 @@ async def telegram_server() -> AsyncIterator[FakeTelegramServer]:
     await server.stop()
 
 
-@pytest.fixture(params=["console", "telegram"])
-async def driver(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    demo_event: Event,
-    telegram_server: FakeTelegramServer,
-) -> AsyncIterator[Driver]:
-    person: Driver
-    if request.param == "console":
-        person = ConsoleDriver(database_url)
-    else:
-        person = await TelegramDriver(telegram_server, database_url).start()
+@pytest.fixture
+async def driver(database_url: str, demo_event: Event) -> AsyncIterator[Driver]:
+    """A person talking to the engine: the conversation as every channel carries it."""
+    person = EngineDriver(database_url)
+    yield person
+    await person.close()
+
+
+@pytest.fixture
+async def telegram_person(
+    database_url: str, demo_event: Event, telegram_server: FakeTelegramServer
+) -> AsyncIterator[TelegramDriver]:
+    """A person on Telegram: the real aiogram client, the fake Bot API, over HTTP."""
+    person = await TelegramDriver(telegram_server, database_url).start()
     yield person
     await person.close()

@@ -22,6 +22,7 @@ from bot.channels.telegram import TelegramChannel, create_bot
 from bot.db import create_engine, session_maker
 from bot.engine import Engine
 from handlers.turn import Deployment
+from handlers.types import Attachment, Inbound, InboundKind, Reply
 from models.types import utcnow
 from tests.fakes.telegram_api import Call, FakeTelegramServer, Upload
 
@@ -42,7 +43,7 @@ class Driver(Protocol):
     user_key: str
 
     async def send(self, text: str) -> list[Shown]: ...
-    async def press(self, label: str) -> list[Shown]: ...
+    async def press(self, label: str, *, newest: bool = True) -> list[Shown]: ...
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]: ...
     async def send_file(
         self,
@@ -54,6 +55,94 @@ class Driver(Protocol):
     ) -> list[Shown]: ...
     async def restart(self) -> None: ...
     async def close(self) -> None: ...
+
+
+class EngineDriver:
+    """Someone talking to the engine itself, as a channel with buttons would deliver it:
+    typed text, pressed buttons (their payloads), files, things it cannot read. What the
+    person sees is the replies as the core wrote them, before any channel renders them."""
+
+    channel = "engine"
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        database_url: str,
+        user_key: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        deployment: Deployment | None = None,
+        language_code: str | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.user_key = user_key or f"orang-{next(self._ids)}"
+        self.clock = clock
+        self.deployment = deployment
+        self.language_code = language_code
+        self.replies: list[Reply] = []  # every reply so far, oldest first
+        self._count = itertools.count(1)
+        self._start()
+
+    def _start(self) -> None:
+        self.db: AsyncEngine = create_engine(self.database_url)
+        self.engine = Engine(session_maker(self.db), self.clock, self.deployment)
+
+    async def _deliver(self, **content: Any) -> list[Shown]:
+        inbound = Inbound(
+            channel=self.channel,
+            user_key=self.user_key,
+            message_key=f"{self.user_key}:{next(self._count)}",
+            language_hint=self.language_code,
+            **content,
+        )
+        replies = await self.engine.handle(inbound)
+        self.replies += replies
+        return [_neutral(reply) for reply in replies]
+
+    async def send(self, text: str) -> list[Shown]:
+        return await self._deliver(text=text)
+
+    async def press(self, label: str, *, newest: bool = True) -> list[Shown]:
+        """Press the button ``label`` of the newest (or oldest) message that showed it."""
+        for reply in reversed(self.replies) if newest else self.replies:
+            for choice in reply.choices:
+                if choice.label == label:
+                    return await self._deliver(kind=InboundKind.CHOICE, choice=choice.payload)
+        raise AssertionError(f"no button {label!r} was ever shown")
+
+    async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
+        return await self._deliver(kind=InboundKind.UNSUPPORTED)
+
+    async def send_file(
+        self,
+        filename: str,
+        content: bytes,
+        media_type: str | None = None,
+        caption: str = "",
+        size: int | None = None,
+    ) -> list[Shown]:
+        attachment = Attachment(
+            filename,
+            media_type or mimetypes.guess_type(filename)[0] or "application/octet-stream",
+            content if size is None else None,
+            len(content) if size is None else size,
+        )
+        return await self._deliver(kind=InboundKind.FILE, text=caption, attachment=attachment)
+
+    async def restart(self) -> None:
+        await self.db.dispose()
+        self._start()
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def _neutral(reply: Reply) -> Shown:
+    attachment = reply.attachment
+    document = None
+    if attachment is not None and attachment.content is not None:
+        document = (attachment.filename, attachment.content)
+    keyboard = (reply.share_phone,) if reply.share_phone else ()
+    return Shown(reply.text, tuple(c.label for c in reply.choices), keyboard, document)
 
 
 _NUMBERED = re.compile(r"^  (?:(\d+)\.|•) (.+)$")
@@ -95,7 +184,7 @@ class ConsoleDriver:
             self.numbers = {m.group(2): m.group(1) for m in matches if m and m.group(1)}
         return shown
 
-    async def press(self, label: str) -> list[Shown]:
+    async def press(self, label: str, *, newest: bool = True) -> list[Shown]:
         """Type the number printed beside ``label`` (or, without one, the label)."""
         for message in reversed(self.last):
             if label in message.buttons:

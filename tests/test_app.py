@@ -9,8 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from handlers.i18n import Translator
 from tests.fakes.telegram_api import FakeTelegramServer
+
+pytestmark = pytest.mark.subprocess
 
 ID = Translator("id")
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +63,10 @@ def test_console_registration_from_piped_input_survives_a_new_process(tmp_path: 
     )
     assert second.returncode == 0, second.stderr
     assert ID("ask.language") not in second.stdout, "the second process started over"
+    # The question left unanswered is asked again before anything is typed.
+    banner_end = second.stdout.index("Ctrl-C")
+    assert second.stdout.index(ID("ask.phone_e164")) > banner_end
+    assert second.stdout.index(ID("ask.phone_e164")) < second.stdout.index(ID("ask.library_name"))
     assert "Pendaftaran selesai" in second.stdout
     with sqlite3.connect(database) as db:
         row = db.execute(
@@ -113,3 +121,41 @@ def test_console_demo_at_a_moment_of_the_event(tmp_path: Path) -> None:
     assert "Sedang berlangsung: Sistem Informasi Manajemen" in shown.stdout
     calendar = tmp_path / "jadwal-KUKAR2024.ics"
     assert calendar.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def run_from(folder: Path, data_home: Path, lines: list[str], *args: str) -> str:
+    """The console started in ``folder`` with no DATABASE_URL: the default database."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(XDG_DATA_HOME=str(data_home), TELEGRAM_BOT_TOKEN="", PYTHONIOENCODING="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_database_is_found_from_any_folder(tmp_path: Path) -> None:
+    data_home = tmp_path / "data"
+    run_from(tmp_path / "one", data_home, ["/start", "1", "1", "Budi Santoso"])
+    later = run_from(tmp_path / "two" / "deeper", data_home, ["/profil"])
+    assert ID("ask.phone_e164") in later, "another folder found the same conversation"
+    assert (data_home / "bimtek-bot" / "bimtek.sqlite3").exists()
+    assert not list((tmp_path / "one").glob("*.sqlite3"))
+    assert not list((tmp_path / "two").rglob("*.sqlite3"))
+
+
+def test_the_console_as_a_plain_participant(tmp_path: Path) -> None:
+    as_admin = run_from(tmp_path, tmp_path / "data", ["/bantuan"])
+    assert "/undang" in as_admin
+    participant = run_from(tmp_path, tmp_path / "data", ["/bantuan", "/tim"], "--as-participant")
+    assert ID("console.as_participant") in participant
+    assert "/undang" not in participant
+    assert ID("staff.organizer_only_anywhere") in participant

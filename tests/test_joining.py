@@ -11,8 +11,7 @@ from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import Conversation, Enrollment, Event
 from models.event import create_event
-from tests.drivers import Driver, TelegramDriver
-from tests.fakes.telegram_api import FakeTelegramServer
+from tests.drivers import Driver, EngineDriver
 from tests.test_registration import last, register_in_indonesian
 
 ID = Translator("id")
@@ -34,10 +33,8 @@ async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
 
 
 @pytest.fixture
-async def person(
-    database_url: str, telegram_server: FakeTelegramServer
-) -> AsyncIterator[TelegramDriver]:
-    driver = await TelegramDriver(telegram_server, database_url).start()
+async def person(database_url: str) -> AsyncIterator[Driver]:
+    driver = EngineDriver(database_url)
     yield driver
     await driver.close()
 
@@ -51,7 +48,7 @@ async def enrolled_codes(sessions: SessionMaker) -> list[str]:
 
 
 async def test_a_join_link_picks_the_event_among_several(
-    person: TelegramDriver, jambi: Event, sessions: SessionMaker
+    person: Driver, jambi: Event, sessions: SessionMaker
 ) -> None:
     await person.send("/start JBI2024")  # what t.me/<bot>?start=JBI2024 sends
     shown = await person.press("Bahasa Indonesia")
@@ -65,7 +62,7 @@ async def test_a_join_link_picks_the_event_among_several(
 
 
 async def test_with_several_events_open_the_bot_asks_for_the_code(
-    person: TelegramDriver, jambi: Event, sessions: SessionMaker
+    person: Driver, jambi: Event, sessions: SessionMaker
 ) -> None:
     await person.send("/start")
     shown = await person.press("Bahasa Indonesia")
@@ -77,14 +74,14 @@ async def test_with_several_events_open_the_bot_asks_for_the_code(
     assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
 
 
-async def test_an_unknown_code_in_a_link_is_explained(person: TelegramDriver, jambi: Event) -> None:
+async def test_an_unknown_code_in_a_link_is_explained(person: Driver, jambi: Event) -> None:
     shown = await person.send("/start NOPE99")
     assert shown[0].text == ID("start.unknown_code")
     assert last(shown).text == ID("ask.language")
 
 
 async def test_a_registered_person_joins_a_second_event_without_registering_again(
-    person: TelegramDriver, jambi: Event, sessions: SessionMaker, demo_event: Event
+    person: Driver, jambi: Event, sessions: SessionMaker, demo_event: Event
 ) -> None:
     driver: Driver = person
     shown = await register_in_indonesian(driver, start="/start KUKAR2024")
@@ -101,7 +98,7 @@ async def test_a_registered_person_joins_a_second_event_without_registering_agai
 
 
 async def test_a_closed_event_takes_no_new_registrations(
-    person: TelegramDriver, sessions: SessionMaker, demo_event: Event
+    person: Driver, sessions: SessionMaker, demo_event: Event
 ) -> None:
     async with sessions.begin() as session:
         event = await session.get(Event, demo_event.id)

@@ -8,7 +8,7 @@ from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import ChannelIdentity, Consent, Conversation, Enrollment, Event, Person
 from models.people import PROFILE_FIELDS
-from tests.drivers import Driver, Shown, TelegramDriver, texts
+from tests.drivers import ConsoleDriver, Driver, Shown, texts
 
 ID = Translator("id")
 EN = Translator("en")
@@ -241,16 +241,14 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
     assert shown[0].text == ID("invalid.command")
     assert last(shown).text == ID("ask.library_type")
 
-    if driver.channel == "telegram":
-        for kind in ("sticker", "photo", "voice"):
-            shown = await driver.send_unsupported(kind)
-            assert shown[0].text == ID("invalid.unsupported"), kind
-            assert last(shown).text == ID("ask.library_type")
-        # A button from an older message (the language question) is refused.
-        assert isinstance(driver, TelegramDriver)
-        shown = await driver.press("English", newest=False)
-        assert shown[0].text == ID("invalid.stale_button")
+    for kind in ("sticker", "photo", "voice"):
+        shown = await driver.send_unsupported(kind)
+        assert shown[0].text == ID("invalid.unsupported"), kind
         assert last(shown).text == ID("ask.library_type")
+    # A button from an older message (the language question) is refused.
+    shown = await driver.press("English", newest=False)
+    assert shown[0].text == ID("invalid.stale_button")
+    assert last(shown).text == ID("ask.library_type")
 
     conversation, participant = await stored(sessions, driver)
     assert conversation.step == "library_type"
@@ -381,3 +379,59 @@ async def test_erasing_personal_data_keeps_only_the_withdrawn_consent(
     assert consent.withdrawn_at is not None
     shown = await driver.send("/profil")
     assert shown[0].text == ID("profile.none")
+
+
+async def at_the_province_question(driver: Driver) -> list[Shown]:
+    await agree_in_indonesian(driver)
+    for answer in ("Budi Santoso", "081234567890", "TBM Pelangi", "TBM"):
+        await driver.send(answer)
+    return await driver.send("Samarinda")
+
+
+async def test_provinces_typed_in_part_in_english_or_by_their_number(
+    driver: Driver, sessions: SessionMaker
+) -> None:
+    shown = await at_the_province_question(driver)
+    assert last(shown).text == ID("ask.province", page=1, pages=5)
+    shown = await driver.send("Kalimantan")
+    assert last(shown).text == ID("province.which", count=5)
+    assert last(shown).buttons == (
+        "Kalimantan Barat",
+        "Kalimantan Tengah",
+        "Kalimantan Selatan",
+        "Kalimantan Timur",
+        "Kalimantan Utara",
+    )
+    shown = await driver.press("Kalimantan Utara")
+    assert last(shown).text == ID("ask.library_role")
+    conversation, _ = await stored(sessions, driver)
+    assert answers(conversation)["province"] == "Kalimantan Utara"
+
+
+async def test_english_names_and_stable_numbers_for_provinces(driver: Driver) -> None:
+    await at_the_province_question(driver)
+    shown = await driver.send("East Kalimantan Province")
+    assert last(shown).text == ID("ask.library_role")
+    shown = await driver.send("Pustakawan")
+    shown = await driver.press(ID("summary.fix", field=ID("field.province")))
+    assert last(shown).buttons[0] == "Aceh"
+    shown = await driver.press(ID("nav.next"))
+    assert last(shown).text.startswith(ID("ask.province", page=2, pages=5)[:30])
+    # Jawa Barat is the 12th province of the official list, on every page.
+    shown = await driver.send("12")
+    assert "• Provinsi: Jawa Barat" in last(shown).text
+
+
+async def test_the_console_numbers_provinces_as_the_official_list_does(
+    database_url: str, demo_event: Event
+) -> None:
+    person = ConsoleDriver(database_url)
+    try:
+        await at_the_province_question(person)
+        blocks = await person.console.submit(ID("nav.next"))
+        assert "\n  9. Bengkulu\n" in blocks[-1]
+        assert f"\n  • {ID('nav.previous')}\n" in blocks[-1]
+        shown = await person.send("21")  # typed from any page
+        assert last(shown).text == ID("ask.library_role")
+    finally:
+        await person.close()

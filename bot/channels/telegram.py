@@ -58,7 +58,7 @@ from fastapi import FastAPI, Request, Response
 from bot.channels.rendering import safe_filename, split_text
 from bot.engine import Engine
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
-from handlers.registry import registry
+from handlers.registry import Registry, registry
 from handlers.types import Attachment, Inbound, InboundKind, Reply
 
 CHANNEL = "telegram"
@@ -192,10 +192,17 @@ def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup:
 
 
 class TelegramChannel:
-    def __init__(self, bot: Bot, engine: Engine, poll_timeout: int = 25) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        engine: Engine,
+        poll_timeout: int = 25,
+        features: Registry | None = None,
+    ) -> None:
         self.bot = bot
         self._engine = engine
         self._poll_timeout = poll_timeout
+        self._features = features or registry()  # whose commands Telegram's menu lists
 
     async def process(self, update: Update) -> None:
         translated = to_inbound(update)
@@ -307,7 +314,7 @@ class TelegramChannel:
             t = Translator(locale)
             commands = [
                 BotCommand(command=c.name(locale), description=t(f"command.{c.key}"))
-                for c in registry().commands
+                for c in self._features.commands
                 if c.channel_menu
             ]
             language = None if locale == DEFAULT_LOCALE else locale

@@ -2,7 +2,7 @@
 
 from handlers.flow import end_flow, repeat_question, resume
 from handlers.menu import help_text, main_menu
-from handlers.registry import Command, Feature, Situation, registry
+from handlers.registry import Command, Feature, Situation
 from handlers.turn import Turn
 from handlers.types import Reply
 
@@ -14,7 +14,7 @@ async def show_help(turn: Turn) -> None:
 
 async def cancel(turn: Turn) -> None:
     conversation = turn.conversation
-    flow = registry().flows.get(conversation.flow or "")
+    flow = turn.registry.flows.get(conversation.flow or "")
     if flow is None:
         await main_menu(turn, "cancel.nothing")
         return
