@@ -8,11 +8,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, make_url
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
-from sqlmodel import SQLModel
+
+from bot import sqlite_driver
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -20,30 +20,20 @@ SessionMaker = async_sessionmaker[AsyncSession]
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
-    database = make_url(url).database
-    if database and database != ":memory:":
+    database = make_url(url).database or ":memory:"
+    if database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    # SQLite takes one writer at a time, and a writer waiting on busy_timeout backs off in
-    # sleeps of up to 100 ms. Inside one process a single pooled connection queues
-    # transactions without that penalty; busy_timeout still covers other processes.
+    # SQLite takes one writer at a time. Inside one process a single pooled connection
+    # queues transactions; another process's lock is waited for off the event loop (see
+    # bot/sqlite_driver.py, which also runs each statement without a thread hop).
     engine = create_async_engine(
         url,
-        connect_args={"timeout": 30},
+        async_creator=lambda: sqlite_driver.connect(database),
         pool_size=1,
         max_overflow=0,
         hide_parameters=True,  # errors must not carry names and numbers into the logs
         **kwargs,
     )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, begin transactions (see _begin_immediate).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(conn: Connection) -> None:
@@ -52,18 +42,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-async def insert_ignoring_duplicates(
-    session: AsyncSession, table: type[SQLModel], unique: list[str], **values: Any
-) -> bool:
-    """Insert a row unless one with the same ``unique`` columns exists; whether it was
-    inserted. Any other conflict is an error, not a duplicate."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.values(**values).on_conflict_do_nothing(index_elements=unique)
-    result = await session.execute(statement)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def session_maker(engine: AsyncEngine) -> SessionMaker:

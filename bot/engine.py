@@ -1,5 +1,6 @@
 """Runs the conversation core for one inbound message, as one database transaction."""
 
+import copy
 import hashlib
 import time
 import weakref
@@ -7,13 +8,18 @@ from asyncio import Lock
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 import structlog
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 
-from bot.db import SessionMaker, insert_ignoring_duplicates
+from bot.db import SessionMaker
 from handlers import router
 from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
@@ -28,6 +34,36 @@ log = structlog.get_logger(__name__)
 # How stale the stored time of a person's last message may get before it is written
 # again: WhatsApp's 24-hour window needs it to the minute, not to the message.
 LAST_INBOUND_PRECISION = timedelta(minutes=1)
+
+
+# Built once: composing a statement costs more than running it on SQLite.
+_WHO = (
+    select(ChannelIdentity, Person, Conversation)
+    .join(Person, col(Person.id) == col(ChannelIdentity.person_id))
+    .join(Conversation, col(Conversation.identity_id) == col(ChannelIdentity.id))
+    .where(
+        col(ChannelIdentity.channel) == bindparam("channel"),
+        col(ChannelIdentity.user_key) == bindparam("user_key"),
+    )
+    .with_for_update()
+)
+# The conversation's columns that a turn may change.
+WRITTEN = ("flow", "step", "paused_flow", "paused_step", "question", "state", "offered")
+
+
+@cache
+def _record_statement(dialect: str) -> Executable:
+    """Insert a delivery's digest unless it is there already (then: a redelivery)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(InboundMessage)
+        .values(
+            channel=bindparam("channel"),
+            external_id=bindparam("external_id"),
+            received_at=bindparam("received_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
 
 
 def delivery_id(inbound: Inbound) -> str:
@@ -108,11 +144,13 @@ class Engine:
         (after a restart, say); nothing when no question is waiting."""
         async with self._lock(inbound.channel, inbound.user_key):
             async with self._sessions() as session, session.begin():
-                turn = await self._turn(session, inbound, self._clock(), inbound_seen=False)
+                turn, loaded = await self._turn(
+                    session, inbound, self._clock(), inbound_seen=False
+                )
                 if turn.conversation.step is None:
                     return []
                 await repeat_question(turn)
-                await self._finish(turn)
+                await self._finish(turn, loaded)
             return turn.replies
 
     async def _handle(self, inbound: Inbound) -> tuple[list[Reply] | None, int | None]:
@@ -121,30 +159,47 @@ class Engine:
         async with self._sessions() as session, session.begin():
             if not await self._record(session, inbound, now):
                 return None, None
-            turn = await self._turn(session, inbound, now, inbound_seen=True)
+            turn, loaded = await self._turn(session, inbound, now, inbound_seen=True)
             with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
                 await router.handle(turn)
-            await self._finish(turn)
+            await self._finish(turn, loaded)
         return turn.replies, turn.conversation.id
 
-    async def _finish(self, turn: Turn) -> None:
+    async def _finish(self, turn: Turn, loaded: dict[str, Any]) -> None:
+        """Write the conversation back: the columns that changed, if any. The engine is
+        its only writer, so a plain UPDATE does what the ORM's flush would, for less."""
         await close_ended_flows(turn)
         turn.save_states()
         conversation = turn.conversation
         conversation.offered = offered(turn.replies)
-        conversation.updated_at = turn.now
+        changed = {
+            name: getattr(conversation, name)
+            for name, value in loaded.items()
+            if getattr(conversation, name) != value
+        }
+        if changed:
+            conversation.updated_at = turn.now
+            await turn.session.execute(
+                update(Conversation)
+                .where(col(Conversation.id) == conversation.id)
+                .values(updated_at=turn.now, **changed)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _turn(
         self, session: AsyncSession, inbound: Inbound, now: datetime, *, inbound_seen: bool
-    ) -> Turn:
+    ) -> tuple[Turn, dict[str, Any]]:
+        """The turn, and the conversation's columns as loaded (to write back changes)."""
         identity, person, conversation = await self._load(session, inbound, now)
+        session.expunge(conversation)
+        loaded = {name: copy.deepcopy(getattr(conversation, name)) for name in WRITTEN}
         if inbound_seen:
             last = identity.last_inbound_at
             if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
                 identity.last_inbound_at = now
             if inbound.address and identity.address != inbound.address:
                 identity.address = inbound.address
-        return Turn(
+        turn = Turn(
             inbound=inbound,
             identity=identity,
             person=person,
@@ -154,6 +209,7 @@ class Engine:
             deployment=self._deployment,
             registry=self.features,
         )
+        return turn, loaded
 
     async def _locale(self, inbound: Inbound) -> str:
         """The person's chosen language, for an apology when their message failed."""
@@ -172,38 +228,27 @@ class Engine:
             return supported(inbound.language_hint)
 
     async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
-        return await insert_ignoring_duplicates(
-            session,
-            InboundMessage,
-            ["channel", "external_id"],
-            channel=inbound.channel,
-            external_id=delivery_id(inbound),
-            received_at=now,
+        connection = await session.connection()
+        recorded = await connection.execute(
+            _record_statement(connection.dialect.name),
+            {"channel": inbound.channel, "external_id": delivery_id(inbound), "received_at": now},
         )
+        return recorded.rowcount == 1
 
     async def _load(
         self, session: AsyncSession, inbound: Inbound, now: datetime
     ) -> tuple[ChannelIdentity, Person, Conversation]:
         """The identity, its person and its conversation, locked for this transaction;
         created at the first message (a person without any personal data yet)."""
-        query = (
-            select(ChannelIdentity, Person, Conversation)
-            .join(Person, col(Person.id) == col(ChannelIdentity.person_id))
-            .join(Conversation, col(Conversation.identity_id) == col(ChannelIdentity.id))
-            .where(
-                col(ChannelIdentity.channel) == inbound.channel,
-                col(ChannelIdentity.user_key) == inbound.user_key,
-            )
-            .with_for_update()
-        )
-        found = (await session.execute(query)).first()
+        who = {"channel": inbound.channel, "user_key": inbound.user_key}
+        found = (await session.execute(_WHO, who)).first()
         if found is None:
             try:
                 async with session.begin_nested():
                     await self._create(session, inbound, now)
             except IntegrityError:
                 pass  # another process created them first: theirs are as good
-            found = (await session.execute(query)).one()
+            found = (await session.execute(_WHO, who)).one()
         identity, person, conversation = found
         return identity, person, conversation
 

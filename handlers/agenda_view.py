@@ -10,8 +10,8 @@ from handlers.i18n import Translator
 from handlers.menu import main_menu
 from handlers.timefmt import format_time, zone_label
 from handlers.turn import Turn, short_label
-from models import AgendaSession, Event
-from models.agenda import class_names, sessions_for
+from models import Event
+from models.agenda import Agenda, AgendaItem, agenda
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,19 +19,18 @@ class View:
     """What one person sees of an event's agenda."""
 
     event: Event
-    sessions: list[AgendaSession]
+    sessions: list[AgendaItem]
     class_name: str | None  # their class; None: all sessions are shown
-    classes: list[str]  # the event's classes
+    classes: tuple[str, ...]  # the event's classes
+    agenda: Agenda  # the whole agenda, every class
 
 
 async def view_of(turn: Turn, event: Event) -> View:
-    assert event.id is not None
-    classes = await class_names(turn.session, event.id)
+    whole = await agenda(turn.session, event)
     joined = await enrollment(turn, event)
     # Whoever has not picked a class (organisers and trainers usually) sees every class.
     class_name = joined.class_name if joined is not None else None
-    sessions = await sessions_for(turn.session, event.id, class_name)
-    return View(event, sessions, class_name, classes)
+    return View(event, whole.for_class(class_name), class_name, whole.classes, whole)
 
 
 async def looking_at(turn: Turn) -> View | None:
@@ -57,14 +56,14 @@ def minutes_between(start: datetime, end: datetime) -> int:
     return int(-(-(end - start).total_seconds() // 60))
 
 
-def span(session: AgendaSession, event: Event) -> str:
+def span(session: AgendaItem, event: Event) -> str:
     return (
         f"{format_time(session.starts_at, event.timezone)}"
         f"–{format_time(session.ends_at, event.timezone)}"
     )
 
 
-def where(t: Translator, session: AgendaSession, view: View) -> str:
+def where(t: Translator, session: AgendaItem, view: View) -> str:
     parts = []
     if session.speakers:
         parts.append(t("schedule.speakers", speakers=session.speakers))
@@ -75,7 +74,7 @@ def where(t: Translator, session: AgendaSession, view: View) -> str:
     return " · ".join(parts)
 
 
-def session_lines(t: Translator, view: View, sessions: Sequence[AgendaSession]) -> list[str]:
+def session_lines(t: Translator, view: View, sessions: Sequence[AgendaItem]) -> list[str]:
     lines = []
     for session in sessions:
         lines.append(f"▪️ {span(session, view.event)} {session.title}")
@@ -92,7 +91,7 @@ def header(t: Translator, view: View) -> str:
     return t("schedule.header", event=view.event.name, zone=zone)
 
 
-def session_label(session: AgendaSession, event: Event, with_class: bool = False) -> str:
+def session_label(session: AgendaItem, event: Event, with_class: bool = False) -> str:
     """A session's button: its start and title, and its class where classes run side
     by side ("10.15 A · Praktik: sistem…")."""
     start = format_time(session.starts_at, event.timezone)

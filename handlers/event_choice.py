@@ -7,8 +7,6 @@ from zoneinfo import ZoneInfo
 from handlers.turn import Turn
 from models import Enrollment, Event
 from models import people as people_queries
-from models import roles as role_queries
-from models.event import events_by_id
 
 SWITCH_LASTS = timedelta(hours=12)
 
@@ -38,12 +36,10 @@ async def my_events(turn: Turn) -> list[Event]:
 
 
 async def _load_my_events(turn: Turn) -> list[Event]:
-    if turn.is_admin:
-        return await events_by_id(turn.session, None)
-    session, person_id = turn.session, turn.person_id
-    ids = set(await role_queries.event_ids_with_roles(session, person_id))
-    ids.update(await people_queries.enrolled_event_ids(session, person_id))
-    return await events_by_id(session, ids)
+    found = await people_queries.events_of(turn.session, turn.person_id, every=turn.is_admin)
+    for event, joined in found:
+        turn.memo[("enrollment", event.id)] = joined  # asked for again in a moment
+    return [event for event, _ in found]
 
 
 def pick_default(events: list[Event], turn: Turn) -> Event | None:

@@ -4,7 +4,7 @@ from handlers.event_choice import current_event, enrollment, my_events
 from handlers.registry import Command, Situation
 from handlers.roles import held_roles
 from handlers.turn import Option, Turn
-from models.agenda import class_names
+from models.agenda import agenda
 from models.people import has_consented
 
 MENU_LIMIT = 10  # rows of a WhatsApp list
@@ -23,7 +23,7 @@ async def _situation(turn: Turn) -> Situation:
     chooses_class = False
     if event is not None and not roles and not turn.is_admin:
         joined = await enrollment(turn, event)
-        chooses_class = joined is not None and bool(await class_names(turn.session, event.id))
+        chooses_class = joined is not None and bool((await agenda(turn.session, event)).classes)
     return Situation(
         event=event,
         roles=roles,

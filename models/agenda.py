@@ -1,8 +1,15 @@
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint, col, select
 
+from models.event import Event
 from models.types import UTCDateTime, utcnow
 
 
@@ -63,15 +70,92 @@ async def agenda_of(session: AsyncSession, event_id: int | None) -> list[AgendaS
     return list(found.scalars())
 
 
-async def sessions_for(
-    session: AsyncSession, event_id: int, class_name: str | None
-) -> list[AgendaSession]:
-    """What a person of ``class_name`` attends: their class's sessions and the plenary
-    ones; everything when they have no class."""
-    query = select(AgendaSession).where(col(AgendaSession.event_id) == event_id)
-    if class_name is not None:
-        query = query.where(
-            (col(AgendaSession.class_name) == class_name) | col(AgendaSession.class_name).is_(None)
-        )
-    query = query.order_by(col(AgendaSession.starts_at), col(AgendaSession.class_name))
-    return list((await session.execute(query)).scalars())
+# --- an event's agenda as read by look-ups, kept between messages --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """One session as look-ups read it: a plain value, safe to keep between messages."""
+
+    id: int
+    event_id: int
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    speakers: str
+    room: str
+    class_name: str | None
+    description: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    event_id: int
+    created_at: datetime  # the event's: an id alone may name another event in another database
+    version: int  # Event.agenda_version it was read at
+    items: tuple[AgendaItem, ...]  # in the order of the day
+    classes: tuple[str, ...]
+
+    def for_class(self, class_name: str | None) -> list[AgendaItem]:
+        """What a person of ``class_name`` attends: their class's sessions and the plenary
+        ones; everything when they have no class."""
+        if class_name is None:
+            return list(self.items)
+        return [i for i in self.items if i.class_name in (None, class_name)]
+
+    def item(self, ident: int) -> AgendaItem | None:
+        return next((i for i in self.items if i.id == ident), None)
+
+
+_ITEMS = (
+    select(AgendaSession)
+    .where(col(AgendaSession.event_id) == bindparam("event_id"))
+    .order_by(col(AgendaSession.starts_at), col(AgendaSession.class_name), col(AgendaSession.id))
+)
+_CLASSES = (
+    select(EventClass.name)
+    .where(col(EventClass.event_id) == bindparam("event_id"))
+    .order_by(col(EventClass.name))
+)
+_KEPT: "OrderedDict[tuple[int, datetime], Agenda]" = OrderedDict()
+KEEP_AGENDAS = 64  # events whose agenda is kept in memory at once
+
+
+async def agenda(session: AsyncSession, event: Event) -> Agenda:
+    """The event's agenda, read again only when it changed (its version moved on, in
+    this process or another)."""
+    assert event.id is not None
+    key = (event.id, event.created_at)
+    kept = _KEPT.get(key)
+    if kept is not None and kept.version == event.agenda_version:
+        _KEPT.move_to_end(key)
+        return kept
+    params = {"event_id": event.id}
+    rows = (await session.execute(_ITEMS, params)).scalars()
+    items = tuple(
+        AgendaItem(**{name: getattr(row, name) for name in AgendaItem.__slots__}) for row in rows
+    )
+    classes = tuple((await session.execute(_CLASSES, params)).scalars())
+    fresh = Agenda(event.id, event.created_at, event.agenda_version, items, classes)
+    _KEPT[key] = fresh
+    while len(_KEPT) > KEEP_AGENDAS:
+        _KEPT.popitem(last=False)
+    return fresh
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _agenda_changed(session: Session, _context: Any, _instances: Any) -> None:
+    """Whatever adds, changes or removes a session or a class moves the event's agenda
+    version on, in the same transaction, so that every process reads it again."""
+    touched = {
+        row.event_id
+        for row in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(row, AgendaSession | EventClass)
+    }
+    with session.no_autoflush:
+        for event_id in touched:
+            changed = session.get(Event, event_id)
+            if changed is not None:
+                changed.agenda_version += 1

@@ -24,6 +24,9 @@ class Event(SQLModel, table=True):
     starts_on: date
     ends_on: date
     is_open: bool = Field(default=True, description="accepting registrations")
+    # Moves on whenever the agenda or the classes change (see models.agenda), so that
+    # what look-ups keep in memory is read again.
+    agenda_version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -7,11 +7,13 @@ person; a conversation belongs to one channel identity.
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, update
+from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
 from models.conversation import Conversation
+from models.event import Event
+from models.roles import Role
 from models.types import UTCDateTime, utcnow
 from models.uploads import Upload
 
@@ -116,11 +118,26 @@ async def enrollment(session: AsyncSession, person_id: int, event_id: int) -> En
     return found.scalars().first()
 
 
-async def enrolled_event_ids(session: AsyncSession, person_id: int) -> list[int]:
-    found = await session.execute(
-        select(Enrollment.event_id).where(col(Enrollment.person_id) == person_id)
-    )
-    return list(found.scalars())
+_ENROLLED = col(Enrollment.person_id) == bindparam("person_id")
+_EVENTS_JOINED = (
+    select(Event, Enrollment)
+    .outerjoin(Enrollment, (col(Enrollment.event_id) == col(Event.id)) & _ENROLLED)
+    .order_by(col(Event.starts_on), col(Event.id))
+)
+_HOLDS_ROLE = select(Role.event_id).where(
+    col(Role.person_id) == bindparam("person_id"), col(Role.revoked_at).is_(None)
+)
+_MY_EVENTS = _EVENTS_JOINED.where(col(Enrollment.id).is_not(None) | col(Event.id).in_(_HOLDS_ROLE))
+
+
+async def events_of(
+    session: AsyncSession, person_id: int, *, every: bool = False
+) -> list[tuple[Event, Enrollment | None]]:
+    """The events a person registered for or holds a role in (``every``: all events),
+    each with their enrolment, if any, in one query."""
+    query = _EVENTS_JOINED if every else _MY_EVENTS
+    found = await session.execute(query, {"person_id": person_id})
+    return [(event, joined) for event, joined in found.all()]
 
 
 async def enrolled_people(

@@ -112,6 +112,7 @@ async def load_upload(
             await done_with_upload(turn)
             return
         await trial.rollback()
+    await turn.session.refresh(event)  # the trial moved its agenda version on, and back
     turn.say("import.preview", report=summary, event=event.name, removed=len(removing))
     await keep_upload(turn.session, upload)
     state = IMPORT.fresh_state(turn)

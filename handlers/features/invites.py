@@ -12,8 +12,8 @@ from handlers.staff import moment_text, refuse, staff_event
 from handlers.turn import Option, Turn, short_label
 from handlers.types import Reply
 from handlers.validation import InvalidInputError, full_name
-from models import AgendaSession, Event, RoleName
-from models.agenda import agenda_of
+from models import Event, RoleName
+from models.agenda import AgendaItem, agenda
 from models.roles import (
     INVITE_VALID_FOR,
     Redeemed,
@@ -38,14 +38,15 @@ class InviteState(BaseModel):
 
 async def agenda_speakers(turn: Turn, event: Event) -> list[str]:
     names: dict[str, str] = {}
-    for session in await agenda_of(turn.session, event.id):
+    for session in (await agenda(turn.session, event)).items:
         for name in split_speakers(session.speakers):
             names.setdefault(name_key(name), name)
     return list(names.values())
 
 
-async def taught_by(turn: Turn, event: Event, speaker: str) -> list[AgendaSession]:
-    return [s for s in await agenda_of(turn.session, event.id) if teaches(speaker, s.speakers)]
+async def taught_by(turn: Turn, event: Event, speaker: str) -> list[AgendaItem]:
+    whole = await agenda(turn.session, event)
+    return [s for s in whole.items if teaches(speaker, s.speakers)]
 
 
 async def start_invite(turn: Turn) -> None:

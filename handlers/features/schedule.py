@@ -4,6 +4,9 @@ session. Times are shown in the event's zone."""
 from datetime import date, timedelta
 from itertools import groupby
 
+from sqlalchemy import bindparam
+from sqlmodel import col, select
+
 from handlers.agenda_view import (
     View,
     duration,
@@ -25,13 +28,15 @@ from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import Reply
 from handlers.validation import row_id
 from models import AgendaSession, Event, RoleName
+from models.agenda import AgendaItem
 
 SESSION = "sesi"  # button namespaces: "sesi|<id>", "hari|<event id>:<date>"
 DAY = "hari"
 SESSION_BUTTONS = 8  # with two day buttons, within a WhatsApp list's 10 rows
+_EVENT_OF = select(AgendaSession.event_id).where(col(AgendaSession.id) == bindparam("session_id"))
 
 
-def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaSession]]:
+def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaItem]]:
     t = turn.t
     sessions = [s for s in view.sessions if s.day == day]
     title = t("schedule.day_title", date=format_date(day, turn.locale))
@@ -43,7 +48,7 @@ def day_text(turn: Turn, view: View, day: date) -> tuple[str, list[AgendaSession
     return "\n".join(lines), sessions
 
 
-def session_payload(session: AgendaSession) -> str:
+def session_payload(session: AgendaItem) -> str:
     return f"{SESSION}{PAYLOAD_SEPARATOR}{session.id}"
 
 
@@ -52,7 +57,7 @@ def day_payload(event: Event, day: date) -> str:
     return f"{DAY}{PAYLOAD_SEPARATOR}{event.id}:{day.isoformat()}"
 
 
-def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaSession]) -> list[Option]:
+def day_options(turn: Turn, view: View, day: date, sessions: list[AgendaItem]) -> list[Option]:
     if len(sessions) > SESSION_BUTTONS:
         # Not every session gets a button: those still to come matter most.
         sessions = [s for s in sessions if s.ends_at > turn.now] or sessions
@@ -222,14 +227,15 @@ async def now_and_next(turn: Turn) -> None:
 async def session_detail(turn: Turn, value: str) -> bool:
     """One session's detail; False when the button is not one of this person's."""
     ident = row_id(value)
-    session = await turn.session.get(AgendaSession, ident) if ident is not None else None
-    if session is None:
-        return False
-    events = {e.id: e for e in await my_events(turn)}
-    event = events.get(session.event_id)
-    if event is None:
+    found = await turn.session.execute(_EVENT_OF, {"session_id": ident}) if ident else None
+    event_id = found.scalar() if found is not None else None
+    event = next((e for e in await my_events(turn) if e.id == event_id), None)
+    if ident is None or event is None:
         return False
     view = await view_of(turn, event)
+    session = view.agenda.item(ident)
+    if session is None:
+        return False
     # Another class's session is not for a participant; its trainer may still open it.
     if session not in view.sessions and not await may(turn, event, RoleName.TRAINER):
         return False

@@ -4,7 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 12:00:00
 
-A participant row becomes a person (same id); every conversation gets a channel identity
+Events get an agenda version (look-ups keep an agenda in memory until it moves on). A
+participant row becomes a person (same id); every conversation gets a channel identity
 and a person (people who never consented get one without personal data); roles, consents
 and enrolments point at the person; a conversation keeps only its place in a flow, with
 each flow's answers under the flow's name. An agenda upload waiting for a confirmation
@@ -279,6 +280,11 @@ def _flow_state(
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # Plain ALTER TABLE, never a batch copy: on SQLite, copying the event table would
+    # cascade-delete every row that points at it.
+    op.add_column(
+        "event", sa.Column("agenda_version", sa.Integer(), nullable=False, server_default="0")
+    )
     tables = _create_new_tables()
     person, identity = tables["person"], tables["channel_identity"]
 
@@ -596,3 +602,4 @@ def downgrade() -> None:
     op.create_index("ix_enrollment_participant_id", "enrollment", ["participant_id"])
     op.create_index("ix_role_event_id", "role", ["event_id"])
     op.create_index("ix_role_identity", "role", ["channel", "user_key"])
+    op.execute("ALTER TABLE event DROP COLUMN agenda_version")  # SQLite 3.35+: in place
