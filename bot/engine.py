@@ -144,9 +144,7 @@ class Engine:
         (after a restart, say); nothing when no question is waiting."""
         async with self._lock(inbound.channel, inbound.user_key):
             async with self._sessions() as session, session.begin():
-                turn, loaded = await self._turn(
-                    session, inbound, self._clock(), inbound_seen=False
-                )
+                turn, loaded = await self._turn(session, inbound, self._clock(), inbound_seen=False)
                 if turn.conversation.step is None:
                     return []
                 await repeat_question(turn)
