@@ -17,23 +17,21 @@ from bot.demo import ensure_demo_event
 from bot.events import EventError, create_event
 from bot.logging import configure_logging
 from bot.settings import Settings
-from handlers.agenda_import import (
-    MAX_FILE_BYTES,
-    AgendaFileError,
-    ClassNamesError,
-    ImportReport,
-    agenda_text,
-    import_agenda,
-    problems_text,
-    report_text,
-    set_classes,
-    template_csv,
-    template_xlsx,
-)
+from handlers.agenda_texts import agenda_text, problems_text, report_text
 from handlers.i18n import LOCALES, Translator
 from handlers.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
 from models import AgendaSession, Event, Invite, Role, RoleName
 from models.agenda import agenda_of, class_names
+from models.agenda_import import (
+    MAX_FILE_BYTES,
+    AgendaFileError,
+    ClassNamesError,
+    ImportReport,
+    import_agenda,
+    set_classes,
+    template_csv,
+    template_xlsx,
+)
 from models.event import event_by_code
 from models.types import utcnow
 

@@ -8,13 +8,9 @@ from importlib import resources
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import create_event
-from handlers.agenda_import import (
-    AgendaFileError,
-    import_agenda,
-    set_classes,
-)
 from models import Event
 from models.agenda import agenda_of, class_names
+from models.agenda_import import AgendaFileError, import_agenda, set_classes
 from models.event import event_by_code
 
 DEMO_CODE = "KUKAR2024"

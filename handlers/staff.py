@@ -11,15 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from handlers.agenda_import import (
-    AgendaFileError,
-    ClassNamesError,
-    import_agenda,
-    problems_text,
-    report_text,
-    set_classes,
-    template_xlsx,
-)
+from handlers.agenda_texts import problems_text, report_text
 from handlers.event_choice import current_event
 from handlers.menu import MENU_LIMIT, main_menu
 from handlers.roles import (
@@ -50,6 +42,13 @@ from handlers.types import Attachment, Reply
 from handlers.validation import InvalidInputError, full_name, row_id
 from models import AgendaSession, Conversation, Event, Invite, Participant, Role, RoleName
 from models.agenda import agenda_of
+from models.agenda_import import (
+    AgendaFileError,
+    ClassNamesError,
+    import_agenda,
+    set_classes,
+    template_xlsx,
+)
 from models.event import event_by_code
 
 INVITE = "invite"

@@ -24,7 +24,12 @@ from bot.cli import app
 from bot.db import SessionMaker
 from bot.demo import DEMO_CODE, ensure_demo_event
 from bot.events import create_event
-from handlers.agenda_import import (
+from handlers.agenda_texts import agenda_text, problems_text, report_text
+from handlers.i18n import LOCALES, Translator, catalog
+from handlers.timefmt import format_date, format_time, zone_label
+from models import AgendaSession, Event
+from models.agenda import agenda_of, class_names
+from models.agenda_import import (
     LIMITS,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -33,19 +38,12 @@ from handlers.agenda_import import (
     ImportReport,
     Problem,
     ProblemsError,
-    agenda_text,
     import_agenda,
-    problems_text,
     read_agenda,
-    report_text,
     set_classes,
     template_csv,
     template_xlsx,
 )
-from handlers.i18n import LOCALES, Translator, catalog
-from handlers.timefmt import format_date, format_time, zone_label
-from models import AgendaSession, Event
-from models.agenda import agenda_of, class_names
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agenda"
 ID, EN = Translator("id"), Translator("en")
@@ -939,8 +937,11 @@ async def test_any_good_agenda_in_any_spelling_imports_exactly_and_order_does_no
 
 
 def test_every_problem_key_is_in_the_catalogs() -> None:
-    source = (Path(__file__).parents[1] / "handlers" / "agenda_import.py").read_text()
+    root = Path(__file__).parents[1]
+    sources = [*(root / "models" / "agenda_import").glob("*.py"), root / "handlers/agenda_texts.py"]
+    source = "\n".join(path.read_text() for path in sources)
     used = set(re.findall(r'"(agenda_import\.[a-z_.]+)"', source))
+    assert "agenda_import.too_big" in used
     for locale in LOCALES:
         assert used <= set(catalog(locale)), used - set(catalog(locale))
     text = problems_text(ID, [Problem(0, "agenda_import.too_big", {"max_mb": 2})])
