@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from models.text import clean_text
+
 
 def fold(text: str) -> str:
     """Lower case without accents, for comparing what people write."""
@@ -15,17 +17,12 @@ def words(text: str) -> str:
 
 
 def clean(value: object, *, multiline: bool = False) -> str:
-    """A cell as text: NFC, control characters dropped, spaces collapsed."""
+    """A cell as text, cleaned as typed text is (models/text.py)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).replace("\ufeff", "")
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
-    if not multiline:
-        return " ".join(text.split())
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n".join(lines).strip()
+    return clean_text(str(value), multiline=multiline)
 
 
 def blank(value: object) -> bool:
