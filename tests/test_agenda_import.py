@@ -687,6 +687,32 @@ async def test_reimport_updates_in_place(sessions: SessionMaker, event: Event) -
     assert not (await load(sessions, event, VERSION_2)).has_changes
 
 
+def described(report: ImportReport) -> tuple[Any, ...]:
+    return (
+        sorted((s.title, s.class_name, s.starts_at, s.room) for s in report.added),
+        sorted(
+            (s.id, s.title, s.starts_at, s.ends_at, s.room, s.speakers, s.description, *f)
+            for s, f in report.changed
+        ),
+        sorted(s.id or 0 for s in report.removed),
+        report.unchanged,
+    )
+
+
+async def test_without_apply_the_same_report_and_nothing_written(
+    sessions: SessionMaker, event: Event
+) -> None:
+    await load(sessions, event, VERSION_1)
+    before = await snapshot(sessions, event)
+    async with sessions.begin() as session:  # committed: anything changed would be stored
+        dry = await import_agenda(session, event, "a.csv", VERSION_2, apply=False)
+    assert await snapshot(sessions, event) == before
+    applied = await load(sessions, event, VERSION_2)
+    assert dry.has_changes
+    assert described(dry) == described(applied)
+    assert report_text(ID, event, dry) == report_text(ID, event, applied)
+
+
 async def test_moving_a_session_to_another_day_keeps_it(
     sessions: SessionMaker, event: Event
 ) -> None:

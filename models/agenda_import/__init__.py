@@ -14,6 +14,7 @@ from models.agenda_import.problems import (
 )
 from models.agenda_import.rows import AgendaRow, Sheet, read_agenda, read_file
 from models.agenda_import.template import template_csv, template_xlsx
+from models.agenda_import.worker import read_file_off_loop
 
 __all__ = [
     "LIMITS",
@@ -29,6 +30,7 @@ __all__ = [
     "import_agenda",
     "read_agenda",
     "read_file",
+    "read_file_off_loop",
     "set_classes",
     "template_csv",
     "template_xlsx",

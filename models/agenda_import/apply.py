@@ -19,8 +19,9 @@ from models import AgendaSession, Event
 from models.agenda import agenda_of, class_names
 from models.agenda_import.classes import class_key, event_id
 from models.agenda_import.problems import AgendaFileError, Problem
-from models.agenda_import.rows import AgendaRow, Sheet, read_file
+from models.agenda_import.rows import AgendaRow, Sheet
 from models.agenda_import.text import words
+from models.agenda_import.worker import read_file_off_loop
 from models.types import utcnow
 from models.zones import zone_label
 
@@ -230,18 +231,21 @@ def _fill(target: AgendaSession, new: _Planned) -> None:
 
 
 async def import_agenda(
-    session: AsyncSession, event: Event, filename: str, content: bytes
+    session: AsyncSession, event: Event, filename: str, content: bytes, *, apply: bool = True
 ) -> ImportReport:
-    """Read the file, check it against the event and its classes, and make the stored
-    agenda match it. Raises AgendaFileError, storing nothing, if anything is wrong."""
-    sheet = read_file(filename, content)
+    """Read the file (in a worker process: the event loop goes on meanwhile), check it
+    against the event and its classes and, when ``apply``, make the stored agenda match
+    it. Without ``apply`` the report says what would be added, changed and removed, and
+    nothing is written. Raises AgendaFileError, storing nothing, if anything is wrong."""
+    sheet = await read_file_off_loop(filename, content)
     planned, event_problems = _plan(sheet, event, await class_names(session, event.id))
     if sheet.problems or event_problems:
         raise AgendaFileError(sheet.problems + event_problems)
     zone = ZoneInfo(event.timezone)
-    # One import of an event at a time: two organisers sending files at once would each
-    # match against the same old agenda and add the same sessions twice.
-    await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
+    if apply:
+        # One import of an event at a time: two organisers sending files at once would
+        # each match against the same old agenda and add the same sessions twice.
+        await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
     stored = await agenda_of(session, event.id)
     pairs = _match(stored, planned)
     report = ImportReport()
@@ -256,11 +260,14 @@ async def import_agenda(
                 title=new.title,
             )
             _fill(added, new)
-            session.add(added)
+            if apply:
+                session.add(added)
             report.added.append(added)
             continue
         changed = _changes(target, new, zone)
         if changed:
+            if not apply:  # shown as it would become; the stored one stays as it is
+                target = AgendaSession(**target.model_dump())
             _fill(target, new)
             report.changed.append((target, changed))
         else:
@@ -268,9 +275,11 @@ async def import_agenda(
     kept = {id(s) for s in pairs.values()}
     for old in stored:
         if id(old) not in kept:
-            await session.delete(old)
+            if apply:
+                await session.delete(old)
             report.removed.append(old)
-    await session.flush()
+    if apply:
+        await session.flush()
     report.added.sort(key=lambda s: (s.starts_at, s.class_name or ""))
     report.changed.sort(key=lambda c: (c[0].starts_at, c[0].class_name or ""))
     return report

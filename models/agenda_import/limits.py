@@ -5,10 +5,10 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1_000
 MAX_COLUMNS = 40
 HEADER_SEARCH_ROWS = 10
-# Cells read, blank ones included (an empty row counts as one): five times a full agenda
-# of ten columns, room for blank formatted rows below a table. openpyxl takes 4 to 16
-# microseconds a cell, so no sheet takes much over half a second.
-MAX_CELLS = 50_000
+# Cells read, blank ones included (an empty row counts as one): three times a full
+# agenda of ten columns, room for blank formatted rows below a table. openpyxl takes 4 to
+# 20 microseconds a cell, so no sheet takes much over half a second.
+MAX_CELLS = 30_000
 # A workbook's parts as its zip declares them unpacked (Python's zipfile unpacks no more
 # than declared). Styles and the rest are read whole before any row, so a real agenda's
 # are small; 19 MB of cell styles took openpyxl 15 s. A sheet is read row by row within
