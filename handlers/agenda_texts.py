@@ -59,14 +59,15 @@ def session_line(t: Translator, event: Event, item: AgendaSession, *, with_day: 
     return " · ".join(parts)
 
 
-def report_text(t: Translator, event: Event, report: ImportReport) -> str:
-    """What the import did, naming the changed and removed sessions."""
+def report_text(t: Translator, event: Event, report: ImportReport, *, applied: bool = True) -> str:
+    """What the import did (or, not ``applied``, would do), naming the changed and
+    removed sessions."""
     total = len(report.added) + len(report.changed) + report.unchanged
     if not report.has_changes:
         return t("agenda_import.report.no_changes", event=event.name, count=total)
     lines = [
         t(
-            "agenda_import.report.summary",
+            "agenda_import.report.summary" if applied else "agenda_import.report.preview",
             event=event.name,
             added=len(report.added),
             changed=len(report.changed),

@@ -391,14 +391,14 @@ async def load_upload(
             else:
                 await done_with_upload(turn)
             return
-        summary = report_text(t, event, report)
         removing = sorted(s.id for s in report.removed if s.id is not None)
         if not removing or removing == confirmed:
-            turn.say("import.done", report=summary)
+            turn.say("import.done", report=report_text(t, event, report))
             await done_with_upload(turn)
             return
+        preview = report_text(t, event, report, applied=False)  # read before the rollback
         await trial.rollback()
-    turn.say("import.preview", report=summary, event=event.name, removed=len(removing))
+    turn.say("import.preview", report=preview, event=event.name, removed=len(removing))
     upload = {
         "event": event.id,
         "filename": filename,

@@ -964,10 +964,14 @@ async def test_any_good_agenda_in_any_spelling_imports_exactly_and_order_does_no
 
 def test_every_problem_key_is_in_the_catalogs() -> None:
     root = Path(__file__).parents[1]
-    sources = [*(root / "models" / "agenda_import").glob("*.py"), root / "handlers/agenda_texts.py"]
+    sources = [
+        *(root / "models" / "agenda_import").glob("*.py"),
+        root / "handlers" / "agenda_texts.py",
+        root / "bot" / "cli.py",
+    ]
     source = "\n".join(path.read_text() for path in sources)
     used = set(re.findall(r'"(agenda_import\.[a-z_.]+)"', source))
-    assert "agenda_import.too_big" in used
+    assert {"agenda_import.too_big", "agenda_import.cli.no_answer"} <= used
     for locale in LOCALES:
         assert used <= set(catalog(locale)), used - set(catalog(locale))
     text = problems_text(ID, [Problem(0, "agenda_import.too_big", {"max_mb": 2})])
