@@ -3,6 +3,7 @@ bot: a 2 MB CSV on one line, a workbook holding 19 MB of cell styles, and workbo
 19,000 blank rows. Built here rather than stored; shared with bench/agenda_files.py."""
 
 import io
+import random
 import re
 import zipfile
 from collections.abc import Callable
@@ -67,6 +68,20 @@ def blank_rows(rows: int = 19_000, columns: int = 8, *, empty_strings: bool = Fa
         return xml.replace("</sheetData>", added + "</sheetData>", 1)
 
     return rewritten(template_xlsx(), "xl/worksheets/sheet1.xml", extend)
+
+
+@cache
+def one_wide_row(cells: int = 400_000) -> bytes:
+    """The agenda template and one more row of ``cells`` empty styled cells. The cell
+    budget is checked once a row is read, so only the time limit stops a wide enough one
+    (800,000 cells take openpyxl over 3 s)."""
+    rng = random.Random(3)
+    row = "".join(f'<c s="{rng.randrange(1000)}"/>' for _ in range(cells))
+    return rewritten(
+        template_xlsx(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace("</sheetData>", f'<row r="6">{row}</row></sheetData>', 1),
+    )
 
 
 HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {

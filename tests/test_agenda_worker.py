@@ -4,12 +4,10 @@ leaves a clear refusal and no process behind."""
 
 import asyncio
 import os
-import random
 import signal
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,7 +23,7 @@ from models.agenda_import import (
     template_xlsx,
     worker,
 )
-from tests.hostile_files import HOSTILE, blank_rows, rewritten
+from tests.hostile_files import HOSTILE, blank_rows, one_wide_row
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="watches processes through /proc"
@@ -63,19 +61,6 @@ def descendants() -> set[int]:
 def running(pid: int) -> bool:
     found = processes().get(pid)
     return found is not None and found[1] != "Z"
-
-
-@cache
-def slow_workbook(cells: int = 400_000) -> bytes:
-    """The template and one more row of ``cells`` empty styled cells. The cell budget is
-    checked once a row is read, so only the time limit stops this one."""
-    rng = random.Random(3)
-    row = "".join(f'<c s="{rng.randrange(1000)}"/>' for _ in range(cells))
-    return rewritten(
-        template_xlsx(),
-        "xl/worksheets/sheet1.xml",
-        lambda xml: xml.replace("</sheetData>", f'<row r="6">{row}</row></sheetData>', 1),
-    )
 
 
 async def longest_pause(work: Callable[[], Awaitable[T]]) -> tuple[T | AgendaFileError, float]:
@@ -155,7 +140,7 @@ async def test_a_file_slower_than_the_time_limit_is_stopped_and_no_process_stays
     reader: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(worker, "TIME_LIMIT", 0.5)
-    content = slow_workbook()
+    content = one_wide_row()
     before = descendants()
     seen: set[int] = set()
 
@@ -195,7 +180,7 @@ async def test_a_worker_that_dies_is_a_clear_refusal_and_the_next_file_reads(
     reader: None,
 ) -> None:
     before = descendants()
-    reading = asyncio.create_task(read_file_off_loop("jadwal.xlsx", slow_workbook()))
+    reading = asyncio.create_task(read_file_off_loop("jadwal.xlsx", one_wide_row()))
     os.kill(await new_process(before), signal.SIGKILL)  # as the kernel does out of memory
     killed = time.perf_counter()
     with pytest.raises(AgendaFileError) as caught:
@@ -209,7 +194,7 @@ async def test_a_worker_that_dies_is_a_clear_refusal_and_the_next_file_reads(
 
 async def test_a_reader_that_dies_is_replaced_and_its_worker_ends_too(reader: None) -> None:
     before = descendants()
-    reading = asyncio.create_task(read_file_off_loop("jadwal.xlsx", slow_workbook()))
+    reading = asyncio.create_task(read_file_off_loop("jadwal.xlsx", one_wide_row()))
     orphan = await new_process(before)
     readers = [pid for pid in before if processes()[orphan][0] == pid]
     assert len(readers) == 1

@@ -11,13 +11,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("command", "printed"),
     [
-        ["bench.registration_throughput", "--users", "2", "--help-messages", "1"],
-        ["bench.schedule_lookups", "--participants", "30", "--lookups", "40", "--concurrency", "4"],
+        (
+            ["bench.registration_throughput", "--users", "2", "--help-messages", "1"],
+            ["messages/s", "baseline"],
+        ),
+        (
+            [
+                "bench.schedule_lookups",
+                *("--participants", "30", "--lookups", "40", "--concurrency", "4"),
+            ],
+            ["messages/s", "baseline"],
+        ),
+        (
+            ["bench.agenda_files", "--repeat", "1", "--no-on-loop", "--wide-cells", "1000"],
+            ["baseline", "refused: unpacks_too_big", "refused: too_many_cells", "read, 4 rows"],
+        ),
     ],
+    ids=["registration_throughput", "schedule_lookups", "agenda_files"],
 )
-def test_benchmark_runs_and_checks_its_answers(command: list[str]) -> None:
+def test_benchmark_runs_and_checks_its_answers(command: list[str], printed: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", *command],
         cwd=ROOT,
@@ -28,5 +42,5 @@ def test_benchmark_runs_and_checks_its_answers(command: list[str]) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "messages/s" in done.stdout
-    assert "baseline" in done.stdout
+    for words in printed:
+        assert words in done.stdout, done.stdout

@@ -172,7 +172,7 @@ async def read_file_off_loop(filename: str, content: bytes) -> Sheet:
     if outcome.problems:
         raise AgendaFileError(outcome.problems)
     if outcome.failure == "too_slow":
-        log.warning("agenda_file_too_slow", size=len(content), seconds=TIME_LIMIT)
+        log.info("agenda_file_too_slow", size=len(content), seconds=TIME_LIMIT)
         raise file_error("agenda_import.too_slow", name=filename)
     log.error("agenda_file_not_read", size=len(content), reason=outcome.failure)
     raise file_error("agenda_import.reader_failed", name=filename)
