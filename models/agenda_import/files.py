@@ -1,6 +1,7 @@
 """The bytes of a file as rows of cells, whatever the kind: CSV in any usual encoding and
-delimiter, or the first sheet of an Excel workbook. Every limit of limits.py is checked
-here, before or while reading, so that no file costs more than a small agenda does."""
+delimiter, or the first sheet of an Excel workbook. The size, unpacking and cell limits
+of limits.py are checked here, before or while reading, so that no file costs much more
+than a large agenda does."""
 
 import csv
 import io

@@ -7,7 +7,7 @@ MAX_COLUMNS = 40
 HEADER_SEARCH_ROWS = 10
 # Cells read, blank ones included (an empty row counts as one): three times a full
 # agenda of ten columns, room for blank formatted rows below a table. openpyxl takes 4 to
-# 20 microseconds a cell, so no sheet takes much over half a second.
+# 20 microseconds a cell (empty inline strings cost most): under a second for any sheet.
 MAX_CELLS = 30_000
 # A workbook's parts as its zip declares them unpacked (Python's zipfile unpacks no more
 # than declared). Styles and the rest are read whole before any row, so a real agenda's
