@@ -396,7 +396,8 @@ async def load_upload(
             turn.say("import.done", report=report_text(t, event, report))
             await done_with_upload(turn)
             return
-        preview = report_text(t, event, report, applied=False)  # read before the rollback
+        # Written now: the rollback expires the sessions it names.
+        preview = report_text(t, event, report, applied=False)
         await trial.rollback()
     turn.say("import.preview", report=preview, event=event.name, removed=len(removing))
     upload = {
