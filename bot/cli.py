@@ -1,6 +1,8 @@
 """``bimtek``: administration from the command line."""
 
 import asyncio
+import selectors
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -16,22 +18,20 @@ from bot.db import alembic_config, create_engine, downgrade, session_maker, upgr
 from bot.demo import ensure_demo_event
 from bot.logging import configure_logging
 from bot.settings import Settings
-from handlers.agenda_import import (
+from handlers.agenda_texts import agenda_text, problems_text, report_text
+from handlers.i18n import LOCALES, Translator
+from models import AgendaSession, Event, Invite, Role, RoleName
+from models.agenda import agenda_of, class_names
+from models.agenda_import import (
     MAX_FILE_BYTES,
     AgendaFileError,
     ClassNamesError,
     ImportReport,
-    agenda_text,
     import_agenda,
-    problems_text,
-    report_text,
     set_classes,
     template_csv,
     template_xlsx,
 )
-from handlers.i18n import LOCALES, Translator
-from models import AgendaSession, Event, Invite, Role, RoleName
-from models.agenda import agenda_of, class_names
 from models.event import EventError, create_event, event_by_code
 from models.people import identities_of
 from models.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
@@ -269,26 +269,105 @@ def event_classes_command(
     typer.echo(f"{code.upper()} classes: {', '.join(declared) if declared else '(none)'}")
 
 
+class _UnconfirmedRemovalError(Exception):
+    """The import would remove sessions nobody agreed to remove: rolled back, to ask."""
+
+    def __init__(self, event: Event, preview: str, removing: frozenset[int]) -> None:
+        super().__init__(event.code)
+        self.event_name = event.name
+        self.preview = preview  # written before the rollback expires the sessions it names
+        self.removing = removing
+
+
+def _removing(report: ImportReport) -> frozenset[int]:
+    return frozenset(s.id for s in report.removed if s.id is not None)
+
+
+def _input_waiting() -> bool:
+    try:
+        stdin = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file: reading cannot block
+        return True
+    with selectors.DefaultSelector() as selector:
+        selector.register(stdin, selectors.EVENT_READ)
+        return bool(selector.select(timeout=0.5))
+
+
+def _ask(question: str) -> bool | None:
+    """The answer typed to ``question``; None when none can come: input ended, or is a
+    pipe or file with nothing waiting in it (a script must not hang on the question)."""
+    if not sys.stdin.isatty() and not _input_waiting():
+        return None
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:  # end of input, or Ctrl-C
+        return None
+
+
 @agenda_app.command("import")
 def agenda_import_command(
     code: Annotated[str, typer.Argument(help="the event's code")],
     file: Annotated[
         Path, typer.Argument(help="the agenda, .xlsx or .csv", exists=True, dir_okay=False)
     ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="apply even if sessions are removed; no question")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only show what the file would change")
+    ] = False,
     lang: Lang = "id",
 ) -> None:
     """Load the event's agenda from FILE, one row per session; importing an edited file
-    again updates the agenda. Nothing is saved if any row has a problem (exit code 2)."""
+    again updates the agenda. Nothing is saved if any row has a problem (exit code 2).
+    A file that would remove sessions shows what would change and asks first; with no
+    yes, or no terminal to answer on, nothing is saved (exit code 1)."""
     t = _translator(lang)
     with file.open("rb") as f:
         content = f.read(MAX_FILE_BYTES + 1)  # enough to know it is too big
 
-    async def go(session: AsyncSession) -> tuple[Event, ImportReport]:
-        event = await _event_or_exit(session, code)
-        return event, await import_agenda(session, event, file.name, content)
+    def run(apply: bool, allowed: frozenset[int] | None) -> tuple[Event, ImportReport]:
+        """One import in one transaction; removing other sessions than ``allowed`` (None:
+        any) rolls it back."""
+
+        async def go(session: AsyncSession) -> tuple[Event, ImportReport]:
+            event = await _event_or_exit(session, code)
+            report = await import_agenda(session, event, file.name, content, apply=apply)
+            if allowed is not None and _removing(report) - allowed:
+                preview = report_text(t, event, report, applied=False)
+                raise _UnconfirmedRemovalError(event, preview, _removing(report))
+            return event, report
+
+        return asyncio.run(_in_session(go))
+
+    def confirmed(asked: _UnconfirmedRemovalError) -> frozenset[int]:
+        """The sessions the person agreed to remove, after showing what would change."""
+        typer.echo(asked.preview)
+        question = t(
+            "agenda_import.cli.confirm", removed=len(asked.removing), event=asked.event_name
+        )
+        answer = _ask(question)
+        if not answer:
+            key = "agenda_import.cli.declined" if answer is False else "agenda_import.cli.no_answer"
+            typer.echo(t(key), err=True)
+            raise typer.Exit(1)
+        return asked.removing
 
     try:
-        event, report = asyncio.run(_in_session(go))
+        if dry_run:
+            event, report = run(apply=False, allowed=None)
+            typer.echo(report_text(t, event, report, applied=False))
+            typer.echo(t("agenda_import.cli.dry_run"))
+            return
+        allowed = None if yes else frozenset[int]()
+        while True:
+            try:
+                event, report = run(apply=True, allowed=allowed)
+                break
+            except _UnconfirmedRemovalError as exc:
+                if allowed:  # agreed to other removals than the agenda now needs
+                    typer.echo(t("agenda_import.cli.changed_meanwhile"))
+                allowed = confirmed(exc)
     except AgendaFileError as exc:
         typer.echo(_problems(t, exc, "agenda_import.problems.heading"), err=True)
         raise typer.Exit(2) from None

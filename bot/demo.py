@@ -7,13 +7,9 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.agenda_import import (
-    AgendaFileError,
-    import_agenda,
-    set_classes,
-)
 from models import Event
 from models.agenda import agenda_of, class_names
+from models.agenda_import import AgendaFileError, import_agenda, set_classes
 from models.event import create_event, event_by_code
 
 DEMO_CODE = "KUKAR2024"

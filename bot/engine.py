@@ -25,7 +25,7 @@ from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
 from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
-from handlers.types import Inbound, Reply
+from handlers.types import Inbound, InboundKind, Reply
 from models import ChannelIdentity, Conversation, InboundMessage, Person
 from models.types import utcnow
 
@@ -154,6 +154,8 @@ class Engine:
     async def _handle(self, inbound: Inbound) -> tuple[list[Reply] | None, int | None]:
         """The replies (None for a duplicate delivery) and the conversation's id."""
         now = self._clock()
+        if inbound.kind is InboundKind.FILE:
+            await self._read_ahead(inbound, now)
         async with self._sessions() as session, session.begin():
             if not await self._record(session, inbound, now):
                 return None, None
@@ -162,6 +164,24 @@ class Engine:
                 await router.handle(turn)
             await self._finish(turn, loaded)
         return turn.replies, turn.conversation.id
+
+    async def _read_ahead(self, inbound: Inbound, now: datetime) -> None:
+        """Parse a file before the transaction that handles it, so that nobody else's
+        message waits on the database while it is read. Who sent it, and whether a
+        feature wants it, is asked in a short transaction of its own, rolled back."""
+        attachment = inbound.attachment
+        if attachment is None or attachment.content is None:
+            return
+        reader = None
+        async with self._sessions() as session:
+            turn, _ = await self._turn(session, inbound, now, inbound_seen=False)
+            for candidate in self.features.read_ahead:
+                if await candidate.wanted(turn):
+                    reader = candidate
+                    break
+            await session.rollback()
+        if reader is not None:
+            await reader.read(attachment)
 
     async def _finish(self, turn: Turn, loaded: dict[str, Any]) -> None:
         """Write the conversation back: the columns that changed, if any. The engine is

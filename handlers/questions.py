@@ -18,7 +18,8 @@ from handlers.flow import Prompt, Step, UnknownChoiceError, ask, show
 from handlers.i18n import Translator
 from handlers.turn import Option, Turn
 from handlers.types import Meaning, Reply
-from handlers.validation import InvalidInputError, collapse_spaces
+from handlers.validation import InvalidInputError
+from models.text import clean_text
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -291,7 +292,7 @@ def read_number(text: str, locale: str) -> float | None:
 
 def free_answer(text: str, max_len: int) -> str:
     """A comment or short answer: anything readable, within the length limit."""
-    value = collapse_spaces(text)
+    value = clean_text(text, multiline=True)
     if not value:
         raise InvalidInputError("invalid.answer_empty")
     if len(value) > max_len:

@@ -10,13 +10,14 @@ import pkgutil
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from models import Event, RoleName
 
 if TYPE_CHECKING:
     from handlers.flow import Flow
     from handlers.turn import Turn
+    from handlers.types import Attachment
 
 Action = Callable[["Turn"], Awaitable[None]]
 # A button valid whatever the question: returns False when the value is not one this
@@ -24,6 +25,17 @@ Action = Callable[["Turn"], Awaitable[None]]
 ButtonAction = Callable[["Turn", str], Awaitable[bool]]
 # A file someone sent: returns False when it is not for this handler.
 FileAction = Callable[["Turn"], Awaitable[bool]]
+
+
+class FileReadAhead(Protocol):
+    """The slow part of taking a file in (parsing a spreadsheet), done before the
+    message's transaction, so that nobody waits on the database meanwhile."""
+
+    async def wanted(self, turn: "Turn") -> bool:
+        """Whether this person's file is for this feature; reads only, and is rolled back."""
+
+    async def read(self, attachment: "Attachment") -> None:
+        """Read it with no database held; the file handler then finds the result kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,7 @@ class Feature:
     flows: "tuple[Flow[Any], ...]" = ()
     buttons: Mapping[str, ButtonAction] = field(default_factory=dict)
     files: FileAction | None = None
+    read_ahead: FileReadAhead | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,7 @@ class Registry:
     flows: "Mapping[str, Flow[Any]]"
     buttons: Mapping[str, ButtonAction]
     files: tuple[FileAction, ...]
+    read_ahead: tuple[FileReadAhead, ...]
 
 
 def build(features: list[Feature]) -> Registry:
@@ -120,7 +134,8 @@ def build(features: list[Feature]) -> Registry:
             if buttons.setdefault(namespace, action) is not action:
                 raise ValueError(f"two button namespaces {namespace!r}")
     files = tuple(f.files for f in features if f.files is not None)
-    return Registry(tuple(commands), by_name, by_key, flows, buttons, files)
+    read_ahead = tuple(f.read_ahead for f in features if f.read_ahead is not None)
+    return Registry(tuple(commands), by_name, by_key, flows, buttons, files, read_ahead)
 
 
 def discover(package_name: str) -> list[Feature]:

@@ -3,28 +3,16 @@
 Stored times are UTC; everything shown is in the event's zone, never the server's.
 """
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 
-# Indonesia's three zones have no daylight saving, so the offset names the zone.
-ZONE_LABELS = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA", timedelta(hours=9): "WIT"}
+from models.zones import zone_label as zone_label  # shown beside the times formatted here
 
 
 def _zone(tz: str | tzinfo) -> tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
-def zone_label(tz: str | tzinfo, at: datetime | None = None) -> str:
-    """WIB, WITA or WIT for Indonesian zones; "UTC+5.30"-style for any other zone."""
-    moment = datetime.now(UTC) if at is None else at
-    offset = moment.astimezone(_zone(tz)).utcoffset() or timedelta(0)
-    if offset in ZONE_LABELS:
-        return ZONE_LABELS[offset]
-    sign = "-" if offset < timedelta(0) else "+"
-    hours, rest = divmod(abs(int(offset.total_seconds())), 3600)
-    return f"UTC{sign}{hours}" + (f".{rest // 60:02d}" if rest else "")
 
 
 def format_time(moment: datetime, tz: str | tzinfo) -> str:

@@ -1,9 +1,12 @@
-"""Checks and normalisation of what people type. Each returns the clean value or raises."""
+"""Checks and normalisation of what people type. Each returns the clean value or raises;
+invisible characters (direction overrides, zero-width spaces) are removed, not refused."""
 
 import re
 import unicodedata
 
 import phonenumbers
+
+from models.text import clean_text
 
 
 class InvalidInputError(ValueError):
@@ -20,10 +23,6 @@ _NAME_PUNCTUATION = set(".,'-’()")
 _FREE_TEXT_PUNCTUATION = set(".,'-’()/&:;\"#+")
 
 
-def collapse_spaces(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
 def _letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
@@ -36,7 +35,7 @@ def _is_plain(ch: str, extra: set[str], digits: bool) -> bool:
 
 
 def full_name(text: str) -> str:
-    name = collapse_spaces(text)
+    name = clean_text(text)
     if len(name) > 100:
         raise InvalidInputError("invalid.name_long")
     if not all(_is_plain(ch, _NAME_PUNCTUATION, digits=False) for ch in name):
@@ -48,7 +47,7 @@ def full_name(text: str) -> str:
 
 def free_text(text: str, *, max_len: int) -> str:
     """A library name, a regency, a role: letters needed, digits and some punctuation allowed."""
-    value = collapse_spaces(text)
+    value = clean_text(text)
     if len(value) > max_len:
         raise InvalidInputError("invalid.text_long", max_len=max_len)
     if not all(_is_plain(ch, _FREE_TEXT_PUNCTUATION, digits=True) for ch in value):

@@ -23,7 +23,12 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.db import SessionMaker
 from bot.demo import DEMO_CODE, ensure_demo_event
-from handlers.agenda_import import (
+from handlers.agenda_texts import agenda_text, problems_text, report_text
+from handlers.i18n import LOCALES, Translator, catalog
+from handlers.timefmt import format_date, format_time, zone_label
+from models import AgendaSession, Event
+from models.agenda import agenda_of, class_names
+from models.agenda_import import (
     LIMITS,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -32,19 +37,14 @@ from handlers.agenda_import import (
     ImportReport,
     Problem,
     ProblemsError,
-    agenda_text,
     import_agenda,
-    problems_text,
     read_agenda,
-    report_text,
+    read_file_off_loop,
     set_classes,
     template_csv,
     template_xlsx,
 )
-from handlers.i18n import LOCALES, Translator, catalog
-from handlers.timefmt import format_date, format_time, zone_label
-from models import AgendaSession, Event
-from models.agenda import agenda_of, class_names
+from models.agenda_import.apply import MAX_CLASHES
 from models.event import create_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agenda"
@@ -607,6 +607,27 @@ async def test_overlaps_plenary_and_parallel_classes(sessions: SessionMaker, eve
     assert await snapshot(sessions, event) == before
 
 
+async def test_a_thousand_sessions_at_the_same_hour_are_checked_at_once(
+    sessions: SessionMaker, event: Event
+) -> None:
+    header = "Tanggal;Mulai;Selesai;Materi;Ruang"
+    rooms = [f"13/11/2024;08.00;17.00;Sesi {i};Ruang {i}" for i in range(MAX_ROWS)]
+    one_room = [f"13/11/2024;08.00;17.00;Sesi {i};Ballroom" for i in range(MAX_ROWS)]
+    await read_file_off_loop("a.csv", template_csv())  # the reader's start is not timed here
+    async with sessions() as session:
+        started = clock.perf_counter()
+        apart = table(*rooms, header=header)
+        report = await import_agenda(session, event, "a.csv", apart, apply=False)
+        assert clock.perf_counter() - started < 1.0  # it took 4.4 s, all on the event loop
+        assert len(report.added) == MAX_ROWS
+        started = clock.perf_counter()
+        with pytest.raises(AgendaFileError) as caught:
+            await import_agenda(session, event, "a.csv", table(*one_room, header=header))
+        assert clock.perf_counter() - started < 1.0
+    # The first hundred clashes say it all, where there were half a million.
+    assert keys(caught.value) == [(row, "overlap") for row in range(3, 3 + MAX_CLASHES)]
+
+
 async def test_classes_must_be_declared(sessions: SessionMaker) -> None:
     async with sessions.begin() as session:
         event = await create_event(
@@ -690,6 +711,32 @@ async def test_reimport_updates_in_place(sessions: SessionMaker, event: Event) -
     assert "(changed: speakers, description)" in english
     assert "Removed:" in english
     assert not (await load(sessions, event, VERSION_2)).has_changes
+
+
+def described(report: ImportReport) -> tuple[Any, ...]:
+    return (
+        sorted((s.title, s.class_name, s.starts_at, s.room) for s in report.added),
+        sorted(
+            (s.id, s.title, s.starts_at, s.ends_at, s.room, s.speakers, s.description, *f)
+            for s, f in report.changed
+        ),
+        sorted(s.id or 0 for s in report.removed),
+        report.unchanged,
+    )
+
+
+async def test_without_apply_the_same_report_and_nothing_written(
+    sessions: SessionMaker, event: Event
+) -> None:
+    await load(sessions, event, VERSION_1)
+    before = await snapshot(sessions, event)
+    async with sessions.begin() as session:  # committed: anything changed would be stored
+        dry = await import_agenda(session, event, "a.csv", VERSION_2, apply=False)
+    assert await snapshot(sessions, event) == before
+    applied = await load(sessions, event, VERSION_2)
+    assert dry.has_changes
+    assert described(dry) == described(applied)
+    assert report_text(ID, event, dry) == report_text(ID, event, applied)
 
 
 async def test_moving_a_session_to_another_day_keeps_it(
@@ -942,8 +989,15 @@ async def test_any_good_agenda_in_any_spelling_imports_exactly_and_order_does_no
 
 
 def test_every_problem_key_is_in_the_catalogs() -> None:
-    source = (Path(__file__).parents[1] / "handlers" / "agenda_import.py").read_text()
+    root = Path(__file__).parents[1]
+    sources = [
+        *(root / "models" / "agenda_import").glob("*.py"),
+        root / "handlers" / "agenda_texts.py",
+        root / "bot" / "cli.py",
+    ]
+    source = "\n".join(path.read_text() for path in sources)
     used = set(re.findall(r'"(agenda_import\.[a-z_.]+)"', source))
+    assert {"agenda_import.too_big", "agenda_import.cli.no_answer"} <= used
     for locale in LOCALES:
         assert used <= set(catalog(locale)), used - set(catalog(locale))
     text = problems_text(ID, [Problem(0, "agenda_import.too_big", {"max_mb": 2})])

@@ -26,19 +26,31 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("command", "printed"),
     [
-        ["bench.registration_throughput", "--users", "2", "--help-messages", "1"],
-        ["bench.schedule_lookups", "--participants", "30", "--lookups", "40", "--concurrency", "4"],
+        (
+            ["bench.registration_throughput", "--users", "2", "--help-messages", "1"],
+            ["messages/s", "baseline"],
+        ),
+        (
+            [
+                "bench.schedule_lookups",
+                *("--participants", "30", "--lookups", "40", "--concurrency", "4"),
+            ],
+            ["messages/s", "baseline", "CPU ms/message"],
+        ),
+        (
+            ["bench.agenda_files", "--repeat", "1", "--no-on-loop", "--wide-cells", "1000"],
+            ["baseline", "refused: unpacks_too_big", "refused: too_many_cells", "read, 4 rows"],
+        ),
+        (
+            ["bench.console_start", "--runs", "1"],
+            ["first start", "the console imports the Telegram library: no"],
+        ),
     ],
+    ids=["registration_throughput", "schedule_lookups", "agenda_files", "console_start"],
 )
-def test_benchmark_runs_and_checks_its_answers(command: list[str]) -> None:
+def test_benchmark_runs_and_checks_its_answers(command: list[str], printed: list[str]) -> None:
     done = run(command)
-    assert "messages/s" in done.stdout
-    assert "baseline" in done.stdout
-
-
-def test_console_start_benchmark() -> None:
-    done = run(["bench.console_start", "--runs", "1"])
-    assert "first start" in done.stdout
-    assert "the console imports the Telegram library: no" in done.stdout
+    for expected in printed:
+        assert expected in done.stdout, expected

@@ -35,8 +35,9 @@ PROVINCES = {
     )
 }
 LIBRARY_TYPES = {"desa", "kelurahan", "tbm", "sekolah", "umum", "lainnya"}
-# Invisible characters that must never reach a stored value.
-INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\x00-\x1f\x7f]")
+# Invisible characters that must never reach a stored value: direction marks, zero-width
+# characters and the C0 and C1 control characters.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\x00-\x1f\x7f-\x9f]")
 
 # Valid answers that lead to each step, in order.
 PATH: list[tuple[str, str]] = [
@@ -59,6 +60,12 @@ def collapsed(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def as_kept(typed: str) -> str:
+    """What a typed line becomes: whitespace of any kind one space, invisible and control
+    characters gone, in NFC."""
+    return collapsed(INVISIBLE.sub("", re.sub(r"\s", " ", typed)))
+
+
 def letters(text: str) -> int:
     return sum(1 for ch in text if unicodedata.category(ch)[0] == "L")
 
@@ -69,7 +76,7 @@ def good_name(value: str, typed: str) -> bool:
         letters(value) >= 2
         and len(value) <= 100
         and all(unicodedata.category(ch)[0] in "LM" or ch in allowed for ch in value)
-        and value == collapsed(INVISIBLE.sub("", typed))
+        and value == as_kept(typed)
     )
 
 
@@ -78,7 +85,7 @@ def good_text(value: str, typed: str, max_len: int) -> bool:
         letters(value) >= 2
         and len(value) <= max_len
         and not INVISIBLE.search(value)
-        and value == collapsed(INVISIBLE.sub("", typed))
+        and value == as_kept(typed)
     )
 
 

@@ -218,6 +218,8 @@ async def test_organiser_loads_the_agenda_by_sending_the_file(sessions: SessionM
     # This file drops the one stored session: nothing happens before a confirmation.
     replies = await boss.send_file("jadwal.csv", CSV.encode())
     assert "menghapus 1 sesi" in text_of(replies)
+    assert "agenda Bimtek SMD24 akan berisi 1 sesi: 1 baru" in text_of(replies)
+    assert "disimpan" not in text_of(replies)
     assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
     replies = await boss.press_label(replies, ID("import.cancel"))
     assert ID("import.cancelled") in text_of(replies)

@@ -3,16 +3,11 @@ how, with the template). A file that would remove sessions shows what would chan
 waits for a yes; the file waits in the database meanwhile, not in the conversation."""
 
 import hashlib
+from contextlib import suppress
 
 from pydantic import BaseModel, Field
 
-from handlers.agenda_import import (
-    AgendaFileError,
-    import_agenda,
-    problems_text,
-    report_text,
-    template_xlsx,
-)
+from handlers.agenda_texts import problems_text, report_text
 from handlers.event_choice import current_event
 from handlers.flow import Flow, interrupt, leave_side_flow, repeat_question
 from handlers.questions import Answer, Kind, Msg, Question, QuestionStep
@@ -22,6 +17,12 @@ from handlers.staff import staff_event
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
 from models import Event, RoleName, Upload
+from models.agenda_import import (
+    AgendaFileError,
+    import_agenda,
+    read_file_off_loop,
+    template_xlsx,
+)
 from models.event import event_by_code
 from models.uploads import forget_upload, keep_upload
 
@@ -59,6 +60,19 @@ async def upload_event(turn: Turn) -> Event | None:
     return event if event is not None and await may(turn, event, RoleName.ORGANIZER) else None
 
 
+class ReadAgendaAhead:
+    """An organiser's spreadsheet is parsed before the message's transaction starts."""
+
+    async def wanted(self, turn: Turn) -> bool:
+        return await upload_event(turn) is not None
+
+    async def read(self, attachment: Attachment) -> None:
+        if attachment.content is None:
+            return
+        with suppress(AgendaFileError):  # refusals are kept too, and said in the turn
+            await read_file_off_loop(attachment.filename, attachment.content)
+
+
 async def receive_file(turn: Turn) -> bool:
     attachment = turn.inbound.attachment
     event = await upload_event(turn)
@@ -93,26 +107,26 @@ async def load_upload(
     (None: none confirmed yet): then show what would change and ask first. Asking again
     at confirmation catches a change made to the agenda meanwhile."""
     t = turn.t
-    async with turn.session.begin_nested() as trial:
-        try:
-            report = await import_agenda(turn.session, event, upload.filename, upload.content)
-        except AgendaFileError as exc:
-            text = t("import.refused", event=event.name) + "\n\n"
-            turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
-            turn.say("import.agenda_untouched")
-            if confirmed is None:
-                await repeat_question(turn)  # an upload waiting for a yes still waits
-            else:
-                await done_with_upload(turn)
-            return
-        summary = report_text(t, event, report)
-        removing = sorted(s.id for s in report.removed if s.id is not None)
-        if not removing or removing == confirmed:
-            turn.say("import.done", report=summary)
+    try:
+        preview = await import_agenda(
+            turn.session, event, upload.filename, upload.content, apply=False
+        )
+    except AgendaFileError as exc:
+        text = t("import.refused", event=event.name) + "\n\n"
+        turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
+        turn.say("import.agenda_untouched")
+        if confirmed is None:
+            await repeat_question(turn)  # an upload waiting for a yes still waits
+        else:
             await done_with_upload(turn)
-            return
-        await trial.rollback()
-    await turn.session.refresh(event)  # the trial moved its agenda version on, and back
+        return
+    removing = sorted(s.id for s in preview.removed if s.id is not None)
+    if not removing or removing == confirmed:
+        report = await import_agenda(turn.session, event, upload.filename, upload.content)
+        turn.say("import.done", report=report_text(t, event, report))
+        await done_with_upload(turn)
+        return
+    summary = report_text(t, event, preview, applied=False)
     turn.say("import.preview", report=summary, event=event.name, removed=len(removing))
     await keep_upload(turn.session, upload)
     state = IMPORT.fresh_state(turn)
@@ -182,4 +196,5 @@ FEATURE = Feature(
     ),
     flows=(IMPORT,),
     files=receive_file,
+    read_ahead=ReadAgendaAhead(),
 )

@@ -2,7 +2,7 @@
 that class's sessions and the plenary ones; an organiser declares an event's classes
 (``/kelas A B``)."""
 
-from handlers.agenda_import import ClassNamesError, problems_text, set_classes
+from handlers.agenda_texts import problems_text
 from handlers.event_choice import current_event, enrollment
 from handlers.flow import repeat_question
 from handlers.i18n import Translator
@@ -15,6 +15,7 @@ from handlers.types import Reply
 from handlers.validation import row_id
 from models import Event, EventClass, RoleName
 from models.agenda import classes_of
+from models.agenda_import import ClassNamesError, set_classes
 
 CLASS = "kelas"  # button namespace: "kelas|<class id>", "kelas|all:<event id>"
 

@@ -1,0 +1,305 @@
+"""Checking a read file against an event and making the stored agenda match it.
+
+The organiser's file is the source of truth. Importing it again updates the stored agenda
+in place: matched sessions keep their ids (feedback and attendance point at them), new
+rows are added and sessions no longer in the file are removed. A file with any problem
+changes nothing, and every problem is reported with the row number Excel shows.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from models import AgendaSession, Event
+from models.agenda import agenda_of, class_names
+from models.agenda_import.classes import class_key, event_id
+from models.agenda_import.problems import AgendaFileError, Problem
+from models.agenda_import.rows import AgendaRow, Sheet
+from models.agenda_import.text import words
+from models.agenda_import.worker import read_file_off_loop
+from models.types import utcnow
+from models.zones import zone_label
+
+# A real agenda has a few clashes. A file with more is wrong throughout: the first
+# hundred say so, where all of them could run to half a million lines.
+MAX_CLASHES = 100
+
+
+@dataclass
+class ImportReport:
+    added: list[AgendaSession] = field(default_factory=list)
+    changed: list[tuple[AgendaSession, list[str]]] = field(default_factory=list)
+    removed: list[AgendaSession] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    row: int
+    day: date
+    start: time
+    end: time
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    speakers: str
+    room: str
+    class_name: str | None
+    description: str
+
+
+def _resolve_class(row: AgendaRow, event: Event, classes: Sequence[str]) -> str | Problem | None:
+    if row.class_name is None:
+        return None
+    by_key = {class_key(c): c for c in classes}
+    if not classes:
+        return Problem(
+            row.row, "agenda_import.no_classes", {"value": row.class_name, "code": event.code}
+        )
+    found = by_key.get(class_key(row.class_name))
+    if found is None:
+        return Problem(
+            row.row,
+            "agenda_import.unknown_class",
+            {"value": row.class_name, "classes": ", ".join(classes)},
+        )
+    return found
+
+
+def _plan(
+    sheet: Sheet, event: Event, classes: Sequence[str]
+) -> tuple[list[_Planned], list[Problem]]:
+    zone = ZoneInfo(event.timezone)
+    label = zone_label(zone, datetime.combine(event.starts_on, time(12), zone))
+    planned: list[_Planned] = []
+    problems = [
+        Problem(sheet.header_row, "agenda_import.wrong_zone", {"written": written, "zone": label})
+        for written in sheet.header_zones
+        if written != label
+    ]
+    for row in sheet.rows:
+        found: list[Problem] = [
+            Problem(row.row, "agenda_import.wrong_zone", {"written": written, "zone": label})
+            for written in row.zones
+            if written != label
+        ]
+        if not event.starts_on <= row.day <= event.ends_on:
+            found.append(
+                Problem(
+                    row.row,
+                    "agenda_import.outside_event",
+                    {"date": row.day, "starts": event.starts_on, "ends": event.ends_on},
+                )
+            )
+        class_name = _resolve_class(row, event, classes)
+        if isinstance(class_name, Problem):
+            found.append(class_name)
+            class_name = None
+        problems += found
+        if found:
+            continue
+        planned.append(
+            _Planned(
+                row=row.row,
+                day=row.day,
+                start=row.start,
+                end=row.end,
+                starts_at=datetime.combine(row.day, row.start, zone).astimezone(UTC),
+                ends_at=datetime.combine(row.day, row.end, zone).astimezone(UTC),
+                title=row.title,
+                speakers=row.speakers,
+                room=row.room,
+                class_name=class_name,
+                description=row.description,
+            )
+        )
+    return planned, problems + _clashes(planned)
+
+
+def _clashes(planned: Sequence[_Planned]) -> list[Problem]:
+    """Two sessions at once in one room for the same people (a plenary session is for
+    every class), or one class in two places at once. Only sessions that share a room or
+    a class can clash, so only those are compared: a thousand sessions at the same hour
+    in a thousand rooms cost no more than a real agenda."""
+    order = sorted(planned, key=lambda p: (p.starts_at, p.row))
+    position = {id(p): i for i, p in enumerate(order)}
+    groups: dict[tuple[str, str], list[_Planned]] = defaultdict(list)
+    for item in order:
+        if item.room:
+            groups["room", words(item.room)].append(item)
+        if item.class_name is not None:
+            groups["class", item.class_name].append(item)
+    found: dict[tuple[int, int], Problem] = {}  # by the two sessions' places in time order
+    for group in groups.values():
+        for i, first in enumerate(group):
+            for j in range(i + 1, len(group)):
+                second = group[j]
+                if second.starts_at >= first.ends_at:
+                    break
+                problem = _clash(first, second)
+                if problem is not None:
+                    found[position[id(first)], position[id(second)]] = problem
+                if len(found) >= MAX_CLASHES:
+                    return [found[pair] for pair in sorted(found)]
+    return [found[pair] for pair in sorted(found)]
+
+
+def _clash(first: _Planned, second: _Planned) -> Problem | None:
+    """The problem of two sessions that overlap in time, if they clash."""
+    earlier, later = (first, second) if first.row < second.row else (second, first)
+    same_room = bool(first.room) and words(first.room) == words(second.room)
+    shared = first.class_name is None or second.class_name is None
+    if same_room and (shared or first.class_name == second.class_name):
+        return Problem(
+            later.row, "agenda_import.overlap", {"other": earlier.row, "room": later.room}
+        )
+    if first.class_name is not None and first.class_name == second.class_name:
+        return Problem(
+            later.row,
+            "agenda_import.class_clash",
+            {"other": earlier.row, "name": later.class_name},
+        )
+    return None
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> time:
+    return moment.astimezone(zone).time().replace(tzinfo=None)
+
+
+def _changes(stored: AgendaSession, new: _Planned, zone: ZoneInfo) -> list[str]:
+    same_day = stored.day == new.day
+    compared = [
+        ("date", same_day),
+        (
+            "start",
+            _local(stored.starts_at, zone) == new.start
+            and (not same_day or stored.starts_at == new.starts_at),
+        ),
+        (
+            "end",
+            _local(stored.ends_at, zone) == new.end
+            and (not same_day or stored.ends_at == new.ends_at),
+        ),
+        ("title", stored.title == new.title),
+        ("speakers", stored.speakers == new.speakers),
+        ("room", stored.room == new.room),
+        ("class", stored.class_name == new.class_name),
+        ("description", stored.description == new.description),
+    ]
+    return [name for name, same in compared if not same]
+
+
+def _match(
+    stored: Sequence[AgendaSession], planned: Sequence[_Planned]
+) -> dict[int, AgendaSession]:
+    """Which stored session each planned row updates (by position in ``planned``). The
+    title says what a session is, so it leads: same title, class, day and start; then
+    same title, class and day, found once on each side (moved within the day); then same
+    start and class (renamed in place); then a title and class found once on each side
+    (moved to another day). Two sessions that swap slots keep their own ids."""
+
+    def class_of(name: str | None) -> str:
+        return "" if name is None else class_key(name)
+
+    passes: list[tuple[Callable[[Any], Hashable], bool]] = [
+        (lambda s: (words(s.title), class_of(s.class_name), s.starts_at), False),
+        (lambda s: (words(s.title), class_of(s.class_name), s.day), True),
+        (lambda s: (s.starts_at, class_of(s.class_name)), False),
+        (lambda s: (words(s.title), class_of(s.class_name)), True),
+    ]
+    pairs: dict[int, AgendaSession] = {}
+    taken: set[int] = set()
+    for key_of, unique_only in passes:
+        free: dict[Hashable, list[AgendaSession]] = {}
+        for s in stored:
+            if id(s) not in taken:
+                free.setdefault(key_of(s), []).append(s)
+        waiting = [i for i in range(len(planned)) if i not in pairs]
+        wanted: dict[Hashable, int] = {}
+        for i in waiting:
+            wanted[key_of(planned[i])] = wanted.get(key_of(planned[i]), 0) + 1
+        for i in waiting:
+            key = key_of(planned[i])
+            candidates = free.get(key)
+            if not candidates or (unique_only and (len(candidates) > 1 or wanted[key] > 1)):
+                continue
+            pairs[i] = candidates.pop(0)
+            taken.add(id(pairs[i]))
+    return pairs
+
+
+def _fill(target: AgendaSession, new: _Planned) -> None:
+    target.day = new.day
+    target.starts_at = new.starts_at
+    target.ends_at = new.ends_at
+    target.title = new.title
+    target.speakers = new.speakers
+    target.room = new.room
+    target.class_name = new.class_name
+    target.description = new.description
+    target.updated_at = utcnow()
+
+
+async def import_agenda(
+    session: AsyncSession, event: Event, filename: str, content: bytes, *, apply: bool = True
+) -> ImportReport:
+    """Read the file (in a worker process: the event loop goes on meanwhile), check it
+    against the event and its classes and, when ``apply``, make the stored agenda match
+    it. Without ``apply`` the report says what would be added, changed and removed, and
+    nothing is written. Raises AgendaFileError, storing nothing, if anything is wrong."""
+    sheet = await read_file_off_loop(filename, content)
+    planned, event_problems = _plan(sheet, event, await class_names(session, event.id))
+    if sheet.problems or event_problems:
+        raise AgendaFileError(sheet.problems + event_problems)
+    zone = ZoneInfo(event.timezone)
+    if apply:
+        # One import of an event at a time: two organisers sending files at once would
+        # each match against the same old agenda and add the same sessions twice.
+        await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
+    stored = await agenda_of(session, event.id)
+    pairs = _match(stored, planned)
+    report = ImportReport()
+    for i, new in enumerate(planned):
+        target = pairs.get(i)
+        if target is None:
+            added = AgendaSession(
+                event_id=event_id(event),
+                day=new.day,
+                starts_at=new.starts_at,
+                ends_at=new.ends_at,
+                title=new.title,
+            )
+            _fill(added, new)
+            if apply:
+                session.add(added)
+            report.added.append(added)
+            continue
+        changed = _changes(target, new, zone)
+        if changed:
+            if not apply:  # shown as it would become; the stored one stays as it is
+                target = AgendaSession(**target.model_dump())
+            _fill(target, new)
+            report.changed.append((target, changed))
+        else:
+            report.unchanged += 1
+    kept = {id(s) for s in pairs.values()}
+    for old in stored:
+        if id(old) not in kept:
+            if apply:
+                await session.delete(old)
+            report.removed.append(old)
+    if apply:
+        await session.flush()
+    report.added.sort(key=lambda s: (s.starts_at, s.class_name or ""))
+    report.changed.sort(key=lambda c: (c[0].starts_at, c[0].class_name or ""))
+    return report
