@@ -8,13 +8,16 @@ import signal
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
+from bot.db import SessionMaker
 from handlers.agenda_texts import problems_text
 from handlers.i18n import Translator
+from models import Event
 from models.agenda_import import (
     AgendaFileError,
     read_file,
@@ -23,6 +26,8 @@ from models.agenda_import import (
     template_xlsx,
     worker,
 )
+from models.roles import RoleName, create_invite
+from tests.agenda_helpers import Talker, enrol, text_of
 from tests.hostile_files import HOSTILE, blank_rows, one_wide_row
 
 pytestmark = pytest.mark.skipif(
@@ -209,3 +214,36 @@ async def test_a_reader_that_dies_is_replaced_and_its_worker_ends_too(reader: No
     assert not running(orphan)
     assert len((await read_file_off_loop("jadwal.csv", template_csv())).rows) == 4
     assert not running(readers[0])
+
+
+async def test_nobody_waits_on_the_database_while_an_upload_is_read(
+    sessions: SessionMaker, demo_event: Event
+) -> None:
+    """A file that takes the reader its whole time limit, sent by an organiser, and a
+    participant's question sent just after it: the question is answered first."""
+    now = datetime(2024, 11, 14, 1, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        assert demo_event.id is not None
+        code = await create_invite(
+            session, demo_event.id, RoleName.ORGANIZER, created_by="cli", now=now
+        )
+    organiser = Talker(sessions, "panitia", now)
+    await organiser.send(f"/start {code}")
+    participant = Talker(sessions, await enrol(sessions, demo_event), now)
+    finished: list[str] = []
+
+    async def upload() -> None:
+        # No budget catches this one: it is stopped only by the reader's time limit.
+        # A new name each time: a reading is kept by name and content.
+        name = f"lebar-{time.monotonic_ns()}.xlsx"
+        replies = await organiser.send_file(name, one_wide_row(800_000))
+        finished.append("upload: " + text_of(replies)[:60])
+
+    async def question() -> None:
+        await asyncio.sleep(0.2)  # the upload is being read by now
+        replies = await participant.send("/sekarang")
+        finished.append("question: " + text_of(replies)[:60])
+
+    await asyncio.gather(upload(), question())
+    assert [line.split(":")[0] for line in finished] == ["question", "upload"], finished
+    assert "09.00 WITA" in finished[0]
