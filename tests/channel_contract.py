@@ -20,13 +20,14 @@ Adding a channel (WhatsApp, say):
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from handlers.types import Inbound, Reply
 
@@ -93,6 +94,75 @@ class PlatformHarness(ChannelHarness):
     def other_deliveries(self, payload: Payload) -> list[Payload]:
         """Payloads the platform could deliver later that are not ``payload`` again (the
         next message of the same kind; the platform's ids reused, where they may be)."""
+
+
+# Texts, and where they may be cut ---------------------------------------------------
+
+
+def spans(original: str, pieces: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each piece lies in ``original``: they must follow each other with nothing but
+    whitespace between them and around them, so that nothing is lost or changed."""
+    found: list[tuple[int, int]] = []
+    at = 0
+    for piece in pieces:
+        text = piece.strip()
+        if not text:
+            continue
+        while at < len(original) and original[at].isspace():
+            at += 1
+        assert original.startswith(text, at), f"text lost or changed at {at}: {text[:40]!r}"
+        found.append((at, at + len(text)))
+        at += len(text)
+    assert not original[at:].strip(), f"text lost from {at}: {original[at : at + 40]!r}"
+    return found
+
+
+# Each is one extended grapheme cluster (UAX #29), written out by hand.
+CLUSTERS = [
+    "a",
+    "é",  # precomposed
+    "e\u0301",  # e and a combining acute accent
+    "📚",  # beyond the BMP: two UTF-16 units
+    "👍🏽",  # with a skin tone
+    "👨\u200d👩\u200d👧\u200d👦",  # a family: four emoji joined by ZWJ, 11 units
+    "🇮🇩",  # a flag: two regional indicators
+    "1\ufe0f\u20e3",  # a keycap
+    "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland, by tags
+    "\u1112\u1161\u11ab",  # 한 as three jamo
+    "कि",  # a consonant and a spacing vowel sign
+    "𝔸",
+]
+SPACES = [" ", "\n", "\r\n", "\n\n"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text, and where it may be cut when it is made of known clusters."""
+
+    value: str
+    boundaries: frozenset[int] | None = None
+
+    @staticmethod
+    def of(clusters: Sequence[str]) -> "Text":
+        at, cuts = 0, {0}
+        for cluster in clusters:
+            at += len(cluster)
+            cuts.add(at)
+        return Text("".join(clusters), frozenset(cuts))
+
+
+def repeated(pieces: Sequence[str], size: int) -> list[str]:
+    """``pieces`` over and over, ``size`` code points or a little more."""
+    return list(pieces) * (size // max(1, sum(map(len, pieces))) + 1)
+
+
+def clustered(sizes: st.SearchStrategy[int]) -> st.SearchStrategy[Text]:
+    """Known clusters and spaces, repeated to about ``sizes``."""
+    return st.builds(
+        lambda clusters, size: Text.of(repeated(clusters, size)),
+        st.lists(st.sampled_from(CLUSTERS + SPACES), min_size=1, max_size=30),
+        sizes,
+    )
 
 
 FUZZ = settings(

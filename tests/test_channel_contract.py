@@ -16,6 +16,7 @@ from aiogram.types import Update  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from bot.channels.rendering import split_text  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
     TelegramChannel,
     create_bot,
@@ -32,6 +33,9 @@ from tests.channel_contract import (  # noqa: E402
     PlatformHarness,
     RecordingEngine,
     Sent,
+    Text,
+    clustered,
+    spans,
 )
 from tests.fakes.telegram_api import Call, FakeTelegramServer, StoredFile, Upload  # noqa: E402
 
@@ -269,3 +273,51 @@ class TestTelegramContract(PlatformContract):
             assert inbound is not None
             keys.add(inbound.message_key)
         assert len(keys) == 2
+
+
+# Splitting on its own, at limits small enough to put a cut anywhere ---------------------
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@FUZZ
+@given(text=st.text(max_size=200).map(Text), limit=st.integers(2, 40))
+def test_any_text_splits_within_the_limit(text: Text, limit: int) -> None:
+    parts = split_text(text.value, limit, utf16)
+    assert all(part.strip() for part in parts)
+    assert all(utf16(part) <= limit for part in parts)
+    spans(text.value, parts)
+
+
+@FUZZ
+@given(text=clustered(st.integers(0, 300)), limit=st.integers(14, 60))
+def test_no_cut_inside_a_character(text: Text, limit: int) -> None:
+    """Above 14 units, the longest cluster drawn (a subdivision flag) fits in a part."""
+    parts = split_text(text.value, limit, utf16)
+    assert all(utf16(part) <= limit for part in parts)
+    assert text.boundaries is not None
+    for start, end in spans(text.value, parts):
+        assert start in text.boundaries
+        assert end in text.boundaries
+
+
+words = st.lists(st.text("abcdefghij", min_size=1, max_size=8), min_size=1, max_size=6)
+
+
+@FUZZ
+@given(lines=st.lists(words, min_size=1, max_size=30), limit=st.integers(53, 100))
+def test_lines_are_kept_whole_when_they_fit(lines: list[list[str]], limit: int) -> None:
+    text = "\n".join(" ".join(line) for line in lines)  # no line over 53 characters
+    for start, end in spans(text, split_text(text, limit)):
+        assert start == 0 or text[start - 1] == "\n"
+        assert end == len(text) or text[end] == "\n"
+
+
+@FUZZ
+@given(line=words.map(" ".join), limit=st.integers(8, 30))
+def test_words_are_kept_whole_when_they_fit(line: str, limit: int) -> None:
+    for start, end in spans(line, split_text(line, limit)):
+        assert start == 0 or line[start - 1] == " "
+        assert end == len(line) or line[end] == " "

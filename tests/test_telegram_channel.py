@@ -92,20 +92,26 @@ async def test_commands_are_registered_in_both_languages(
     assert "hapus" not in {c["command"] for c in by_language["en"]}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sesi 08.30–10.00 WITA: Strategi Transformasi Perpustakaan, Ruang Mahakam\n" * 200,
+        "📚" * 4096,  # 4,096 characters, but 8,192 UTF-16 units as Telegram counts
+    ],
+)
 async def test_long_replies_are_split_to_fit_a_message(
-    sessions: SessionMaker, telegram_server: FakeTelegramServer
+    sessions: SessionMaker, telegram_server: FakeTelegramServer, text: str
 ) -> None:
     bot = create_bot(telegram_server.token, telegram_server.base_url)
     try:
         channel = TelegramChannel(bot, Engine(sessions))
-        line = "Sesi 08.30–10.00 WITA: Strategi Transformasi Perpustakaan, Ruang Mahakam\n"
-        await channel.deliver(4242, [Reply(line * 200)])
+        await channel.deliver(4242, [Reply(text)])
     finally:
         await bot.session.close()
     parts = [c.params["text"] for c in telegram_server.sent(4242)]
     assert len(parts) > 1
-    assert all(len(p) <= MESSAGE_LIMIT for p in parts)
-    assert "\n".join(parts) == (line * 200).strip()
+    assert all(len(p.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
 
 
 def free_port() -> int:

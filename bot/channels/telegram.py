@@ -55,7 +55,7 @@ from aiogram.types import (
 from aiogram.types import File as TelegramFile
 from fastapi import FastAPI, Request, Response
 
-from bot.channels.rendering import safe_filename, split_text
+from bot.channels.rendering import safe_filename, split_text, utf16_length
 from bot.engine import Engine
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from handlers.registry import Registry, registry
@@ -263,7 +263,7 @@ class TelegramChannel:
 
     async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            parts = split_text(reply.text, MESSAGE_LIMIT)
+            parts = split_text(reply.text, MESSAGE_LIMIT, utf16_length)
             if reply.attachment is not None:
                 # The text goes in its own message: a caption holds only 1024 characters.
                 keyboard = None if parts else markup(reply)
