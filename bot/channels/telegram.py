@@ -166,6 +166,32 @@ def unfetched(document: Document) -> Attachment:
 
 
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Outgoing = SendMessage | SendDocument
+
+
+def render(chat_id: int, reply: Reply) -> list[Outgoing]:
+    """The Bot API calls that show ``reply``, in order; ``deliver`` sends exactly these.
+
+    The file goes first, in its own message (a caption holds only 1,024 characters), then
+    the text in as many messages as its length needs, the keyboard under the last one.
+    """
+    parts = split_text(reply.text, MESSAGE_LIMIT, utf16_length)
+    keyboard = markup(reply)
+    calls: list[Outgoing] = []
+    if reply.attachment is not None and reply.attachment.content is None:
+        log.warning("telegram_document_without_content")
+    elif reply.attachment is not None and reply.attachment.content is not None:
+        name = safe_filename(reply.attachment.filename)
+        upload = BufferedInputFile(reply.attachment.content, filename=name)
+        calls.append(
+            SendDocument(chat_id=chat_id, document=upload, reply_markup=None if parts else keyboard)
+        )
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        calls.append(
+            SendMessage(chat_id=chat_id, text=part, reply_markup=keyboard if last else None)
+        )
+    return calls
 
 
 def markup(reply: Reply) -> Keyboard:
@@ -263,33 +289,8 @@ class TelegramChannel:
 
     async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            parts = split_text(reply.text, MESSAGE_LIMIT, utf16_length)
-            if reply.attachment is not None:
-                # The text goes in its own message: a caption holds only 1024 characters.
-                keyboard = None if parts else markup(reply)
-                await self._send_document(chat_id, reply.attachment, keyboard)
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await self._call(
-                    SendMessage(
-                        chat_id=chat_id, text=part, reply_markup=markup(reply) if last else None
-                    )
-                )
-
-    async def _send_document(
-        self, chat_id: int, attachment: Attachment, keyboard: Keyboard | None
-    ) -> None:
-        if attachment.content is None:
-            log.warning("telegram_document_without_content")
-            return
-        name = safe_filename(attachment.filename)
-        await self._call(
-            SendDocument(
-                chat_id=chat_id,
-                document=BufferedInputFile(attachment.content, filename=name),
-                reply_markup=keyboard,
-            )
-        )
+            for call in render(chat_id, reply):
+                await self._call(call)
 
     async def _call(self, request: TelegramMethod[Any]) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
