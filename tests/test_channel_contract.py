@@ -3,8 +3,11 @@
 import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncIterator
+import io
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import pytest
@@ -15,25 +18,31 @@ from aiogram import Bot  # noqa: E402
 from aiogram.types import Update  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from structlog.testing import capture_logs  # noqa: E402
 
+from bot.channels.console import ConsoleChannel  # noqa: E402
 from bot.channels.rendering import split_text  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
+    CallbackDataWarning,
     TelegramChannel,
     create_bot,
     to_inbound,
 )
 from bot.engine import Engine  # noqa: E402
-from handlers.types import Attachment, Inbound, InboundKind, Reply  # noqa: E402
+from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply  # noqa: E402
 from tests.channel_contract import (  # noqa: E402
     FIXTURES,
     FUZZ,
     Button,
+    ChannelHarness,
     Payload,
     PlatformContract,
     PlatformHarness,
     RecordingEngine,
+    RenderingContract,
     Sent,
     Text,
+    check_reply,
     clustered,
     spans,
 )
@@ -245,6 +254,39 @@ class TestTelegramContract(PlatformContract):
         finally:
             await harness.close()
 
+    async def test_texts_are_sent_as_written(self, harness: TelegramHarness) -> None:
+        """No parse mode: a title with "<", "&" or "*" is shown as typed, and the length
+        Telegram checks is the length of what was sent."""
+        reply = Reply("Sesi <Advokasi> & *Evaluasi*_akhir_ [RTL](x)")
+        await self.render(harness, reply)
+        assert [c.params.get("parse_mode") for c in harness.calls] == [None]
+
+    async def test_a_plain_message_takes_away_the_contact_button(
+        self, harness: TelegramHarness
+    ) -> None:
+        await self.render(harness, Reply("Nama perpustakaan Anda?"))
+        assert harness.calls[-1].params["reply_markup"] == {"remove_keyboard": True}
+
+    async def test_a_payload_over_the_limit_fails_the_tests(self, harness: TelegramHarness) -> None:
+        reply = Reply("Pilih:", (Choice("invite:speaker|" + "x" * 60, "Rachmawati"),))
+        with pytest.raises(CallbackDataWarning):
+            await harness.render(reply)
+
+    async def test_a_payload_over_the_limit_becomes_a_line_to_type(
+        self, harness: TelegramHarness
+    ) -> None:
+        """In production the rest of the reply still goes out, and the log tells the size
+        of the payload, not what it holds."""
+        secret = "invite:speaker|Dr. Rachmawati Sri Lestari Wulandari, S.Sos., M.Si., M.Hum."
+        reply = Reply("Pilih narasumber:", (Choice("?2|1", "Taufik"), Choice(secret, "Rachmawati")))
+        with pytest.warns(CallbackDataWarning), capture_logs() as logs:
+            sent = await self.render(harness, reply)
+        assert sent == [Sent("Pilih narasumber:\n  2. Rachmawati", (Button("Taufik", "?2|1"),))]
+        assert [e["event"] for e in logs if e["log_level"] == "error"] == [
+            "telegram_callback_data_too_long"
+        ]
+        assert "Rachmawati" not in repr(logs)
+
     @FUZZ
     @given(
         ids=st.lists(
@@ -273,6 +315,62 @@ class TestTelegramContract(PlatformContract):
             assert inbound is not None
             keys.add(inbound.message_key)
         assert len(keys) == 2
+
+
+# Console ----------------------------------------------------------------------------
+
+
+class ConsoleHarness(ChannelHarness):
+    """The console prints every reply whole, choices as numbered lines, and saves files."""
+
+    def __init__(self, files_dir: Path) -> None:
+        self.files_dir = files_dir
+        self.engine = RecordingEngine()
+        self.channel = ConsoleChannel(
+            cast(Engine, self.engine), "console", io.StringIO(), files_dir
+        )
+
+    async def render(self, reply: Reply) -> list[Sent]:
+        self.engine.replies = [reply]
+        return [self.sent(block) for block in await self.channel.submit("/jadwal")]
+
+    def sent(self, block: str) -> Sent:
+        first, _, rest = block.partition("\n")
+        name, saved, path = first.partition(f" → {self.files_dir.resolve()}/")
+        if not saved:
+            return Sent(block)
+        assert name.startswith("📎 ")
+        return Sent(rest, document=(name[2:], (self.files_dir / path).read_bytes()))
+
+
+class TestConsoleContract(RenderingContract):
+    @pytest.fixture
+    def harness(self) -> Iterator[ConsoleHarness]:
+        # Not tmp_path: hypothesis runs many examples in one test, each saving files.
+        with tempfile.TemporaryDirectory(prefix="bimtek-contract-") as folder:
+            yield ConsoleHarness(Path(folder))
+
+
+def test_check_reply_catches_what_it_should() -> None:
+    """The checker itself: a lost choice, a lost word, an empty message, too long a text."""
+    harness = TelegramHarness.__new__(TelegramHarness)  # its limits, without a server
+    choices = (Choice("sesi|1", "08.30 Pembukaan"),)
+    button = Button("08.30 Pembukaan", "sesi|1")
+    reply = Reply("Pilih sesi hari ini:", choices)
+    check_reply(harness, reply, [Sent(reply.text, (button,))])
+    check_reply(harness, reply, [Sent(reply.text + "\n  1. 08.30 Pembukaan")])
+    long = Reply(reply.text + "📚" * 2039, choices)
+    wrong = [
+        (reply, [Sent(reply.text)]),  # the choice lost
+        (reply, [Sent("Pilih sesi:", (button,))]),  # words lost
+        (reply, [Sent(" "), Sent(reply.text, (button,))]),  # an empty message
+        (long, [Sent(long.text, (button,))]),  # 4,098 UTF-16 units
+        (reply, [Sent(reply.text, (Button(button.label, "sesi|1" + "x" * 60),))]),
+        (Reply("Nomor HP?", share_phone="Kirim"), [Sent("Nomor HP?")]),
+    ]
+    for given_reply, given_sent in wrong:
+        with pytest.raises(AssertionError):
+            check_reply(harness, given_reply, given_sent)
 
 
 # Splitting on its own, at limits small enough to put a cut anywhere ---------------------

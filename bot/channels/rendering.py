@@ -4,7 +4,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from handlers.types import Reply
+from handlers.types import Choice, Reply
 
 # How a platform measures a message's text against its limit.
 Length = Callable[[str], int]
@@ -15,11 +15,15 @@ def numbered(reply: Reply) -> str:
     choice numbered 0 (a page button among numbered items) gets a mark, not a number."""
     if not reply.choices:
         return reply.text
-    lines = []
-    for place, choice in enumerate(reply.choices, 1):
-        number = place if choice.number is None else choice.number
-        lines.append(f"  {number}. {choice.label}" if number else f"  • {choice.label}")
+    lines = [choice_line(place, choice) for place, choice in enumerate(reply.choices, 1)]
     return reply.text + "\n" + "\n".join(lines)
+
+
+def choice_line(place: int, choice: Choice) -> str:
+    """The line that offers ``choice``, ``place``-th of its reply, to be picked by typing
+    its number (or, for a choice numbered 0, its label)."""
+    number = place if choice.number is None else choice.number
+    return f"  {number}. {choice.label}" if number else f"  • {choice.label}"
 
 
 def utf16_length(text: str) -> int:
