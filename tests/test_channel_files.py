@@ -1,6 +1,8 @@
 """Files in and out through the channels: documents a person sends reach the engine as FILE
 messages; a reply's attachment reaches the person as a document (Telegram) or a saved file
-(console). The unit under test is the channel, so the engine here only records and answers."""
+(console). The unit under test is the channel, so the engine here only records and answers.
+What each kind of update becomes is checked by the channel contract (test_channel_contract.py);
+here, what takes HTTP: downloads, their limits and failures, uploads."""
 
 import asyncio
 import contextlib
@@ -98,18 +100,6 @@ async def test_a_document_reaches_the_engine_with_its_bytes(
     assert shown == [Shown("Diterima.")]
 
 
-async def test_a_document_without_a_media_type_gets_one_from_its_name(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
-) -> None:
-    content = b"tanggal,jam,sesi\n2024-11-12,08.30,Pembukaan\n"
-    file_id = telegram_server.add_file(content, "jadwal.csv")
-    # Neither the media type nor the size: Telegram may leave both out.
-    await person.deliver(
-        {"message": person._message(document=document(file_id, file_name="jadwal.csv"))}
-    )
-    assert recorder.last.attachment == Attachment("jadwal.csv", "text/csv", content, len(content))
-
-
 async def test_a_document_name_cannot_point_into_folders(
     recorder: RecordingEngine, person: TelegramDriver
 ) -> None:
@@ -159,15 +149,6 @@ async def test_a_failed_download_still_reaches_the_engine_and_is_answered(
     logs = debug_logs.getvalue()
     assert '"event": "telegram_file_download_failed"' in logs
     assert "Agenda" not in logs
-
-
-@pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
-async def test_pictures_stickers_and_voice_notes_stay_unsupported(
-    recorder: RecordingEngine, person: TelegramDriver, kind: str
-) -> None:
-    await person.send_unsupported(kind)
-    assert recorder.last.kind == InboundKind.UNSUPPORTED
-    assert recorder.last.attachment is None
 
 
 async def test_a_gif_is_not_taken_for_a_document(

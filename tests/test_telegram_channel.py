@@ -1,4 +1,5 @@
-"""Telegram specifics: redelivery, the webhook's secret, rate limits, commands, long text."""
+"""Telegram specifics over HTTP: redelivery, the webhook's secret, rate limits, commands.
+Translation and rendering are checked by the channel contract (test_channel_contract.py)."""
 
 import asyncio
 import contextlib
@@ -11,11 +12,10 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from bot.channels.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramChannel, create_bot
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel, create_bot
 from bot.db import SessionMaker, session_maker
 from bot.engine import Engine
 from handlers.i18n import Translator
-from handlers.types import Reply
 from models import Conversation, Event, InboundMessage
 from tests.drivers import TelegramDriver, texts
 from tests.fakes.telegram_api import FakeTelegramServer, Fault
@@ -90,22 +90,6 @@ async def test_commands_are_registered_in_both_languages(
     english = Translator("en")("command.delete")
     assert {"command": "delete", "description": english} in by_language["en"]
     assert "hapus" not in {c["command"] for c in by_language["en"]}
-
-
-async def test_long_replies_are_split_to_fit_a_message(
-    sessions: SessionMaker, telegram_server: FakeTelegramServer
-) -> None:
-    bot = create_bot(telegram_server.token, telegram_server.base_url)
-    try:
-        channel = TelegramChannel(bot, Engine(sessions))
-        line = "Sesi 08.30–10.00 WITA: Strategi Transformasi Perpustakaan, Ruang Mahakam\n"
-        await channel.deliver(4242, [Reply(line * 200)])
-    finally:
-        await bot.session.close()
-    parts = [c.params["text"] for c in telegram_server.sent(4242)]
-    assert len(parts) > 1
-    assert all(len(p) <= MESSAGE_LIMIT for p in parts)
-    assert "\n".join(parts) == (line * 200).strip()
 
 
 def free_port() -> int:

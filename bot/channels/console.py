@@ -52,7 +52,8 @@ class ConsoleChannel:
         return self._print(await self._engine.waiting_question(inbound))
 
     def _print(self, replies: list[Reply]) -> list[str]:
-        shown = [self._show(reply) for reply in replies]
+        # A reply with nothing to show (no text, choice or file) prints no blank block.
+        shown = [text for reply in replies if (text := self._show(reply)).strip()]
         for text in shown:
             print(f"\n{text}", file=self._output, flush=True)
         return shown

@@ -9,6 +9,7 @@ import asyncio
 import hmac
 import io
 import mimetypes
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,11 +56,17 @@ from aiogram.types import (
 from aiogram.types import File as TelegramFile
 from fastapi import FastAPI, Request, Response
 
-from bot.channels.rendering import safe_filename, split_text
+from bot.channels.rendering import (
+    choice_line,
+    numbered,
+    safe_filename,
+    split_text,
+    utf16_length,
+)
 from bot.engine import Engine
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from handlers.registry import Registry, registry
-from handlers.types import Attachment, Inbound, InboundKind, Reply
+from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply
 
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
@@ -166,27 +173,83 @@ def unfetched(document: Document) -> Attachment:
 
 
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Outgoing = SendMessage | SendDocument
 
 
-def markup(reply: Reply) -> Keyboard:
+class CallbackDataWarning(UserWarning):
+    """A choice's payload is longer than Telegram's callback data can hold. The core
+    promises that it never is; the test suite turns this warning into a failure."""
+
+
+def render(chat_id: int, reply: Reply) -> list[Outgoing]:
+    """The Bot API calls that show ``reply``, in order; ``deliver`` sends exactly these.
+
+    The file goes first, in its own message (a caption holds only 1,024 characters), then
+    the text in as many messages as its length needs, the keyboard under the last one.
+    """
+    keyboard, typed = keyboard_for(reply)
+    text = "\n".join([reply.text, *typed]) if typed else reply.text
+    parts = split_text(text, MESSAGE_LIMIT, utf16_length)
+    # Telegram refuses an empty file as it refuses an empty message.
+    content = reply.attachment.content if reply.attachment is not None else None
+    if reply.attachment is not None and not content:
+        log.warning("telegram_document_without_content")
+    if not parts and not content and (reply.choices or reply.share_phone):
+        # Telegram sends no message without text, and buttons need a message to hang on:
+        # the choices' own lines stand in for the missing text.
+        standin = numbered(replace(reply, text="")).strip() or reply.share_phone or ""
+        parts = split_text(standin, MESSAGE_LIMIT, utf16_length)
+    calls: list[Outgoing] = []
+    if reply.attachment is not None and content:
+        upload = BufferedInputFile(content, filename=safe_filename(reply.attachment.filename))
+        calls.append(
+            SendDocument(chat_id=chat_id, document=upload, reply_markup=None if parts else keyboard)
+        )
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        calls.append(
+            SendMessage(chat_id=chat_id, text=part, reply_markup=keyboard if last else None)
+        )
+    return calls
+
+
+def keyboard_for(reply: Reply) -> tuple[Keyboard, list[str]]:
     """Choices as inline buttons; the contact request as a reply keyboard. Any other
-    message takes away a contact keyboard that may still be showing."""
-    if reply.choices:
-        return inline_keyboard(reply)
-    if reply.share_phone:
+    message takes away a contact keyboard that may still be showing.
+
+    Also the lines to add to the text for choices that cannot be buttons: one whose
+    payload Telegram would refuse is shown as its numbered line, to be picked by typing,
+    rather than have the whole message refused.
+    """
+    buttons: list[Choice] = []
+    typed: list[str] = []
+    for place, choice in enumerate(reply.choices, 1):
+        size = len(choice.payload.encode())
+        if size <= CALLBACK_DATA_LIMIT:
+            buttons.append(choice)
+            continue
+        # The payload may carry what a person typed: only its size is told.
+        log.error("telegram_callback_data_too_long", size=size, place=place)
+        warnings.warn(
+            f"callback data of {size} bytes, over Telegram's {CALLBACK_DATA_LIMIT}",
+            CallbackDataWarning,
+            stacklevel=2,
+        )
+        typed.append(choice_line(place, choice))
+    if buttons:
+        return inline_keyboard(buttons), typed
+    if reply.share_phone and not reply.choices:
         button = KeyboardButton(text=reply.share_phone, request_contact=True)
-        return ReplyKeyboardMarkup(
+        keyboard = ReplyKeyboardMarkup(
             keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
         )
-    return ReplyKeyboardRemove(remove_keyboard=True)
+        return keyboard, typed
+    return ReplyKeyboardRemove(remove_keyboard=True), typed
 
 
-def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup:
-    for choice in reply.choices:
-        if len(choice.payload.encode()) > CALLBACK_DATA_LIMIT:
-            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {choice.payload!r}")
-    buttons = [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in reply.choices]
-    per_row = 2 if len(buttons) > 3 and max(len(c.label) for c in reply.choices) <= 22 else 1
+def inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in choices]
+    per_row = 2 if len(buttons) > 3 and max(len(c.label) for c in choices) <= 22 else 1
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -263,33 +326,8 @@ class TelegramChannel:
 
     async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            parts = split_text(reply.text, MESSAGE_LIMIT)
-            if reply.attachment is not None:
-                # The text goes in its own message: a caption holds only 1024 characters.
-                keyboard = None if parts else markup(reply)
-                await self._send_document(chat_id, reply.attachment, keyboard)
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await self._call(
-                    SendMessage(
-                        chat_id=chat_id, text=part, reply_markup=markup(reply) if last else None
-                    )
-                )
-
-    async def _send_document(
-        self, chat_id: int, attachment: Attachment, keyboard: Keyboard | None
-    ) -> None:
-        if attachment.content is None:
-            log.warning("telegram_document_without_content")
-            return
-        name = safe_filename(attachment.filename)
-        await self._call(
-            SendDocument(
-                chat_id=chat_id,
-                document=BufferedInputFile(attachment.content, filename=name),
-                reply_markup=keyboard,
-            )
-        )
+            for call in render(chat_id, reply):
+                await self._call(call)
 
     async def _call(self, request: TelegramMethod[Any]) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
