@@ -1,6 +1,5 @@
 """Runs the conversation core for one inbound message, as one database transaction."""
 
-import copy
 import hashlib
 import time
 import weakref
@@ -14,8 +13,10 @@ from typing import Any
 import structlog
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 
@@ -64,6 +65,22 @@ def _record_statement(dialect: str) -> Executable:
         )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
     )
+
+
+def _record_and_find(
+    session: Session, inbound: Inbound, now: datetime
+) -> "tuple[bool, Row[ChannelIdentity, Person, Conversation] | None]":
+    """Record the delivery (False: seen before) and find the identity, its person and
+    its conversation, locked (None: someone new)."""
+    connection = session.connection()
+    recorded = connection.execute(
+        _record_statement(connection.dialect.name),
+        {"channel": inbound.channel, "external_id": delivery_id(inbound), "received_at": now},
+    )
+    if recorded.rowcount != 1:
+        return False, None
+    who = {"channel": inbound.channel, "user_key": inbound.user_key}
+    return True, session.execute(_WHO, who).first()
 
 
 def delivery_id(inbound: Inbound) -> str:
@@ -157,9 +174,12 @@ class Engine:
         if inbound.kind is InboundKind.FILE:
             await self._read_ahead(inbound, now)
         async with self._sessions() as session, session.begin():
-            if not await self._record(session, inbound, now):
+            # Recording the delivery and finding who sent it, in one pass into the
+            # database layer: each pass costs more than the statements themselves.
+            recorded, found = await session.run_sync(_record_and_find, inbound, now)
+            if not recorded:
                 return None, None
-            turn, loaded = await self._turn(session, inbound, now, inbound_seen=True)
+            turn, loaded = await self._turn(session, inbound, now, inbound_seen=True, found=found)
             with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
                 await router.handle(turn)
             await self._finish(turn, loaded)
@@ -197,20 +217,32 @@ class Engine:
         }
         if changed:
             conversation.updated_at = turn.now
-            await turn.session.execute(
-                update(Conversation)
-                .where(col(Conversation.id) == conversation.id)
+            connection = await turn.session.connection()
+            table = Conversation.__table__  # type: ignore[attr-defined]
+            await connection.execute(
+                update(table)
+                .where(table.c.id == conversation.id)
                 .values(updated_at=turn.now, **changed)
-                .execution_options(synchronize_session=False)
             )
 
     async def _turn(
-        self, session: AsyncSession, inbound: Inbound, now: datetime, *, inbound_seen: bool
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        now: datetime,
+        *,
+        inbound_seen: bool,
+        found: "Row[ChannelIdentity, Person, Conversation] | None" = None,
     ) -> tuple[Turn, dict[str, Any]]:
         """The turn, and the conversation's columns as loaded (to write back changes)."""
-        identity, person, conversation = await self._load(session, inbound, now)
+        if found is not None:
+            identity, person, conversation = found
+        else:
+            identity, person, conversation = await self._load(session, inbound, now)
         session.expunge(conversation)
-        loaded = {name: copy.deepcopy(getattr(conversation, name)) for name in WRITTEN}
+        # The JSON columns are replaced, never changed in place (Turn.save_states, offered),
+        # so the values as loaded are kept as they are to compare with.
+        loaded = {name: getattr(conversation, name) for name in WRITTEN}
         if inbound_seen:
             last = identity.last_inbound_at
             if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
@@ -244,14 +276,6 @@ class Engine:
                 return supported(chosen.scalar() or inbound.language_hint)
         except Exception:
             return supported(inbound.language_hint)
-
-    async def _record(self, session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
-        connection = await session.connection()
-        recorded = await connection.execute(
-            _record_statement(connection.dialect.name),
-            {"channel": inbound.channel, "external_id": delivery_id(inbound), "received_at": now},
-        )
-        return recorded.rowcount == 1
 
     async def _load(
         self, session: AsyncSession, inbound: Inbound, now: datetime

@@ -116,6 +116,12 @@ def is_question_payload(namespace: str) -> bool:
     return namespace.startswith(QUESTION_MARK)
 
 
+def answers_a_question(payload: str) -> bool:
+    """Whether a button's payload answers a question (rather than asks for a look-up):
+    channels take such buttons off the message once pressed."""
+    return payload.startswith(QUESTION_MARK)
+
+
 async def show(turn: Turn, step: Step[S]) -> None:
     """Ask ``step``'s question (again)."""
     ask(turn, await step.prompt(turn, step.flow.state(turn)))

@@ -79,6 +79,17 @@ async def test_pressed_buttons_are_answered_and_taken_off_the_message(
     assert not edit.params.get("reply_markup")
 
 
+async def test_a_look_up_keeps_its_buttons_to_be_pressed_again(
+    person: TelegramDriver, telegram_server: FakeTelegramServer
+) -> None:
+    await person.send("/bantuan")  # the menu, whose buttons are look-ups
+    before = len(telegram_server.calls)
+    await person.press(ID("menu.help"))
+    pressed = [c.method for c in telegram_server.calls[before:]]
+    assert "answerCallbackQuery" in pressed
+    assert "editMessageReplyMarkup" not in pressed
+
+
 async def test_commands_are_registered_in_both_languages(
     person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:

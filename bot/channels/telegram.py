@@ -13,6 +13,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +65,7 @@ from bot.channels.rendering import (
     utf16_length,
 )
 from bot.engine import Engine
+from handlers.flow import answers_a_question
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from handlers.registry import Registry, registry
 from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply
@@ -237,21 +239,30 @@ def keyboard_for(reply: Reply) -> tuple[Keyboard, list[str]]:
         )
         typed.append(choice_line(place, choice))
     if buttons:
-        return inline_keyboard(buttons), typed
+        return inline_keyboard(tuple((c.label, c.payload) for c in buttons)), typed
     if reply.share_phone and not reply.choices:
-        button = KeyboardButton(text=reply.share_phone, request_contact=True)
-        keyboard = ReplyKeyboardMarkup(
-            keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
-        )
-        return keyboard, typed
-    return ReplyKeyboardRemove(remove_keyboard=True), typed
+        return contact_keyboard(reply.share_phone), typed
+    return _NO_KEYBOARD, typed
 
 
-def inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in choices]
-    per_row = 2 if len(buttons) > 3 and max(len(c.label) for c in choices) <= 22 else 1
+_NO_KEYBOARD = ReplyKeyboardRemove(remove_keyboard=True)
+
+
+# Menus and day views repeat from person to person: a keyboard built once is kept (the
+# markup is never changed after it is built).
+@lru_cache(maxsize=512)
+def inline_keyboard(choices: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    """Buttons of (label, payload), two a row when they are many and short."""
+    buttons = [InlineKeyboardButton(text=label, callback_data=data) for label, data in choices]
+    per_row = 2 if len(buttons) > 3 and max(len(label) for label, _ in choices) <= 22 else 1
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@lru_cache(maxsize=8)
+def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(text=label, request_contact=True)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
 class TelegramChannel:
@@ -282,7 +293,7 @@ class TelegramChannel:
             replies = await self._engine.handle(inbound)
             query = update.callback_query
             if query is not None:
-                await self._settle_button(query.id, query.message)
+                await self._settle_button(query.id, query.message, inbound.choice)
             await self.deliver(chat_id, replies)
         finally:
             structlog.contextvars.unbind_contextvars("channel", "update_id")
@@ -314,9 +325,12 @@ class TelegramChannel:
             return replace(attachment, size=len(content))
         return replace(attachment, content=content, size=len(content))
 
-    async def _settle_button(self, query_id: str, message: Any) -> None:
-        """Stop the button's spinner and take the keyboard off the answered message."""
+    async def _settle_button(self, query_id: str, message: Any, payload: str) -> None:
+        """Stop the button's spinner; a question once answered loses its buttons. A
+        look-up's buttons (a day's sessions, the menu) stay, to be pressed again."""
         await self._call(AnswerCallbackQuery(callback_query_id=query_id))
+        if not answers_a_question(payload):
+            return
         if message is not None and getattr(message, "reply_markup", None) is not None:
             await self._call(
                 EditMessageReplyMarkup(

@@ -156,14 +156,41 @@ async def whole_agenda(turn: Turn) -> None:
         last=format_date(event.ends_on, turn.locale),
         zone=zone_label(event.timezone),
     )
-    # One message a day: each fits a channel's limit, and the channel splits further.
-    turn.replies.append(Reply(intro))
-    for day, sessions in groupby(view.sessions, key=lambda s: s.day):
-        title = t("schedule.day_title", date=format_date(day, turn.locale))
-        turn.replies.append(Reply("\n".join([title, *session_lines(t, view, list(sessions))])))
+    days = [
+        "\n".join(
+            [
+                t("schedule.day_title", date=format_date(day, turn.locale)),
+                *session_lines(t, view, list(sessions)),
+            ]
+        )
+        for day, sessions in groupby(view.sessions, key=lambda s: s.day)
+    ]
     # The calendar file belongs here, under the full agenda.
     options = [Option("calendar", t("menu.calendar")), *await menu_options(turn)]
-    turn.menu(t("schedule.agenda_done"), options[:MENU_LIMIT])
+    done = t("schedule.agenda_done")
+    messages = packed([intro, *days, done])
+    for text in messages[:-1]:
+        turn.replies.append(Reply(text))
+    turn.menu(messages[-1], options[:MENU_LIMIT])
+
+
+MESSAGE_BUDGET = 3500  # within every channel's limit for one message, with room to spare
+
+
+def packed(blocks: list[str]) -> list[str]:
+    """The blocks (a day each) in as few messages as fit the budget, a block never cut;
+    one longer than the budget goes alone, for the channel to split."""
+
+    def size(text: str) -> int:
+        return len(text.encode("utf-16-le")) // 2  # as the strictest channel counts
+
+    messages: list[str] = []
+    for block in blocks:
+        if messages and size(messages[-1]) + 2 + size(block) <= MESSAGE_BUDGET:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block)
+    return messages
 
 
 async def now_and_next(turn: Turn) -> None:
