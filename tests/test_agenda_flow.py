@@ -12,8 +12,8 @@ from bot.db import SessionMaker
 from bot.demo import DEMO_CODE
 from models import Event, RoleName
 from models.roles import create_invite
-from tests.agenda_helpers import id_of
 from tests.drivers import Shown, TelegramDriver, texts
+from tests.factories import id_of
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.test_registration import ID, last, register_in_indonesian
 

@@ -27,7 +27,7 @@ from models.agenda_import import (
     worker,
 )
 from models.roles import RoleName, create_invite
-from tests.agenda_helpers import Talker, enrol, text_of
+from tests.factories import Talker, enrol, text_of
 from tests.hostile_files import HOSTILE, blank_rows, one_wide_row
 
 pytestmark = pytest.mark.skipif(

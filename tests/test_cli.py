@@ -15,7 +15,7 @@ from bot.cli import app
 from bot.db import create_engine, session_maker
 from models import AgendaSession
 from models.event import event_by_code
-from tests.agenda_helpers import Talker, text_of
+from tests.factories import Talker, text_of
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from bot.db import SessionMaker
-from tests.agenda_helpers import Talker, add_session, enrol, make_event
+from tests.factories import Talker, add_session, enrol, make_event
 
 WED = date(2024, 11, 13)
 

@@ -14,7 +14,7 @@ from bot.db import SessionMaker
 from handlers.i18n import Translator
 from models import AgendaSession, Enrollment, Event, Invite, Role, RoleName
 from models.roles import create_invite
-from tests.agenda_helpers import Talker, add_session, enrol, id_of, make_event
+from tests.factories import Talker, add_session, enrol, id_of, make_event
 
 ERRORS = {Translator(locale)("error.internal") for locale in ("id", "en")}
 NOW = datetime(2024, 11, 13, 2, 0, tzinfo=UTC)
@@ -70,7 +70,8 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-NAMESPACES = ["menu", "sesi", "hari", "acara", "kelas", "tim", "invite:speaker", "", "x"]
+# Question tokens too ("?0"...): any of an earlier question, or forged, answers nothing.
+NAMESPACES = ["menu", "sesi", "hari", "acara", "kelas", "tim", "?0", "?1", "?zz", "", "x"]
 payloads = st.builds(
     lambda namespace, value: f"{namespace}|{value}",
     st.sampled_from(NAMESPACES),

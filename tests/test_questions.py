@@ -3,6 +3,8 @@ is written (see "Adding a flow" in the README): every kind of question, typed or
 pressed, bad answers refused in the person's language, and nothing stored until done."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
@@ -304,3 +306,16 @@ def test_numbers_as_people_write_them(typed: str, locale: str, number: float) ->
 @pytest.mark.parametrize("typed", ["", "lima", "1,2,3,4,5x", "..", "1.2.3,4,5", "٣", "1e5", "-"])
 def test_what_is_no_number(typed: str) -> None:
     assert read_number(typed, "id") is None
+
+
+def test_the_readmes_example_flow_is_a_feature_the_registry_takes() -> None:
+    """The README's "Adding a flow" example, as written there, declares a working flow."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Adding a flow", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {"__name__": "handlers.features.kesan"}
+    exec(compile(code, "README.md", "exec"), namespace)
+    feature = namespace["FEATURE"]
+    built = build([*discover("handlers.features"), feature])
+    assert built.by_name["kesan"] is built.by_name["feedback"]
+    assert list(built.flows["kesan"].steps) == ["jelas", "tempo", "topik", "saran", "lagi"]

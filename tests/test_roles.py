@@ -23,7 +23,7 @@ from models import (
 )
 from models.agenda import classes_of
 from models.roles import create_invite
-from tests.agenda_helpers import (
+from tests.factories import (
     ID,
     Talker,
     add_session,

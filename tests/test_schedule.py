@@ -8,7 +8,7 @@ import pytest
 from bot.db import SessionMaker
 from models import Event, RoleName
 from models.roles import create_invite
-from tests.agenda_helpers import (
+from tests.factories import (
     EN,
     ID,
     Talker,

@@ -1,5 +1,5 @@
-"""Set-up shared by the agenda, schedule and role tests: events, sessions and people
-stored directly, and a person talking to the engine at a chosen moment."""
+"""Factories shared by the tests: events, agendas, people and roles stored directly, and a
+person talking to the engine at a chosen moment."""
 
 import itertools
 from collections.abc import Iterator
@@ -22,6 +22,8 @@ from models import (
     Event,
     EventClass,
     Person,
+    Role,
+    RoleName,
 )
 from models.event import create_event
 
@@ -134,6 +136,51 @@ async def enrol(
         assert identity.id is not None
         session.add(Conversation(identity_id=identity.id))
     return user_key
+
+
+async def someone(sessions: SessionMaker, user_key: str, channel: str = "console") -> int:
+    """A person known on ``channel`` as ``user_key`` (created without personal data, as
+    at their first message, when new); their person id."""
+    async with sessions.begin() as session:
+        found = await session.execute(
+            select(ChannelIdentity.person_id).where(
+                col(ChannelIdentity.channel) == channel, col(ChannelIdentity.user_key) == user_key
+            )
+        )
+        person_id = found.scalars().first()
+        if person_id is not None:
+            return person_id
+        person = Person(locale="id")
+        session.add(person)
+        await session.flush()
+        assert person.id is not None
+        identity = ChannelIdentity(
+            person_id=person.id, channel=channel, user_key=user_key, address=user_key
+        )
+        session.add(identity)
+        await session.flush()
+        assert identity.id is not None
+        session.add(Conversation(identity_id=identity.id))
+        return person.id
+
+
+async def give_role(
+    sessions: SessionMaker,
+    event: Event,
+    role: RoleName,
+    user_key: str,
+    *,
+    speaker: str = "",
+    now: datetime = datetime(2024, 11, 1, tzinfo=UTC),
+) -> Role:
+    """``user_key`` (on the console) holds ``role`` in ``event``, as if invited."""
+    person_id = await someone(sessions, user_key)
+    async with sessions.begin() as session:
+        held = Role(
+            event_id=id_of(event), person_id=person_id, role=role, speaker=speaker, granted_at=now
+        )
+        session.add(held)
+    return held
 
 
 async def person_id_of(sessions: SessionMaker, user_key: str) -> int:
