@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Event
 from models.agenda import agenda_of, class_names
-from models.agenda_import import AgendaFileError, import_agenda, set_classes
+from models.agenda_import import AgendaFileError, import_sheet, read_file, set_classes
 from models.event import create_event, event_by_code
 
 DEMO_CODE = "KUKAR2024"
@@ -43,5 +43,7 @@ async def ensure_demo_event(session: AsyncSession) -> Event:
         # It fails only if someone re-declared the demo's classes: the demo then runs
         # without an agenda rather than not at all.
         with suppress(AgendaFileError):
-            await import_agenda(session, event, DEMO_AGENDA, demo_agenda_csv())
+            # Our own small file: read here, without starting the reader process.
+            sheet = read_file(DEMO_AGENDA, demo_agenda_csv())
+            await import_sheet(session, event, sheet)
     return event

@@ -3,7 +3,7 @@ reading the file, checking it against the event and its classes, and making the 
 agenda match it. Needs no conversation: the words for what it finds are in
 handlers/agenda_texts.py."""
 
-from models.agenda_import.apply import ImportReport, import_agenda
+from models.agenda_import.apply import ImportReport, import_agenda, import_sheet
 from models.agenda_import.classes import set_classes
 from models.agenda_import.limits import LIMITS, MAX_FILE_BYTES, MAX_ROWS
 from models.agenda_import.problems import (
@@ -28,6 +28,7 @@ __all__ = [
     "ProblemsError",
     "Sheet",
     "import_agenda",
+    "import_sheet",
     "read_agenda",
     "read_file",
     "read_file_off_loop",

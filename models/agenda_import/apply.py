@@ -258,6 +258,13 @@ async def import_agenda(
     it. Without ``apply`` the report says what would be added, changed and removed, and
     nothing is written. Raises AgendaFileError, storing nothing, if anything is wrong."""
     sheet = await read_file_off_loop(filename, content)
+    return await import_sheet(session, event, sheet, apply=apply)
+
+
+async def import_sheet(
+    session: AsyncSession, event: Event, sheet: Sheet, *, apply: bool = True
+) -> ImportReport:
+    """``import_agenda`` for a sheet already read (a file of our own, say)."""
     planned, event_problems = _plan(sheet, event, await class_names(session, event.id))
     if sheet.problems or event_problems:
         raise AgendaFileError(sheet.problems + event_problems)
