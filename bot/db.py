@@ -3,16 +3,18 @@
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from bot import sqlite_driver
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -48,23 +50,51 @@ def session_maker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
+    # Alembic is imported only when a migration runs: a start-up with the schema current
+    # does without it (see HEAD).
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot") / "migrations"))
     return config
 
 
+# The newest migration. Checked against Alembic's own view by a test; it lets a start-up
+# with the schema already current skip loading Alembic and every migration script.
+HEAD = "0003"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``."""
-    await _migrate(engine, command.upgrade, revision)
+    if revision == "head" and await current_revision(engine) == HEAD:
+        return
+    await _migrate(engine, "upgrade", revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The schema's revision, or None for a database never migrated."""
+    async with engine.connect() as connection:
+        try:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:
+            return None
+        versions = found.scalars().all()
+        return versions[0] if len(versions) == 1 else None
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Take the schema back to ``revision`` ("base": nothing)."""
-    await _migrate(engine, command.downgrade, revision)
+    await _migrate(engine, "downgrade", revision)
 
 
-async def _migrate(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
+async def _migrate(
+    engine: AsyncEngine, direction: Literal["upgrade", "downgrade"], revision: str
+) -> None:
+    from alembic import command
+
+    step: Callable[[Config, str], None] = getattr(command, direction)
+
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection

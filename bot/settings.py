@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_the_default(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return f"sqlite:///{default_database_path()}"
+        return value
+
     @field_validator("database_url", mode="after")
     @classmethod
     def _async_driver(cls, value: str) -> str:

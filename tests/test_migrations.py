@@ -31,3 +31,23 @@ async def test_downgrade_to_nothing_and_up_again(engine: AsyncEngine) -> None:
     await upgrade(engine)
     async with engine.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+def test_the_head_the_start_up_checks_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.db import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
+
+
+async def test_a_current_schema_is_recognised_and_an_empty_one_is_not(
+    engine: AsyncEngine,
+) -> None:
+    from bot.db import HEAD, current_revision
+
+    assert await current_revision(engine) == HEAD
+    await downgrade(engine, "base")
+    assert await current_revision(engine) is None
+    await upgrade(engine)
+    assert await current_revision(engine) == HEAD

@@ -1,15 +1,22 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings
 
 
-def test_defaults_need_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_need_no_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     settings = Settings(_env_file=None)
     assert settings.telegram_bot_token is None
-    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    expected = f"sqlite+aiosqlite:///{tmp_path / 'bimtek-bot' / 'bimtek.sqlite3'}"
+    assert settings.database_url == expected
+    # An empty DATABASE_URL, as .env.example leaves it, is the same default.
+    monkeypatch.setenv("DATABASE_URL", "")
+    assert Settings(_env_file=None).database_url == expected
 
 
 @pytest.mark.parametrize(
