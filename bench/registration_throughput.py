@@ -1,8 +1,9 @@
 """Registration throughput: the whole Bimtek stack next to a bare aiogram echo bot.
 
-Both bots long-poll their own fake Telegram Bot API (tests/fakes/telegram_api.py) over
-real HTTP. Simulated people talk at the same time, each waiting for the bot to handle a
-message before sending the next. Run from the project root:
+Each bot runs in a process of its own (bench/bot_process.py) and long-polls its own fake
+Telegram Bot API (tests/fakes/telegram_api.py) over real HTTP; the fake and the simulated
+people run in the benchmark's process. The people talk at the same time, each waiting for
+the bot to handle a message before sending the next. Run from the project root:
 
     python -m bench.registration_throughput --users 20
 """
@@ -20,14 +21,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher
-from aiogram.types import CallbackQuery, Message
 from sqlalchemy import text
 
-from bot.channels.telegram import TelegramChannel, create_bot
+from bench.bot_process import (
+    BIMTEK,
+    ECHO,
+    BenchmarkError,
+    Cost,
+    Row,
+    beyond_the_echo,
+    bot_process,
+    cost_rows,
+    measure,
+    print_rows,
+)
 from bot.db import create_engine, session_maker, upgrade
 from bot.demo import ensure_demo_event
-from bot.engine import Engine
 from bot.logging import configure_logging
 from handlers.i18n import Translator
 from tests.fakes.telegram_api import FakeTelegramServer
@@ -187,104 +196,81 @@ async def person(
 
 async def drive(
     server: WatchedServer, users: int, steps: list[Step], button: ButtonFinder
-) -> Result:
-    await server.polling.wait()  # start-up calls (getMe, setMyCommands...) are not timed
+) -> list[float]:
     latencies: list[float] = []
-    started = time.perf_counter()
     await asyncio.gather(
         *(person(server, FIRST_USER_ID + i, steps, button, latencies) for i in range(users))
     )
-    return Result(latencies, time.perf_counter() - started)
+    return latencies
 
 
-async def cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def fake_api_and_bot(stack: contextlib.AsyncExitStack) -> tuple[WatchedServer, Bot]:
-    """A fresh fake Bot API and a client for it, both closed with ``stack``."""
-    server = WatchedServer(max_poll_wait=POLL_TIMEOUT)
-    await server.start()
-    stack.push_async_callback(server.stop)
-    bot = create_bot(server.token, server.base_url)
-    stack.push_async_callback(bot.session.close)
-    return server, bot
-
-
-async def run_bimtek(users: int, steps: list[Step]) -> Result:
+async def run_side(side: str, users: int, steps: list[Step]) -> tuple[Result, Cost]:
+    """One bot's run: the bot in a process of its own, long-polling a fake API that runs
+    here with the simulated people, so that the bot's CPU time is its own."""
     async with contextlib.AsyncExitStack() as stack:
-        server, bot = await fake_api_and_bot(stack)
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        db = create_engine(f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}")
-        stack.push_async_callback(db.dispose)
+        server = WatchedServer(max_poll_wait=POLL_TIMEOUT)
+        await server.start()
+        stack.push_async_callback(server.stop)
+        options = ["--poll-timeout", str(POLL_TIMEOUT)]
+        if side == BIMTEK:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+            await with_demo_event(url)
+            options += ["--database", url]
+        # Start-up (imports, getMe, setMyCommands, the first poll) is not measured.
+        async with bot_process(
+            side, server.base_url, server.token, server.polling, *options
+        ) as bot:
+            button = real_button if side == BIMTEK else echoed_button
+            latencies, cost = await measure(bot, drive(server, users, steps, button))
+        if side == BIMTEK:
+            registered = await count_registered(url)
+            if registered != users:
+                raise BenchmarkError(f"{registered} of {users} people ended up registered")
+    return Result(latencies, cost.seconds), cost
+
+
+async def with_demo_event(url: str) -> None:
+    db = create_engine(url)
+    try:
         await upgrade(db)
-        sessions = session_maker(db)
-        async with sessions.begin() as session:
+        async with session_maker(db).begin() as session:
             await ensure_demo_event(session)
-        channel = TelegramChannel(bot, Engine(sessions), POLL_TIMEOUT)
-        stack.push_async_callback(cancel, asyncio.create_task(channel.poll()))
+    finally:
+        await db.dispose()
 
-        result = await drive(server, users, steps, real_button)
 
+async def count_registered(url: str) -> int:
+    db = create_engine(url)
+    try:
         async with db.connect() as connection:
-            registered = (
-                await connection.execute(
-                    text("SELECT count(*) FROM person WHERE registered_at IS NOT NULL")
-                )
-            ).scalar_one()
-    if registered != users:
-        raise SystemExit(f"FAILED: {registered} of {users} people ended up registered")
-    return result
+            query = text("SELECT count(*) FROM person WHERE registered_at IS NOT NULL")
+            return int((await connection.execute(query)).scalar_one())
+    finally:
+        await db.dispose()
 
 
-def echo_dispatcher() -> Dispatcher:
-    dispatcher = Dispatcher()
-
-    @dispatcher.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "?")
-
-    @dispatcher.callback_query()
-    async def pressed(query: CallbackQuery, bot: Bot) -> None:
-        await query.answer()
-        await bot.send_message(query.from_user.id, query.data or "?")
-
-    return dispatcher
-
-
-async def run_baseline(users: int, steps: list[Step]) -> Result:
-    async with contextlib.AsyncExitStack() as stack:
-        server, bot = await fake_api_and_bot(stack)
-        dispatcher = echo_dispatcher()
-        polling = asyncio.create_task(
-            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=POLL_TIMEOUT)
-        )
-        stack.push_async_callback(asyncio.wait_for, polling, 10)
-        stack.push_async_callback(dispatcher.stop_polling)
-        return await drive(server, users, steps, echoed_button)
-
-
-def report(users: int, steps: list[Step], bimtek: Result, baseline: Result) -> None:
+def report(
+    users: int, steps: list[Step], bimtek: tuple[Result, Cost], baseline: tuple[Result, Cost]
+) -> None:
+    (ours, our_cost), (theirs, their_cost) = bimtek, baseline
     presses = sum(step.press for step in steps)
     print(
         f"{users} people x {len(steps)} messages "
         f"({len(steps) - presses} typed, {presses} button presses), all at once"
     )
-    rows = [
-        ("messages", len(bimtek.latencies), len(baseline.latencies), "{:.0f}"),
-        ("messages/s", bimtek.rate, baseline.rate, "{:.1f}"),
-        ("p50 ms", bimtek.percentile(50) * 1000, baseline.percentile(50) * 1000, "{:.1f}"),
-        ("p99 ms", bimtek.percentile(99) * 1000, baseline.percentile(99) * 1000, "{:.1f}"),
+    rows: list[Row] = [
+        ("messages", len(ours.latencies), len(theirs.latencies), "{:.0f}"),
+        ("messages/s", ours.rate, theirs.rate, "{:.1f}"),
+        ("p50 ms", ours.percentile(50) * 1000, theirs.percentile(50) * 1000, "{:.1f}"),
+        ("p99 ms", ours.percentile(99) * 1000, theirs.percentile(99) * 1000, "{:.1f}"),
+        *cost_rows(our_cost, len(ours.latencies), their_cost, len(theirs.latencies)),
     ]
-    print(f"{'':<12}{'Bimtek':>10}{'baseline':>10}{'ratio':>8}")
-    for name, ours, theirs, fmt in rows:
-        ratio = f"{ours / theirs:.2f}" if name != "messages" else ""
-        print(f"{name:<12}{fmt.format(ours):>10}{fmt.format(theirs):>10}{ratio:>8}")
+    print_rows(rows)
+    print(beyond_the_echo(our_cost, len(ours.latencies), their_cost, len(theirs.latencies)))
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=20, help="people registering at once")
     parser.add_argument(
@@ -293,13 +279,20 @@ async def main() -> None:
     args = parser.parse_args()
     if args.users < 1:
         parser.error("--users must be at least 1")
-    # The engine logs every message at DEBUG; printing that would be most of the work.
+    # Here only the migrations and the fake's web server log, and only their warnings matter.
     configure_logging("WARNING")
     steps = script(args.help_messages)
-    bimtek = await run_bimtek(args.users, steps)
-    baseline = await run_baseline(args.users, steps)
+
+    async def run() -> tuple[tuple[Result, Cost], tuple[Result, Cost]]:
+        # One bot after the other, so that neither takes CPU from the other.
+        return await run_side(BIMTEK, args.users, steps), await run_side(ECHO, args.users, steps)
+
+    try:
+        bimtek, baseline = asyncio.run(run())
+    except BenchmarkError as failed:
+        raise SystemExit(f"FAILED: {failed}") from None
     report(args.users, steps, bimtek, baseline)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

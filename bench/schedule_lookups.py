@@ -5,7 +5,9 @@ An event (Asia/Makassar, four days) with an agenda split in part into classes A 
 thousands of registered participants is stored directly in the database; the engine's
 clock stands at Thursday 14 November 2024, 10.00 WITA, the second day. Simulated people
 then send /jadwal, /sekarang, /besok and /agenda and press a session's detail button,
-each waiting for the answer before the next. Run from the project root:
+each waiting for the answer before the next. Each bot runs in a process of its own
+(bench/bot_process.py), so that the CPU time and memory measured for it are its own; the
+fake Bot API and the simulated people run here. Run from the project root:
 
     python -m bench.schedule_lookups --participants 2000 --sessions 40 --lookups 4000
 """
@@ -15,21 +17,28 @@ import asyncio
 import contextlib
 import itertools
 import random
-import resource
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
-from multiprocessing import get_context
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-
+from bench.bot_process import (
+    BIMTEK,
+    ECHO,
+    BenchmarkError,
+    Cost,
+    Row,
+    beyond_the_echo,
+    bot_process,
+    cost_rows,
+    measure,
+    print_rows,
+)
 from bench.registration_throughput import (
     POLL_TIMEOUT,
     STEP_WITHIN,
@@ -37,13 +46,10 @@ from bench.registration_throughput import (
     Result,
     WatchedServer,
     callback_update,
-    cancel,
-    echo_dispatcher,
     message_update,
 )
-from bot.channels.telegram import CHANNEL, TelegramChannel, create_bot
+from bot.channels.telegram import CHANNEL
 from bot.db import SessionMaker, create_engine, session_maker
-from bot.engine import Engine
 from bot.logging import configure_logging
 from handlers.features.schedule import SESSION, SESSION_BUTTONS
 from handlers.i18n import LOCALES, Translator
@@ -123,20 +129,17 @@ class Offered:
 
 @dataclass
 class SideResult:
-    """What one bot's run measured, returned from its process."""
+    """What one bot's run measured."""
 
     latencies: dict[str, list[float]]  # by kind
-    seconds: float
-    start_rss_kib: int  # after start-up, before the first message
-    peak_rss_kib: int
-    cpu_seconds: float  # of the whole process (bot, fake API and simulated people)
+    cost: Cost
     errors: int = 0  # replies with the error.internal apology
     unexpected: int = 0  # look-ups whose replies lacked what they must contain
     example: str = ""  # the first unexpected reply, to show
 
     @property
     def overall(self) -> Result:
-        return Result([x for kind in MIX for x in self.latencies.get(kind, [])], self.seconds)
+        return Result([x for kind in MIX for x in self.latencies.get(kind, [])], self.cost.seconds)
 
 
 # The event ---------------------------------------------------------------------------
@@ -330,7 +333,7 @@ def plan(
 
 class LookupServer(WatchedServer):
     """The fake API, also noting when each reply arrived. It keeps no log of calls or
-    updates (the tests' fake does), so that the bot's peak memory is not the log's."""
+    updates (the tests' fake does), so that its own cost does not grow over a long run."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -402,68 +405,29 @@ async def chat(server: LookupServer, script: list[Lookup], tally: Tally) -> None
         tally.add(lookup, latency, [str(params["text"]) for params in server.inbox[chat_id]])
 
 
-async def drive(server: LookupServer, scripts: list[list[Lookup]], check: bool) -> SideResult:
-    await server.polling.wait()  # start-up calls (getMe, setMyCommands...) are not timed
-    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tally = Tally(check)
-    started, cpu_started = time.perf_counter(), time.process_time()
+async def talk(server: LookupServer, scripts: list[list[Lookup]], tally: Tally) -> None:
     await asyncio.gather(*(chat(server, script, tally) for script in scripts))
-    seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
-    return SideResult(
-        dict(tally.latencies),
-        seconds,
-        start_rss,
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        cpu_seconds,
-        tally.errors,
-        tally.unexpected,
-        tally.example,
-    )
 
 
-async def run_bimtek(url: str, scripts: list[list[Lookup]]) -> SideResult:
-    async with contextlib.AsyncExitStack() as stack:
-        server = LookupServer(max_poll_wait=POLL_TIMEOUT)
-        bot = await client_of(stack, server)
-        db = create_engine(url)
-        stack.push_async_callback(db.dispose)
-        ticks = itertools.count()
-        engine = Engine(session_maker(db), clock=lambda: NOW + next(ticks) * TICK)
-        channel = TelegramChannel(bot, engine, POLL_TIMEOUT)
-        stack.push_async_callback(cancel, asyncio.create_task(channel.poll()))
-        return await drive(server, scripts, check=True)
-
-
-async def run_baseline(scripts: list[list[Lookup]]) -> SideResult:
-    async with contextlib.AsyncExitStack() as stack:
-        server = LookupServer(max_poll_wait=POLL_TIMEOUT)
-        bot = await client_of(stack, server)
-        dispatcher = echo_dispatcher()
-        polling = asyncio.create_task(
-            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=POLL_TIMEOUT)
-        )
-        stack.push_async_callback(asyncio.wait_for, polling, 10)
-        stack.push_async_callback(dispatcher.stop_polling)
-        return await drive(server, scripts, check=False)
-
-
-async def client_of(stack: contextlib.AsyncExitStack, server: LookupServer) -> Bot:
-    """Start ``server`` and return a bot client for it, both closed with ``stack``."""
+async def run_side(side: str, url: str, scripts: list[list[Lookup]]) -> SideResult:
+    """One bot's run: the bot in a process of its own, long-polling a fake API that runs
+    here with the simulated people, so that the bot's CPU time and memory are its own."""
+    server = LookupServer(max_poll_wait=POLL_TIMEOUT)
     await server.start()
-    stack.push_async_callback(server.stop)
-    bot = create_bot(server.token, server.base_url)
-    stack.push_async_callback(bot.session.close)
-    return bot
-
-
-def run_side(side: str, url: str, scripts: list[list[Lookup]]) -> SideResult:
-    """One bot's run, in a process of its own so that its peak memory is its own."""
-    # The engine logs every message at DEBUG; printing that would be most of the work.
-    configure_logging("WARNING")
-    if side == "bimtek":
-        return asyncio.run(run_bimtek(url, scripts))
-    return asyncio.run(run_baseline(scripts))
+    try:
+        options = ["--poll-timeout", str(POLL_TIMEOUT)]
+        if side == BIMTEK:
+            options += ["--database", url, "--clock", NOW.isoformat()]
+            options += ["--tick-us", str(TICK // timedelta(microseconds=1))]
+        # Start-up (imports, getMe, setMyCommands, the first poll) is not measured.
+        async with bot_process(
+            side, server.base_url, server.token, server.polling, *options
+        ) as bot:
+            tally = Tally(check=side == BIMTEK)
+            _, cost = await measure(bot, talk(server, scripts, tally))
+    finally:
+        await server.stop()
+    return SideResult(dict(tally.latencies), cost, tally.errors, tally.unexpected, tally.example)
 
 
 # The database ------------------------------------------------------------------------
@@ -506,8 +470,7 @@ def report(args: argparse.Namespace, bimtek: SideResult, baseline: SideResult) -
         f"(classes {'/'.join(CLASSES)}), {args.database}; "
         f"{len(ours.latencies)} look-ups by {chats} {'person' if chats == 1 else 'people'} at once"
     )
-    mib = 1024
-    rows: list[tuple[str, float, float, str]] = [
+    rows: list[Row] = [
         ("messages", len(ours.latencies), len(theirs.latencies), "{:.0f}"),
         ("messages/s", ours.rate, theirs.rate, "{:.1f}"),
         *(
@@ -520,19 +483,10 @@ def report(args: argparse.Namespace, bimtek: SideResult, baseline: SideResult) -
             for p in (50, 95, 99)
         ),
         ("max ms", max(ours.latencies) * 1000, max(theirs.latencies) * 1000, "{:.1f}"),
-        (
-            "CPU ms/message",
-            bimtek.cpu_seconds * 1000 / len(ours.latencies),
-            baseline.cpu_seconds * 1000 / len(theirs.latencies),
-            "{:.2f}",
-        ),
-        ("RSS start MiB", bimtek.start_rss_kib / mib, baseline.start_rss_kib / mib, "{:.0f}"),
-        ("peak RSS MiB", bimtek.peak_rss_kib / mib, baseline.peak_rss_kib / mib, "{:.0f}"),
+        *cost_rows(bimtek.cost, len(ours.latencies), baseline.cost, len(theirs.latencies)),
     ]
-    print(f"{'':<16}{'Bimtek':>10}{'baseline':>10}{'ratio':>8}")
-    for name, mine, other, fmt in rows:
-        ratio = f"{mine / other:.2f}" if name != "messages" and other else ""
-        print(f"{name:<16}{fmt.format(mine):>10}{fmt.format(other):>10}{ratio:>8}")
+    print_rows(rows)
+    print(beyond_the_echo(bimtek.cost, len(ours.latencies), baseline.cost, len(theirs.latencies)))
     print()
     print(
         f"{'Bimtek by kind':<16}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -585,15 +539,13 @@ def main() -> None:
     async def run() -> tuple[SideResult, SideResult]:
         async with contextlib.AsyncExitStack() as stack:
             url, scripts = await prepare(args, stack)
-            loop = asyncio.get_running_loop()
-            results = []
-            for side in ("bimtek", "baseline"):
-                # A fresh process each: start-up is not timed, and memory is not shared.
-                with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-                    results.append(await loop.run_in_executor(pool, run_side, side, url, scripts))
-            return results[0], results[1]
+            # One bot after the other, so that neither takes CPU from the other.
+            return await run_side(BIMTEK, url, scripts), await run_side(ECHO, url, scripts)
 
-    bimtek, baseline = asyncio.run(run())
+    try:
+        bimtek, baseline = asyncio.run(run())
+    except BenchmarkError as failed:
+        raise SystemExit(f"FAILED: {failed}") from None
     report(args, bimtek, baseline)
     if bimtek.errors or bimtek.unexpected:
         raise SystemExit("FAILED: some look-ups were not answered as expected")

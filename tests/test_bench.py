@@ -30,14 +30,21 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
     [
         (
             ["bench.registration_throughput", "--users", "2", "--help-messages", "1"],
-            ["messages/s", "baseline"],
+            ["messages/s", "baseline", "CPU ms/message, bot process", "CPU beyond the echo"],
         ),
         (
             [
                 "bench.schedule_lookups",
                 *("--participants", "30", "--lookups", "40", "--concurrency", "4"),
             ],
-            ["messages/s", "baseline", "CPU ms/message"],
+            [
+                "messages/s",
+                "baseline",
+                "CPU ms/message, bot process",
+                "CPU ms/message, fake API and people",
+                "CPU beyond the echo",
+                "look-ups without the expected answer: 0",
+            ],
         ),
         (
             ["bench.agenda_files", "--repeat", "1", "--no-on-loop", "--wide-cells", "1000"],
