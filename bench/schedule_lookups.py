@@ -207,7 +207,7 @@ def people(count: int) -> list[Person]:
 async def seed(
     sessions: SessionMaker, crowd: list[Person], total: int
 ) -> dict[str | None, list[Offered]]:
-    """The event, its agenda and everyone enrolled (as tests/agenda_helpers.py, in bulk);
+    """The event, its agenda and everyone enrolled (as tests/factories.py, in bulk);
     returns the sessions each class is shown today, to press."""
     async with sessions.begin() as session:
         event = await create_event(
