@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import until_stopped
@@ -99,10 +101,10 @@ async def serve_bimtek(args: argparse.Namespace, stop: asyncio.Event) -> None:
 
 
 async def serve_echo(args: argparse.Namespace, stop: asyncio.Event) -> None:
-    # The same client as the Bimtek bot's: importing it also keeps aiogram's Response
-    # classes alive here (see bot/channels/telegram.py), so that rebuilding them does not
-    # raise the baseline.
-    bot = create_bot(args.token, args.api_url)
+    # aiogram's own client, as a bare bot has it (the Bimtek bot's sends multipart
+    # forms); importing bot.channels.telegram still keeps aiogram's Response classes alive
+    # here, so that rebuilding them does not raise the baseline.
+    bot = Bot(args.token, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api_url)))
     dispatcher = echo_dispatcher()
     # start_polling closes the bot's session when it ends.
     polling = asyncio.create_task(

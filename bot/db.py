@@ -5,7 +5,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -28,7 +28,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # SQLite takes one writer at a time. Inside one process a single pooled connection
     # queues transactions; another process's lock is waited for off the event loop (see
     # bot/sqlite_driver.py, which also runs each statement without a thread hop).
-    engine = create_async_engine(
+    return create_async_engine(
         url,
         async_creator=lambda: sqlite_driver.connect(database),
         pool_size=1,
@@ -36,14 +36,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         hide_parameters=True,  # errors must not carry names and numbers into the logs
         **kwargs,
     )
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(conn: Connection) -> None:
-        # Take the write lock up front: two deferred transactions that both read and
-        # then write would otherwise fail at once with "database is locked".
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 def session_maker(engine: AsyncEngine) -> SessionMaker:

@@ -43,6 +43,14 @@ async def _when_free(call: Callable[[], T]) -> T:
         delay = min(delay * 2, 0.1)
 
 
+async def _begin(connection: sqlite3.Connection) -> None:
+    """Every statement runs in a transaction, begun IMMEDIATE: it takes the write lock up
+    front, where two deferred transactions that both read and then write would fail at
+    once with "database is locked". SQLAlchemy ends it with commit or rollback."""
+    if not connection.in_transaction:
+        await _when_free(lambda: connection.execute("BEGIN IMMEDIATE"))
+
+
 class Cursor:
     """What SQLAlchemy's aiosqlite adapter expects of a cursor, run inline."""
 
@@ -70,11 +78,13 @@ class Cursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> "Cursor":
+        await _begin(self._cursor.connection)
         await _when_free(lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> "Cursor":
         rows = list(parameters)
+        await _begin(self._cursor.connection)
         await _when_free(lambda: self._cursor.executemany(sql, rows))
         return self
 
@@ -159,11 +169,12 @@ class Connection:
 
 async def connect(path: str) -> Connection:
     connection = Connection(path)
+    opened = connection._open
     for pragma in (
         "PRAGMA busy_timeout=0",  # waiting is done by _when_free, off the loop
         "PRAGMA foreign_keys=ON",
-        "PRAGMA journal_mode=WAL",
+        "PRAGMA journal_mode=WAL",  # outside any transaction, as SQLite requires
         "PRAGMA synchronous=NORMAL",
     ):
-        await connection.execute(pragma)
+        await _when_free(lambda pragma=pragma: opened.execute(pragma))  # type: ignore[misc]
     return connection

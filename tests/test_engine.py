@@ -2,7 +2,9 @@
 bot processes receive them at the same moment."""
 
 import asyncio
+import sqlite3
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -62,3 +64,33 @@ async def test_a_failing_handler_rolls_back_and_says_sorry(
     assert [r.text for r in replies] == [ID("error.internal")]
     async with session_maker(engine)() as session:
         assert (await session.execute(select(Conversation))).first() is None
+
+
+async def test_waiting_for_another_process_s_sqlite_lock_keeps_the_loop_free(
+    engine: AsyncEngine, database_url: str, demo_event: Event
+) -> None:
+    """Another process (the command line, say) holds SQLite's write lock: the message
+    waits for it without stopping the event loop, and is answered once it is free."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL locks rows, not the database")
+    path = database_url.split("///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.create_task(ticker())
+    answer = asyncio.create_task(Engine(session_maker(engine)).handle(message("1", "/start")))
+    await asyncio.sleep(0.3)
+    assert not answer.done(), "answered while the lock was held"
+    assert ticks >= 15, "the loop stood still while the message waited"
+    other.execute("COMMIT")
+    other.close()
+    replies = await asyncio.wait_for(answer, 5)
+    ticking.cancel()
+    assert [r.text for r in replies][-1] == ID("ask.language")
