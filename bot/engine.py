@@ -13,10 +13,11 @@ from typing import Any
 import structlog
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 
@@ -71,7 +72,7 @@ def _record_and_find(
     session: Session, inbound: Inbound, now: datetime
 ) -> "tuple[bool, Row[ChannelIdentity, Person, Conversation] | None]":
     """Record the delivery (False: seen before) and find the identity, its person and
-    its conversation, locked (None: someone new)."""
+    its conversation, locked (None: someone new); note when they last wrote."""
     connection = session.connection()
     recorded = connection.execute(
         _record_statement(connection.dialect.name),
@@ -79,8 +80,30 @@ def _record_and_find(
     )
     if recorded.rowcount != 1:
         return False, None
-    who = {"channel": inbound.channel, "user_key": inbound.user_key}
-    return True, session.execute(_WHO, who).first()
+    found = session.execute(_WHO, {"channel": inbound.channel, "user_key": inbound.user_key})
+    row = found.first()
+    if row is not None:
+        _note_inbound(connection, row[0], inbound, now)
+    return True, row
+
+
+def _note_inbound(
+    connection: Connection, identity: ChannelIdentity, inbound: Inbound, now: datetime
+) -> None:
+    """The time of the person's last message on this channel, and the address to answer
+    them at. Written straight, not through the ORM's flush, which costs far more."""
+    changes: dict[str, Any] = {}
+    last = identity.last_inbound_at
+    if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
+        changes["last_inbound_at"] = now
+    if inbound.address and identity.address != inbound.address:
+        changes["address"] = inbound.address
+    if not changes:
+        return
+    table = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    connection.execute(update(table).where(table.c.id == identity.id).values(**changes))
+    for name, value in changes.items():
+        set_committed_value(identity, name, value)  # stored already: not for the flush
 
 
 def delivery_id(inbound: Inbound) -> str:
@@ -161,7 +184,7 @@ class Engine:
         (after a restart, say); nothing when no question is waiting."""
         async with self._lock(inbound.channel, inbound.user_key):
             async with self._sessions() as session, session.begin():
-                turn, loaded = await self._turn(session, inbound, self._clock(), inbound_seen=False)
+                turn, loaded = await self._turn(session, inbound, self._clock())
                 if turn.conversation.step is None:
                     return []
                 await repeat_question(turn)
@@ -179,7 +202,7 @@ class Engine:
             recorded, found = await session.run_sync(_record_and_find, inbound, now)
             if not recorded:
                 return None, None
-            turn, loaded = await self._turn(session, inbound, now, inbound_seen=True, found=found)
+            turn, loaded = await self._turn(session, inbound, now, found=found)
             with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
                 await router.handle(turn)
             await self._finish(turn, loaded)
@@ -194,7 +217,7 @@ class Engine:
             return
         reader = None
         async with self._sessions() as session:
-            turn, _ = await self._turn(session, inbound, now, inbound_seen=False)
+            turn, _ = await self._turn(session, inbound, now)
             for candidate in self.features.read_ahead:
                 if await candidate.wanted(turn):
                     reader = candidate
@@ -231,7 +254,6 @@ class Engine:
         inbound: Inbound,
         now: datetime,
         *,
-        inbound_seen: bool,
         found: "Row[ChannelIdentity, Person, Conversation] | None" = None,
     ) -> tuple[Turn, dict[str, Any]]:
         """The turn, and the conversation's columns as loaded (to write back changes)."""
@@ -243,12 +265,6 @@ class Engine:
         # The JSON columns are replaced, never changed in place (Turn.save_states, offered),
         # so the values as loaded are kept as they are to compare with.
         loaded = {name: getattr(conversation, name) for name in WRITTEN}
-        if inbound_seen:
-            last = identity.last_inbound_at
-            if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
-                identity.last_inbound_at = now
-            if inbound.address and identity.address != inbound.address:
-                identity.address = inbound.address
         turn = Turn(
             inbound=inbound,
             identity=identity,
