@@ -23,12 +23,14 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from handlers import router
+from handlers.event_choice import remember_events
 from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
 from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
 from handlers.types import Inbound, InboundKind, Reply
-from models import ChannelIdentity, Conversation, InboundMessage, Person
+from models import ChannelIdentity, Conversation, Enrollment, Event, InboundMessage, Person
+from models.people import events_of_now
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -68,11 +70,15 @@ def _record_statement(dialect: str) -> Executable:
     )
 
 
+Found = tuple["Row[ChannelIdentity, Person, Conversation]", list[tuple[Event, Enrollment | None]]]
+
+
 def _record_and_find(
-    session: Session, inbound: Inbound, now: datetime
-) -> "tuple[bool, Row[ChannelIdentity, Person, Conversation] | None]":
+    session: Session, inbound: Inbound, now: datetime, admins: frozenset[tuple[str, str]]
+) -> tuple[bool, Found | None]:
     """Record the delivery (False: seen before) and find the identity, its person and
-    its conversation, locked (None: someone new); note when they last wrote."""
+    its conversation, locked (None: someone new); note when they last wrote. The
+    person's events come along: nearly every message asks for them."""
     connection = session.connection()
     recorded = connection.execute(
         _record_statement(connection.dialect.name),
@@ -82,9 +88,12 @@ def _record_and_find(
         return False, None
     found = session.execute(_WHO, {"channel": inbound.channel, "user_key": inbound.user_key})
     row = found.first()
-    if row is not None:
-        _note_inbound(connection, row[0], inbound, now)
-    return True, row
+    if row is None:
+        return True, None
+    _note_inbound(connection, row[0], inbound, now)
+    every = (inbound.channel, inbound.user_key) in admins
+    assert row[1].id is not None
+    return True, (row, events_of_now(session, row[1].id, every=every))
 
 
 def _note_inbound(
@@ -199,10 +208,16 @@ class Engine:
         async with self._sessions() as session, session.begin():
             # Recording the delivery and finding who sent it, in one pass into the
             # database layer: each pass costs more than the statements themselves.
-            recorded, found = await session.run_sync(_record_and_find, inbound, now)
+            recorded, found = await session.run_sync(
+                _record_and_find, inbound, now, self._deployment.admins
+            )
             if not recorded:
                 return None, None
-            turn, loaded = await self._turn(session, inbound, now, found=found)
+            turn, loaded = await self._turn(
+                session, inbound, now, found=found[0] if found else None
+            )
+            if found is not None:
+                remember_events(turn, found[1])
             with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
                 await router.handle(turn)
             await self._finish(turn, loaded)

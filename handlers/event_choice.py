@@ -37,9 +37,17 @@ async def my_events(turn: Turn) -> list[Event]:
 
 async def _load_my_events(turn: Turn) -> list[Event]:
     found = await people_queries.events_of(turn.session, turn.person_id, every=turn.is_admin)
+    return remember_events(turn, found)
+
+
+def remember_events(turn: Turn, found: list[tuple[Event, Enrollment | None]]) -> list[Event]:
+    """Keep a person's events and enrolments for the rest of the turn (the engine reads
+    them in the same pass as the person, as nearly every message asks for them)."""
     for event, joined in found:
-        turn.memo[("enrollment", event.id)] = joined  # asked for again in a moment
-    return [event for event, _ in found]
+        turn.memo[("enrollment", event.id)] = joined
+    events = [event for event, _ in found]
+    turn.memo[("my_events",)] = events
+    return events
 
 
 def pick_default(events: list[Event], turn: Turn) -> Event | None:

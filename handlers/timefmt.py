@@ -4,6 +4,7 @@ Stored times are UTC; everything shown is in the event's zone, never the server'
 """
 
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -22,6 +23,7 @@ def format_time(moment: datetime, tz: str | tzinfo) -> str:
     return moment.astimezone(_zone(tz)).strftime("%H.%M")
 
 
+@lru_cache(maxsize=4096)  # an event's few days, asked for in nearly every look-up
 def format_date(day: date, locale: str) -> str:
     """ "Rabu, 13 November 2024" (id) or "Wednesday, 13 November 2024" (en)."""
     return babel_format_date(day, "EEEE, d MMMM y", locale=locale)

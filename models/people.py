@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
 from models.conversation import Conversation
@@ -135,8 +136,15 @@ async def events_of(
 ) -> list[tuple[Event, Enrollment | None]]:
     """The events a person registered for or holds a role in (``every``: all events),
     each with their enrolment, if any, in one query."""
+    return await session.run_sync(events_of_now, person_id, every=every)
+
+
+def events_of_now(
+    session: Session, person_id: int, *, every: bool = False
+) -> list[tuple[Event, Enrollment | None]]:
+    """``events_of`` for code already inside the database layer (Session.run_sync)."""
     query = _EVENTS_JOINED if every else _MY_EVENTS
-    found = await session.execute(query, {"person_id": person_id})
+    found = session.execute(query, {"person_id": person_id})
     return [(event, joined) for event, joined in found.all()]
 
 

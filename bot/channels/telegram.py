@@ -178,6 +178,16 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
     return None
 
 
+def sender_id(update: Update) -> int:
+    """Who sent an update (0 for updates of no one in particular), to keep each person's
+    updates in order while different people's run side by side."""
+    if update.message is not None and update.message.from_user is not None:
+        return update.message.from_user.id
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    return 0
+
+
 def file_document(update: Update) -> Document | None:
     """The document a message carries. A GIF comes as an animation with a copy of itself
     in ``document``; it is not a file the person chose to send."""
@@ -423,9 +433,7 @@ class TelegramChannel:
     async def process_batch(self, updates: Sequence[Update]) -> None:
         by_person: dict[int, list[Update]] = defaultdict(list)
         for update in updates:
-            translated = to_inbound(update)
-            person = int(translated[0].user_key) if translated else 0
-            by_person[person].append(update)
+            by_person[sender_id(update)].append(update)
 
         async def in_order(batch: list[Update]) -> None:
             for update in batch:
