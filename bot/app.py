@@ -10,13 +10,15 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from bot.channels.console import ConsoleChannel, stdin_lines
 from bot.db import SessionMaker, create_engine, session_maker, upgrade
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.rates import RateGate
 from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
@@ -64,11 +66,25 @@ async def run_console(
 async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     import uvicorn
 
-    from bot.channels.telegram import TelegramChannel, create_bot
+    from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
 
     assert settings.telegram_bot_token is not None
     bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
-    channel = TelegramChannel(bot, engine, settings.telegram_poll_timeout, engine.features)
+    gate = RateGate(
+        {CHANNEL: settings.telegram_rate},
+        {CHANNEL: settings.telegram_chat_rate},
+        storage=settings.rate_limit_storage,
+    )
+    dispatcher = Dispatcher(
+        engine.sessions,
+        [TelegramSender(bot)],
+        gate,
+        engine.clock,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+    channel = TelegramChannel(
+        bot, engine, settings.telegram_poll_timeout, engine.features, dispatcher
+    )
     try:
         if settings.telegram_webhook_url:
             assert settings.telegram_webhook_secret is not None
@@ -90,7 +106,7 @@ async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) 
 
             await until_stopped(server.serve(), stop, on_stop=shut_down)
         else:
-            await until_stopped(channel.poll(), stop)
+            await until_stopped(channel.poll(), stop, on_stop=channel.stop)
     finally:
         await bot.session.close()
 

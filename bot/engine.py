@@ -4,7 +4,7 @@ import hashlib
 import time
 import weakref
 from asyncio import Lock
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,14 +22,17 @@ from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 
 from bot.db import SessionMaker
+from bot.delivery.dispatcher import Dispatcher
 from handlers import router
 from handlers.event_choice import remember_events
 from handlers.flow import close_ended_flows, repeat_question
 from handlers.i18n import Translator, supported
+from handlers.outgoing import body_of, file_of
 from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
 from handlers.types import Inbound, InboundKind, Reply
-from models import ChannelIdentity, Conversation, Enrollment, Event, InboundMessage, Person
+from models import ChannelIdentity, Conversation, Enrollment, Event, InboundMessage, Person, outbox
+from models.outbox import Claimed, Outgoing, Priority
 from models.people import events_of_now
 from models.types import utcnow
 
@@ -74,7 +77,11 @@ Found = tuple["Row[ChannelIdentity, Person, Conversation]", list[tuple[Event, En
 
 
 def _record_and_find(
-    session: Session, inbound: Inbound, now: datetime, admins: frozenset[tuple[str, str]]
+    session: Session,
+    inbound: Inbound,
+    key: str,
+    now: datetime,
+    admins: frozenset[tuple[str, str]],
 ) -> tuple[bool, Found | None]:
     """Record the delivery (False: seen before) and find the identity, its person and
     its conversation, locked (None: someone new); note when they last wrote. The
@@ -82,7 +89,7 @@ def _record_and_find(
     connection = session.connection()
     recorded = connection.execute(
         _record_statement(connection.dialect.name),
-        {"channel": inbound.channel, "external_id": delivery_id(inbound), "received_at": now},
+        {"channel": inbound.channel, "external_id": key, "received_at": now},
     )
     if recorded.rowcount != 1:
         return False, None
@@ -107,6 +114,8 @@ def _note_inbound(
         changes["last_inbound_at"] = now
     if inbound.address and identity.address != inbound.address:
         changes["address"] = inbound.address
+    if identity.unreachable_at is not None:
+        changes["unreachable_at"] = None  # whoever writes has not blocked the bot
     if not changes:
         return
     table = ChannelIdentity.__table__  # type: ignore[attr-defined]
@@ -146,11 +155,15 @@ class Engine:
         clock: Callable[[], datetime] = utcnow,
         deployment: Deployment | None = None,
         features: Registry | None = None,
+        handler: Callable[[Turn], Awaitable[None]] = router.handle,
     ) -> None:
-        self._sessions = sessions
-        self._clock = clock
+        self.sessions = sessions
+        self._handler = handler  # the conversation itself; a test may stand in for it
+        self.clock = clock
         self._deployment = deployment or Deployment()
         self.features = features or registry()
+        # Sends the replies this engine writes; set by whoever runs a channel.
+        self.delivery: Dispatcher | None = None
         # Orders one person's messages inside this process; the row lock does it across
         # processes (PostgreSQL) and BEGIN IMMEDIATE does it on SQLite.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], Lock] = (
@@ -178,7 +191,7 @@ class Engine:
                 replies, conversation_id = await self._handle(inbound)
             except Exception:
                 log.exception("inbound_failed", channel=inbound.channel)
-                return [Reply(Translator(await self._locale(inbound))("error.internal"))]
+                return await self._apologise(inbound)
         log.debug(
             "inbound_handled",
             channel=inbound.channel,
@@ -192,24 +205,29 @@ class Engine:
         """The question this person was last asked and has not answered, asked again
         (after a restart, say); nothing when no question is waiting."""
         async with self._lock(inbound.channel, inbound.user_key):
-            async with self._sessions() as session, session.begin():
-                turn, loaded = await self._turn(session, inbound, self._clock())
+            now = self.clock()
+            async with self.sessions() as session, session.begin():
+                turn, loaded = await self._turn(session, inbound, now)
                 if turn.conversation.step is None:
                     return []
                 await repeat_question(turn)
                 await self._finish(turn, loaded)
+                key = f"w:{turn.conversation.id}:{now.isoformat()}"
+                claimed = await self._queue(session, turn.identity, turn.replies, key, now)
+            self._hand_over(claimed)
             return turn.replies
 
     async def _handle(self, inbound: Inbound) -> tuple[list[Reply] | None, int | None]:
         """The replies (None for a duplicate delivery) and the conversation's id."""
-        now = self._clock()
+        now = self.clock()
         if inbound.kind is InboundKind.FILE:
             await self._read_ahead(inbound, now)
-        async with self._sessions() as session, session.begin():
+        async with self.sessions() as session, session.begin():
             # Recording the delivery and finding who sent it, in one pass into the
             # database layer: each pass costs more than the statements themselves.
+            key = delivery_id(inbound)
             recorded, found = await session.run_sync(
-                _record_and_find, inbound, now, self._deployment.admins
+                _record_and_find, inbound, key, now, self._deployment.admins
             )
             if not recorded:
                 return None, None
@@ -219,9 +237,64 @@ class Engine:
             if found is not None:
                 remember_events(turn, found[1])
             with structlog.contextvars.bound_contextvars(conversation_id=turn.conversation.id):
-                await router.handle(turn)
+                await self._handler(turn)
             await self._finish(turn, loaded)
+            claimed = await self._queue(session, turn.identity, turn.replies, f"r:{key}", now)
+        self._hand_over(claimed)
         return turn.replies, turn.conversation.id
+
+    async def _queue(
+        self,
+        session: AsyncSession,
+        identity: ChannelIdentity,
+        replies: Sequence[Reply],
+        key: str,
+        now: datetime,
+    ) -> list[Claimed]:
+        """Write the replies to the outbox, in the transaction that decided them. With a
+        dispatcher in this process they are written claimed by it, to go out as soon as
+        the transaction commits; without one (a test of the engine alone, a CLI), any
+        dispatcher sends them."""
+        assert identity.id is not None
+        messages = [
+            Outgoing(
+                key=f"{key}:{index}",
+                identity_id=identity.id,
+                channel=identity.channel,
+                kind="reply",
+                body=body_of(reply),
+                due_at=now,
+                file=file_of(reply),
+            )
+            for index, reply in enumerate(replies)
+        ]
+        delivery = self.delivery
+        claim_until = now + delivery.lease if delivery is not None else None
+        ids = await session.run_sync(outbox.enqueue, messages, claim_until=claim_until)
+        if delivery is None or len(ids) != len(messages):
+            return []  # (a key seen before: those replies were handed over then)
+        return [
+            Claimed(
+                id=row_id,
+                identity_id=identity.id,
+                channel=identity.channel,
+                address=identity.address,
+                kind="reply",
+                priority=Priority.REPLY,
+                body=message.body,
+                file_id=None,
+                expires_at=None,
+                attempts=1,
+                parts_sent=0,
+                unreachable=False,
+                file=message.file,
+            )
+            for row_id, message in zip(ids, messages, strict=True)
+        ]
+
+    def _hand_over(self, claimed: list[Claimed]) -> None:
+        if claimed and self.delivery is not None:
+            self.delivery.take(claimed)
 
     async def _read_ahead(self, inbound: Inbound, now: datetime) -> None:
         """Parse a file before the transaction that handles it, so that nobody else's
@@ -231,7 +304,7 @@ class Engine:
         if attachment is None or attachment.content is None:
             return
         reader = None
-        async with self._sessions() as session:
+        async with self.sessions() as session:
             turn, _ = await self._turn(session, inbound, now)
             for candidate in self.features.read_ahead:
                 if await candidate.wanted(turn):
@@ -292,21 +365,22 @@ class Engine:
         )
         return turn, loaded
 
-    async def _locale(self, inbound: Inbound) -> str:
-        """The person's chosen language, for an apology when their message failed."""
+    async def _apologise(self, inbound: Inbound) -> list[Reply]:
+        """Say, in the person's language, that their message could not be handled: in
+        the outbox like any reply (the failed transaction took nothing with it)."""
+        now = self.clock()
         try:
-            async with self._sessions() as session:
-                chosen = await session.execute(
-                    select(Person.locale)
-                    .join(ChannelIdentity, col(ChannelIdentity.person_id) == col(Person.id))
-                    .where(
-                        col(ChannelIdentity.channel) == inbound.channel,
-                        col(ChannelIdentity.user_key) == inbound.user_key,
-                    )
-                )
-                return supported(chosen.scalar() or inbound.language_hint)
+            async with self.sessions() as session, session.begin():
+                identity, person, _ = await self._load(session, inbound, now)
+                locale = supported(person.locale or inbound.language_hint)
+                apology = [Reply(Translator(locale)("error.internal"))]
+                key = f"e:{delivery_id(inbound)}"
+                claimed = await self._queue(session, identity, apology, key, now)
         except Exception:
-            return supported(inbound.language_hint)
+            log.exception("apology_failed", channel=inbound.channel)
+            return [Reply(Translator(supported(inbound.language_hint))("error.internal"))]
+        self._hand_over(claimed)
+        return apology
 
     async def _load(
         self, session: AsyncSession, inbound: Inbound, now: datetime

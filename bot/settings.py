@@ -44,6 +44,17 @@ class Settings(BaseSettings):
 
     telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
 
+    # Sending: rates as the limits library writes them ("30/second", "20 per minute").
+    # The per-chat rate holds for notifications and broadcasts; replies keep to the
+    # bot's. With several processes sending for one bot, keep the windows in Redis
+    # (redis://127.0.0.1:6379) so that the rates hold for the bot as a whole.
+    telegram_rate: str = "30/second"
+    telegram_chat_rate: str = "1/second"
+    rate_limit_storage: str = "memory://"
+    # How long a dispatcher holds a message it claimed; after a crash, its messages go
+    # out again once this has passed.
+    outbox_lease_seconds: float = Field(default=30, gt=0, le=600)
+
     # Comma-separated. Admins may act as organiser of every event. A phone number is
     # trusted only where the channel itself vouches for it (WhatsApp).
     admin_telegram_ids: Annotated[list[int], NoDecode] = []
@@ -107,6 +118,14 @@ class Settings(BaseSettings):
         if self.console_admin:
             admins.add(("console", self.console_user))
         return Deployment(frozenset(admins), self.telegram_bot_username)
+
+    @field_validator("telegram_rate", "telegram_chat_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        from limits import parse  # a rate the limits library cannot read fails at start
+
+        parse(value)
+        return value
 
     @field_validator("telegram_api_base_url")
     @classmethod

@@ -4,6 +4,7 @@ package registers every table on ``SQLModel.metadata``."""
 from models.agenda import AgendaSession, EventClass
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
+from models.outbox import OutboxFile, OutboxMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.roles import Invite, Role, RoleName
 from models.uploads import Upload
@@ -18,6 +19,8 @@ __all__ = [
     "EventClass",
     "InboundMessage",
     "Invite",
+    "OutboxFile",
+    "OutboxMessage",
     "Person",
     "Role",
     "RoleName",

@@ -69,6 +69,9 @@ class ChannelIdentity(SQLModel, table=True):
     address: str = Field(max_length=64, description="where to send: chat id, number")
     # WhatsApp allows free-form messages only within 24 hours of the person's last one.
     last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when a send was refused because the person blocked the bot; nothing more is
+    # sent until they write again.
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -23,6 +23,7 @@ from bot.db import create_engine, session_maker
 from bot.engine import Engine
 from handlers.turn import Deployment
 from handlers.types import Attachment, Inbound, InboundKind, Reply
+from models import outbox
 from models.types import utcnow
 from tests.fakes.telegram_api import Call, FakeTelegramServer, Upload
 
@@ -306,7 +307,21 @@ class TelegramDriver:
         before = len(self.server.calls)
         update_id = await self.server.push(update)
         await self.server.wait_handled(update_id)
+        await self.until_sent()
         return update_id, self.shown_since(before)
+
+    async def until_sent(self, within: float = 10) -> None:
+        """Until everything the bot means to say to this person is out: answers put back
+        after a 429 go out a moment later, from the outbox."""
+        dispatcher = self.channel_impl.dispatcher
+        await dispatcher.settled()
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            async with dispatcher.sessions() as session:
+                if not await outbox.unsent(session, "telegram", self.user_key):
+                    return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"still unsent after {within} s")
 
     def shown_since(self, before: int) -> list[Shown]:
         """What arrived since call ``before``. A document joins the text sent after it, as

@@ -101,6 +101,11 @@ async def test_telegram_mode_answers_and_stops_cleanly_on_sigterm(
         }
         update_id = await telegram_server.push(update)
         await telegram_server.wait_handled(update_id, within=30)
+        # The reply goes out from the outbox, just after the update is handled.
+        for _ in range(100):
+            if telegram_server.sent(555):
+                break
+            await asyncio.sleep(0.05)
         assert [c.params["text"] for c in telegram_server.sent(555)] == [ID("ask.language")]
         assert any(c.method == "setMyCommands" for c in telegram_server.calls)
     finally:

@@ -20,14 +20,19 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from structlog.testing import capture_logs  # noqa: E402
 
-from bot.channels.console import ConsoleChannel  # noqa: E402
+from bot.channels.console import ConsoleSender  # noqa: E402
 from bot.channels.rendering import split_text  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
     CallbackDataWarning,
     TelegramChannel,
+    TelegramSender,
     create_bot,
     to_inbound,
 )
+from bot.db import SessionMaker  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
+from bot.delivery.rates import RateGate  # noqa: E402
+from bot.delivery.sending import Outcome  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply  # noqa: E402
 from tests.channel_contract import (  # noqa: E402
@@ -165,7 +170,9 @@ class TelegramHarness(PlatformHarness):
             server = await FakeTelegramServer().start()
             server.max_poll_wait = 0.05  # a stopping poller waits no longer than this
             bot = create_bot(server.token, server.base_url)
-            channel = TelegramChannel(bot, cast(Engine, self.engine), 1)
+            # Only what comes in is checked here: the dispatcher has nothing to send.
+            idle = Dispatcher(cast(SessionMaker, None), [], RateGate({}))
+            channel = TelegramChannel(bot, cast(Engine, self.engine), 1, dispatcher=idle)
             self._live = LiveTelegram(server, bot, channel)
         return self._live
 
@@ -175,7 +182,8 @@ class TelegramHarness(PlatformHarness):
     async def render(self, reply: Reply) -> list[Sent]:
         live = await self.live()
         before = len(live.server.calls)
-        await live.channel.deliver(self.chat_id, [reply])
+        result = await TelegramSender(live.bot).send(str(self.chat_id), reply, skip=0, pace=no_pace)
+        assert result.outcome is Outcome.SENT, result
         self.calls = live.server.calls[before:]
         assert all(c.ok for c in self.calls)
         return [sent(c) for c in self.calls if c.method in ("sendMessage", "sendDocument")]
@@ -224,6 +232,10 @@ class TelegramHarness(PlatformHarness):
                 await live.polling
         await live.bot.session.close()
         await live.server.stop()
+
+
+async def no_pace() -> None:
+    """Rendering is tested without rates."""
 
 
 def sent(call: Call) -> Sent:
@@ -325,14 +337,13 @@ class ConsoleHarness(ChannelHarness):
 
     def __init__(self, files_dir: Path) -> None:
         self.files_dir = files_dir
-        self.engine = RecordingEngine()
-        self.channel = ConsoleChannel(
-            cast(Engine, self.engine), "console", io.StringIO(), files_dir
-        )
+        self.sender = ConsoleSender(io.StringIO(), files_dir)
 
     async def render(self, reply: Reply) -> list[Sent]:
-        self.engine.replies = [reply]
-        return [self.sent(block) for block in await self.channel.submit("/jadwal")]
+        before = len(self.sender.printed)
+        result = await self.sender.send("console", reply, skip=0, pace=no_pace)
+        assert result.outcome is Outcome.SENT, result
+        return [self.sent(block) for block in self.sender.printed[before:]]
 
     def sent(self, block: str) -> Sent:
         first, _, rest = block.partition("\n")

@@ -9,15 +9,18 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel, ConsoleSender
 from bot.channels.rendering import FILE_NAME_LIMIT, safe_filename
 from bot.channels.telegram import FILE_DOWNLOAD_LIMIT, TelegramChannel, create_bot
+from bot.db import SessionMaker, session_maker
+from bot.delivery.sending import Outcome
 from bot.engine import Engine
 from bot.logging import configure_logging
+from handlers.turn import Turn
 from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply
 from models import Event
 from tests.drivers import ConsoleDriver, Shown, TelegramDriver
@@ -32,16 +35,18 @@ ICS = (
 CALENDAR = Attachment("bimtek-KUKAR2024.ics", "text/calendar", ICS, len(ICS))
 
 
-class RecordingEngine:
-    """Stands in for the engine: keeps what the channel hands over, answers ``replies``."""
+class Recorder:
+    """Stands in for the conversation: keeps what the channel hands over, answers
+    ``replies``. The engine around it, the outbox and the dispatcher are the real ones."""
 
     def __init__(self) -> None:
         self.inbound: list[Inbound] = []
         self.replies: list[Reply] = [Reply("Diterima.")]
+        self.channel: TelegramChannel | None = None
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        self.inbound.append(inbound)
-        return list(self.replies)
+    async def handle(self, turn: Turn) -> None:
+        self.inbound.append(turn.inbound)
+        turn.replies.extend(self.replies)
 
     @property
     def last(self) -> Inbound:
@@ -49,12 +54,15 @@ class RecordingEngine:
 
 
 @pytest.fixture
-async def recorder(telegram_server: FakeTelegramServer) -> AsyncIterator[RecordingEngine]:
+async def recorder(
+    telegram_server: FakeTelegramServer, sessions: SessionMaker
+) -> AsyncIterator[Recorder]:
     """A Telegram channel, long-polling the fake API, in front of a recording engine."""
-    engine = RecordingEngine()
+    recorder = Recorder()
     bot = create_bot(telegram_server.token, telegram_server.base_url)
-    polling = asyncio.create_task(TelegramChannel(bot, cast(Engine, engine), 1).poll())
-    yield engine
+    recorder.channel = TelegramChannel(bot, Engine(sessions, handler=recorder.handle), 1)
+    polling = asyncio.create_task(recorder.channel.poll())
+    yield recorder
     polling.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await polling
@@ -62,10 +70,13 @@ async def recorder(telegram_server: FakeTelegramServer) -> AsyncIterator[Recordi
 
 
 @pytest.fixture
-def person(telegram_server: FakeTelegramServer) -> TelegramDriver:
+def person(telegram_server: FakeTelegramServer, recorder: Recorder) -> TelegramDriver:
     # Never started: it only sends updates and reads what came back; the channel that
     # answers is the recorder's.
-    return TelegramDriver(telegram_server, database_url="sqlite+aiosqlite://")
+    driver = TelegramDriver(telegram_server, database_url="sqlite+aiosqlite://")
+    assert recorder.channel is not None
+    driver.channel_impl = recorder.channel
+    return driver
 
 
 @pytest.fixture
@@ -84,7 +95,7 @@ def document(file_id: str, **fields: Any) -> dict[str, Any]:
 
 
 async def test_a_document_reaches_the_engine_with_its_bytes(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     shown = await person.send_file(
         "Agenda Bimtek KUKAR 2024.xlsx", AGENDA, caption="Agenda final, mohon dicek"
@@ -101,7 +112,7 @@ async def test_a_document_reaches_the_engine_with_its_bytes(
 
 
 async def test_a_document_name_cannot_point_into_folders(
-    recorder: RecordingEngine, person: TelegramDriver
+    recorder: Recorder, person: TelegramDriver
 ) -> None:
     await person.send_file("../../etc/jadwal.csv", b"a,b\n")
     attachment = recorder.last.attachment
@@ -110,7 +121,7 @@ async def test_a_document_name_cannot_point_into_folders(
 
 
 async def test_a_file_over_the_limit_arrives_without_content(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     size = FILE_DOWNLOAD_LIMIT + 1
     shown = await person.send_file("rekaman-pembukaan.xlsx", b"", size=size)
@@ -122,7 +133,7 @@ async def test_a_file_over_the_limit_arrives_without_content(
 
 
 async def test_a_file_of_unknown_size_that_telegram_will_not_serve_arrives_without_content(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     file_id = telegram_server.add_file(b"", "arsip.xlsx", size=25 * 1024 * 1024)
     await person.deliver(
@@ -133,7 +144,7 @@ async def test_a_file_of_unknown_size_that_telegram_will_not_serve_arrives_witho
 
 
 async def test_a_failed_download_still_reaches_the_engine_and_is_answered(
-    recorder: RecordingEngine,
+    recorder: Recorder,
     person: TelegramDriver,
     telegram_server: FakeTelegramServer,
     debug_logs: io.StringIO,
@@ -152,7 +163,7 @@ async def test_a_failed_download_still_reaches_the_engine_and_is_answered(
 
 
 async def test_a_gif_is_not_taken_for_a_document(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     file_id = telegram_server.add_file(b"GIF89a", "tepuk-tangan.mp4")
     gif = document(file_id, file_name="tepuk-tangan.mp4", mime_type="video/mp4")
@@ -166,7 +177,7 @@ async def test_a_gif_is_not_taken_for_a_document(
 
 
 async def test_a_reply_with_a_file_sends_the_document_then_the_text(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     recorder.replies = [Reply("Simpan jadwal ini di kalender Anda.", attachment=CALENDAR)]
     shown = await person.send("/jadwal")
@@ -182,7 +193,7 @@ async def test_a_reply_with_a_file_sends_the_document_then_the_text(
 
 
 async def test_a_file_without_text_carries_the_buttons(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     choices = (Choice("cal:again", "Kirim lagi"),)
     recorder.replies = [Reply("", choices=choices, attachment=CALENDAR)]
@@ -193,7 +204,7 @@ async def test_a_file_without_text_carries_the_buttons(
 
 
 async def test_a_sent_file_name_is_made_safe(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     unsafe = Attachment('../Jadwal "Bimtek"\n2024.ics', "text/calendar", ICS, len(ICS))
     recorder.replies = [Reply("Jadwal.", attachment=unsafe)]
@@ -204,7 +215,7 @@ async def test_a_sent_file_name_is_made_safe(
 
 
 async def test_a_sent_file_keeps_a_name_beyond_ascii(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     name = "Jadwal Tenggarong — Kaltim.ics"
     recorder.replies = [Reply("Jadwal.", attachment=Attachment(name, "text/calendar", ICS, 1))]
@@ -213,7 +224,7 @@ async def test_a_sent_file_keeps_a_name_beyond_ascii(
 
 
 async def test_rate_limits_on_documents_are_waited_out(
-    recorder: RecordingEngine, person: TelegramDriver, telegram_server: FakeTelegramServer
+    recorder: Recorder, person: TelegramDriver, telegram_server: FakeTelegramServer
 ) -> None:
     telegram_server.fail_next(
         "sendDocument", Fault(429, "Too Many Requests: retry after 1", retry_after=1)
@@ -242,47 +253,46 @@ async def test_the_real_engine_answers_a_document(
 # Console -----------------------------------------------------------------------------
 
 
-def console(engine: RecordingEngine, files_dir: Path) -> tuple[ConsoleChannel, io.StringIO]:
+async def printed(files_dir: Path, *replies: Reply) -> tuple[list[str], str]:
+    """What the console's sender prints for ``replies``: its blocks and the whole output."""
     output = io.StringIO()
-    return ConsoleChannel(cast(Engine, engine), "console", output, files_dir), output
+    sender = ConsoleSender(output, files_dir)
+    for reply in replies:
+        result = await sender.send("console", reply, skip=0, pace=no_pace)
+        assert result.outcome is Outcome.SENT
+    return sender.printed, output.getvalue()
+
+
+async def no_pace() -> None:
+    """The console keeps to no rate."""
 
 
 async def test_the_console_saves_a_file_and_says_where(tmp_path: Path) -> None:
-    engine = RecordingEngine()
-    engine.replies = [Reply("Simpan jadwal ini di kalender Anda.", attachment=CALENDAR)]
-    channel, output = console(engine, tmp_path / "unduhan")
+    reply = Reply("Simpan jadwal ini di kalender Anda.", attachment=CALENDAR)
 
-    await channel.submit("/jadwal")
+    _, output = await printed(tmp_path / "unduhan", reply)
 
     saved = (tmp_path / "unduhan" / "bimtek-KUKAR2024.ics").resolve()
     assert saved.read_bytes() == ICS
-    printed = output.getvalue()
-    assert f"📎 bimtek-KUKAR2024.ics → {saved}\nSimpan jadwal ini di kalender Anda." in printed
-    assert engine.last.kind == InboundKind.TEXT
+    assert f"📎 bimtek-KUKAR2024.ics → {saved}\nSimpan jadwal ini di kalender Anda." in output
 
 
 async def test_the_console_never_overwrites_a_file(tmp_path: Path) -> None:
     (tmp_path / "bimtek-KUKAR2024.ics").write_bytes(b"mine")
-    engine = RecordingEngine()
-    engine.replies = [Reply("Jadwal.", attachment=CALENDAR)]
-    channel, output = console(engine, tmp_path)
+    reply = Reply("Jadwal.", attachment=CALENDAR)
 
-    await channel.submit("/jadwal")
-    await channel.submit("/jadwal")
+    _, output = await printed(tmp_path, reply, reply)
 
     assert (tmp_path / "bimtek-KUKAR2024.ics").read_bytes() == b"mine"
     assert (tmp_path / "bimtek-KUKAR2024-2.ics").read_bytes() == ICS
     assert (tmp_path / "bimtek-KUKAR2024-3.ics").read_bytes() == ICS
-    assert f"→ {(tmp_path / 'bimtek-KUKAR2024-3.ics').resolve()}" in output.getvalue()
+    assert f"→ {(tmp_path / 'bimtek-KUKAR2024-3.ics').resolve()}" in output
 
 
 async def test_the_console_keeps_files_in_its_folder(tmp_path: Path) -> None:
-    engine = RecordingEngine()
     sneaky = Attachment("../../jadwal.ics", "text/calendar", ICS, len(ICS))
-    engine.replies = [Reply("Jadwal.", attachment=sneaky)]
-    channel, _ = console(engine, tmp_path / "unduhan")
 
-    await channel.submit("/jadwal")
+    await printed(tmp_path / "unduhan", Reply("Jadwal.", attachment=sneaky))
 
     assert names(tmp_path / "unduhan") == ["jadwal.ics"]
     assert names(tmp_path) == ["unduhan"]
@@ -296,23 +306,22 @@ async def test_the_console_still_shows_the_text_when_a_file_cannot_be_saved(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "not-a-folder").write_text("")
-    engine = RecordingEngine()
-    engine.replies = [Reply("Jadwal.", attachment=CALENDAR)]
-    channel, _ = console(engine, tmp_path / "not-a-folder")
 
-    shown = await channel.submit("/jadwal")
+    shown, _ = await printed(tmp_path / "not-a-folder", Reply("Jadwal.", attachment=CALENDAR))
 
     assert shown == ["📎 bimtek-KUKAR2024.ics ✗\nJadwal."]
 
 
-async def test_the_console_driver_reads_back_the_saved_file(tmp_path: Path) -> None:
-    person = ConsoleDriver(f"sqlite+aiosqlite:///{tmp_path / 'unused.sqlite3'}")
+async def test_the_console_driver_reads_back_the_saved_file(database_url: str) -> None:
+    """The whole way: the engine's outbox row, the dispatcher, the console's sender."""
+    person = ConsoleDriver(database_url)
     try:
-        engine = RecordingEngine()
-        engine.replies = [
+        recorder = Recorder()
+        recorder.replies = [
             Reply("Jadwal.", choices=(Choice("cal:again", "Kirim lagi"),), attachment=CALENDAR)
         ]
-        person.console, _ = console(engine, person.files_dir)
+        engine = Engine(session_maker(person.db), handler=recorder.handle)
+        person.console = ConsoleChannel(engine, "console", io.StringIO(), person.files_dir)
         shown = await person.send("/jadwal")
         assert shown == [Shown("Jadwal.", ("Kirim lagi",), document=(CALENDAR.filename, ICS))]
         with pytest.raises(NotImplementedError):

@@ -3,16 +3,21 @@ number or the label picks one. Reads standard input line by line, so piped input
 Files the bot sends are saved in a folder and shown as a line with their path."""
 
 import asyncio
+import contextlib
 import sys
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 import structlog
 
 from bot.channels.rendering import numbered, safe_filename, split_extension
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.rates import RateGate
+from bot.delivery.sending import Outcome, Pace, SendResult
 from bot.engine import Engine
 from handlers.types import Inbound, InboundKind, Reply
 
@@ -22,41 +27,23 @@ FILE_MARK = "📎"
 log = structlog.get_logger(__name__)
 
 
-class ConsoleChannel:
-    def __init__(
-        self, engine: Engine, user_key: str, output: TextIO, files_dir: Path | None = None
-    ) -> None:
-        self._engine = engine
-        self._user_key = user_key
+class ConsoleSender:
+    """Prints an outbox row's reply: its file's line (when it has one) above its text."""
+
+    channel = CHANNEL
+
+    def __init__(self, output: TextIO, files_dir: Path) -> None:
         self._output = output
-        self._files_dir = Path.cwd() if files_dir is None else files_dir
-        self._run_id = uuid.uuid4().hex[:12]
-        self._count = 0
+        self._files_dir = files_dir
+        self.printed: list[str] = []
 
-    async def submit(self, line: str) -> list[str]:
-        """One line typed by the person; returns (and prints) what the bot answers. The
-        engine reads a typed number or label as the choice it names."""
-        self._count += 1
-        inbound = Inbound(
-            channel=CHANNEL,
-            user_key=self._user_key,
-            message_key=f"{self._run_id}:{self._count}",
-            kind=InboundKind.TEXT,
-            text=line.rstrip("\r\n"),
-        )
-        return self._print(await self._engine.handle(inbound))
-
-    async def greet(self) -> list[str]:
-        """After a restart: the question left unanswered, asked again."""
-        inbound = Inbound(channel=CHANNEL, user_key=self._user_key, message_key="")
-        return self._print(await self._engine.waiting_question(inbound))
-
-    def _print(self, replies: list[Reply]) -> list[str]:
+    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
         # A reply with nothing to show (no text, choice or file) prints no blank block.
-        shown = [text for reply in replies if (text := self._show(reply)).strip()]
-        for text in shown:
+        if skip == 0 and (text := self._show(reply)).strip():
+            await pace()
             print(f"\n{text}", file=self._output, flush=True)
-        return shown
+            self.printed.append(text)
+        return SendResult(Outcome.SENT, 1)
 
     def _show(self, reply: Reply) -> str:
         """The reply as printed: its file's line (when it has one) above its text."""
@@ -90,7 +77,66 @@ class ConsoleChannel:
                 continue
             return path.resolve()
 
+
+class ConsoleChannel:
+    """The person at the terminal. What the bot says goes through the outbox like on any
+    channel (a reminder due while the console runs is printed too); after each line
+    typed, the console waits until the replies are printed before showing its prompt."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        user_key: str,
+        output: TextIO,
+        files_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._user_key = user_key
+        self._output = output
+        self.sender = ConsoleSender(output, Path.cwd() if files_dir is None else files_dir)
+        self.dispatcher = Dispatcher(
+            engine.sessions, [self.sender], RateGate({}), clock or engine.clock
+        )
+        engine.delivery = self.dispatcher
+        self._run_id = uuid.uuid4().hex[:12]
+        self._count = 0
+
+    async def submit(self, line: str) -> list[str]:
+        """One line typed by the person; returns (and prints) what the bot answers. The
+        engine reads a typed number or label as the choice it names."""
+        self._count += 1
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_key=self._user_key,
+            message_key=f"{self._run_id}:{self._count}",
+            kind=InboundKind.TEXT,
+            text=line.rstrip("\r\n"),
+        )
+        return await self._printed_after(self._engine.handle(inbound))
+
+    async def greet(self) -> list[str]:
+        """After a restart: the question left unanswered, asked again."""
+        inbound = Inbound(channel=CHANNEL, user_key=self._user_key, message_key="")
+        return await self._printed_after(self._engine.waiting_question(inbound))
+
+    async def _printed_after(self, handling: Awaitable[object]) -> list[str]:
+        before = len(self.sender.printed)
+        await handling
+        await self.dispatcher.settled()
+        return self.sender.printed[before:]
+
     async def run(self, lines: "asyncio.Queue[str | None]", stop: asyncio.Event) -> None:
+        sending = asyncio.create_task(self.dispatcher.run())
+        try:
+            await self._converse(lines, stop)
+        finally:
+            await self.dispatcher.stop()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+
+    async def _converse(self, lines: "asyncio.Queue[str | None]", stop: asyncio.Event) -> None:
         await self.greet()
         while not stop.is_set():
             print("> ", end="", file=self._output, flush=True)

@@ -6,12 +6,13 @@ webhook when a URL is configured.
 """
 
 import asyncio
+import contextlib
 import hmac
 import io
 import mimetypes
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -66,6 +67,9 @@ from bot.channels.rendering import (
     split_text,
     utf16_length,
 )
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.rates import RateGate
+from bot.delivery.sending import Outcome, Pace, SendResult
 from bot.engine import Engine
 from handlers.flow import answers_a_question
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
@@ -297,6 +301,51 @@ def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
+class TelegramSender:
+    """Sends an outbox row's reply with the Bot API, and says how it went."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+        calls = render(int(address), reply)
+        sent: list[str] = []
+        for index in range(skip, len(calls)):
+            await pace()
+            try:
+                message = await self.bot(calls[index])
+            except TelegramRetryAfter as exc:
+                return SendResult(
+                    Outcome.RETRY_AFTER, index, tuple(sent), exc.retry_after, "retry_after"
+                )
+            except TelegramForbiddenError:
+                return SendResult(Outcome.BLOCKED, index, tuple(sent), error="forbidden")
+            except TelegramBadRequest as exc:
+                # Telegram's description names the problem, never the message's words.
+                if "chat not found" in exc.message.lower():
+                    return SendResult(Outcome.BLOCKED, index, tuple(sent), error="chat not found")
+                return SendResult(Outcome.REFUSED, index, tuple(sent), error=exc.message[:200])
+            except (TelegramNetworkError, TelegramServerError, TelegramAPIError) as exc:
+                error = type(exc).__name__
+                return SendResult(Outcome.UNAVAILABLE, index, tuple(sent), error=error)
+            sent.append(str(message.message_id))
+        return SendResult(Outcome.SENT, len(calls), tuple(sent))
+
+
+def default_gate() -> RateGate:
+    """Telegram's documented limits: 30 messages a second for the bot, one a second to a
+    chat (kept for notifications; see ``RateGate.wait``)."""
+    return RateGate({CHANNEL: "30/second"}, {CHANNEL: "1/second"})
+
+
+def _cancelling() -> bool:
+    """Whether this task itself is being cancelled (not just the poll it awaited)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class TelegramChannel:
     def __init__(
         self,
@@ -304,17 +353,33 @@ class TelegramChannel:
         engine: Engine,
         poll_timeout: int = 25,
         features: Registry | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.bot = bot
         self._engine = engine
         self._poll_timeout = poll_timeout
         self._features = features or registry()  # whose commands Telegram's menu lists
+        # Sends what the engine writes to the outbox: the one given (shared with other
+        # channels, rates from the settings), or one of the channel's own.
+        self.dispatcher = dispatcher or Dispatcher(
+            engine.sessions, [TelegramSender(bot)], default_gate(), engine.clock
+        )
+        engine.delivery = self.dispatcher
+        self._stopping = False
+        self._fetching: asyncio.Task[list[Update]] | None = None
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then stop polling (a poll waiting for updates ends
+        at once). What the batch said is sent before ``poll`` returns."""
+        self._stopping = True
+        if self._fetching is not None:
+            self._fetching.cancel()
 
     async def process(self, update: Update) -> None:
         translated = to_inbound(update)
         if translated is None:
             return
-        inbound, chat_id = translated
+        inbound, _ = translated
         structlog.contextvars.bind_contextvars(channel=CHANNEL, update_id=update.update_id)
         try:
             document = file_document(update)
@@ -322,11 +387,11 @@ class TelegramChannel:
                 inbound = replace(
                     inbound, attachment=await self._fetch(inbound.attachment, document)
                 )
-            replies = await self._engine.handle(inbound)
+            # The replies are in the outbox now; the dispatcher sends them.
+            await self._engine.handle(inbound)
             query = update.callback_query
             if query is not None:
                 await self._settle_button(query.id, query.message, inbound.choice)
-            await self.deliver(chat_id, replies)
         finally:
             structlog.contextvars.unbind_contextvars("channel", "update_id")
 
@@ -360,32 +425,32 @@ class TelegramChannel:
     async def _settle_button(self, query_id: str, message: Any, payload: str) -> None:
         """Stop the button's spinner; a question once answered loses its buttons. A
         look-up's buttons (a day's sessions, the menu) stay, to be pressed again."""
-        await self._call(AnswerCallbackQuery(callback_query_id=query_id))
+        # Once only, never waiting out a 429: a spinner left turning is better than
+        # holding up this person's next message and the rest of the batch.
+        await self._call(AnswerCallbackQuery(callback_query_id=query_id), attempts=1)
         if not answers_a_question(payload):
             return
         if message is not None and getattr(message, "reply_markup", None) is not None:
             await self._call(
                 EditMessageReplyMarkup(
                     chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
-                )
+                ),
+                attempts=1,
             )
 
-    async def deliver(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            for call in render(chat_id, reply):
-                await self._call(call)
-
-    async def _call(self, request: TelegramMethod[Any]) -> Any:
+    async def _call(self, request: TelegramMethod[Any], attempts: int = SEND_ATTEMPTS) -> Any:
         """Call the Bot API, waiting out 429s; errors that retrying cannot fix are logged."""
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 return await self.bot(request)
             except TelegramRetryAfter as exc:
                 log.warning("telegram_rate_limited", retry_after=exc.retry_after, attempt=attempt)
-                await asyncio.sleep(exc.retry_after)
+                if attempt < attempts:
+                    await asyncio.sleep(exc.retry_after)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 log.warning("telegram_unavailable", error=type(exc).__name__, attempt=attempt)
-                await asyncio.sleep(min(2**attempt, 30))
+                if attempt < attempts:
+                    await asyncio.sleep(min(2**attempt, 30))
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 log.warning("telegram_refused", method=type(request).__name__, error=exc.message)
                 return None
@@ -407,28 +472,56 @@ class TelegramChannel:
     async def poll(self) -> None:
         """Long polling until cancelled. Updates of different people run concurrently;
         one person's updates run in order."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.register_commands()
+        async with self.sending():
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.register_commands()
+            await self._poll()
+
+    async def _poll(self) -> None:
         offset: int | None = None
         failures = 0
         log.info("telegram_polling_started")
-        while True:
-            try:
-                updates = await self.bot.get_updates(
+        while not self._stopping:
+            self._fetching = asyncio.create_task(
+                self.bot.get_updates(
                     offset=offset,
                     timeout=self._poll_timeout,
                     allowed_updates=ALLOWED_UPDATES,
                     request_timeout=self._poll_timeout + 10,
                 )
+            )
+            try:
+                updates = await self._fetching
+            except asyncio.CancelledError:
+                if self._stopping and not _cancelling():
+                    return  # stopped while waiting for updates: nothing in hand
+                raise
             except TelegramAPIError as exc:
                 failures += 1
                 log.warning("telegram_poll_failed", error=type(exc).__name__, failures=failures)
                 await asyncio.sleep(min(2**failures, 60))
                 continue
+            finally:
+                self._fetching = None
             failures = 0
             if updates:
+                # Confirmed with the next poll; after a stop, Telegram gives them again
+                # and the engine knows them as handled.
                 offset = updates[-1].update_id + 1
                 await self.process_batch(updates)
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """The dispatcher runs while the channel takes updates; at the end, it finishes
+        what is in flight and puts the rest back for the next start."""
+        running = asyncio.create_task(self.dispatcher.run())
+        try:
+            yield
+        finally:
+            await self.dispatcher.stop()
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
 
     async def process_batch(self, updates: Sequence[Update]) -> None:
         by_person: dict[int, list[Update]] = defaultdict(list)
@@ -451,10 +544,13 @@ class TelegramChannel:
         channel = self
 
         async def lifespan(_app: FastAPI) -> Any:
-            await channel.register_commands()
-            await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            log.info("telegram_webhook_set")
-            yield
+            async with channel.sending():
+                await channel.register_commands()
+                await channel.bot.set_webhook(
+                    url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                )
+                log.info("telegram_webhook_set")
+                yield
 
         app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
