@@ -36,8 +36,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import until_stopped
-from bot.channels.telegram import TelegramChannel, create_bot
+from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
 from bot.db import create_engine, session_maker
+from bot.delivery.dispatcher import Dispatcher as Outbox
+from bot.delivery.rates import RateGate
 from bot.engine import Engine
 from bot.logging import configure_logging
 from models.types import utcnow
@@ -91,9 +93,13 @@ async def serve_bimtek(args: argparse.Namespace, stop: asyncio.Event) -> None:
     try:
         engine = Engine(session_maker(db), clock=clock)
         bot = create_bot(args.token, args.api_url)
-        channel = TelegramChannel(bot, engine, args.poll_timeout)
+        # No send rate: the echo bot beside it keeps to none, and the fake API enforces
+        # none; bench.broadcast measures sending within Telegram's rates.
+        unlimited = RateGate({CHANNEL: "1000000/second"})
+        dispatcher = Outbox(engine.sessions, [TelegramSender(bot)], unlimited, clock)
+        channel = TelegramChannel(bot, engine, args.poll_timeout, dispatcher=dispatcher)
         try:
-            await until_stopped(channel.poll(), stop)
+            await until_stopped(channel.poll(), stop, on_stop=channel.stop)
         finally:
             await bot.session.close()
     finally:

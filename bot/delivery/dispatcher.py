@@ -56,6 +56,7 @@ class Dispatcher:
         self._queues: dict[int, deque[Claimed]] = {}  # by identity, in order
         self._drains: dict[int, asyncio.Task[None]] = {}
         self._held: set[int] = set()  # row ids claimed by this process, not yet settled
+        self._in_gate: set[int] = set()  # people whose next message waits for its place
         self._settled: list[Settled] = []
         self._blocked: set[int] = set()  # identities found unreachable, to record
         self._flushing: asyncio.Task[None] | None = None
@@ -173,9 +174,16 @@ class Dispatcher:
             reply = reply_of(row.body, file)
 
             async def pace() -> None:
-                await self._gate.wait(
-                    row.channel, row.address, row.priority, per_chat=row.priority != Priority.REPLY
-                )
+                self._in_gate.add(row.identity_id)
+                try:
+                    await self._gate.wait(
+                        row.channel,
+                        row.address,
+                        row.priority,
+                        per_chat=row.priority != Priority.REPLY,
+                    )
+                finally:
+                    self._in_gate.discard(row.identity_id)
 
             result = await asyncio.wait_for(
                 sender.send(row.address, reply, skip=row.parts_sent, pace=pace),
@@ -280,6 +288,11 @@ class Dispatcher:
         rest back for the next start, and record everything."""
         self._stopping = True
         self._wake.set()
+        # A message still waiting for its place is not in flight: it waits for the next
+        # start (a reply in several messages may then repeat the ones already sent).
+        for identity_id, task in self._drains.items():
+            if identity_id in self._in_gate:
+                task.cancel()
         drains = list(self._drains.values())
         if drains:
             _, late = await asyncio.wait(drains, timeout=grace)
