@@ -25,18 +25,23 @@ from bot.logging import configure_logging
 from bot.settings import Settings
 from handlers.i18n import Translator
 from models.types import utcnow
+from scheduler.runner import Scheduler
 
 log = structlog.get_logger(__name__)
 
 
 async def run(settings: Settings) -> None:
     db = create_engine(settings.database_url)
+    jobs: Scheduler | None = None
     try:
         await upgrade(db)
         sessions = session_maker(db)
         console = settings.telegram_bot_token is None
         clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
         engine = Engine(sessions, clock, settings.deployment())
+        if settings.scheduler_in_bot:
+            jobs = Scheduler(sessions, settings.database_url, clock)
+            await jobs.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -46,6 +51,8 @@ async def run(settings: Settings) -> None:
         else:
             await run_telegram(settings, engine, stop)
     finally:
+        if jobs is not None:
+            await jobs.stop()
         await db.dispose()
         log.info("stopped")
 

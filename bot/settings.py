@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # demo event); the clock then runs on from there. Never used on Telegram.
     console_now: AwareDatetime | None = None
 
+    # The bot runs the periodic jobs itself; false where `python -m scheduler` runs them
+    # (several bot workers). Either way one process at a time runs them (a lock decides).
+    scheduler_in_bot: bool = True
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 

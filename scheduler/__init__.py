@@ -1,2 +1,2 @@
-"""Periodic jobs that read due work (reminders, broadcasts) from the database into the
-outbox. Empty until the reminders and broadcasts issues: nothing is scheduled yet."""
+"""Periodic jobs that read what is due from the database (see jobs.py), run by one
+process at a time: the bot itself, or ``python -m scheduler`` beside several bot workers."""

@@ -1,0 +1,54 @@
+"""Housekeeping: rows kept only for a while.
+
+``inbound_message`` remembers each delivery so that a channel's redelivery is dropped;
+after a week no channel redelivers, so older rows are deleted.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.db import SessionMaker
+from models import InboundMessage
+
+RETENTION = timedelta(days=7)
+# Rows deleted per transaction. SQLite runs each statement on the event loop and takes one
+# writer at a time, PostgreSQL locks the rows until the commit: small batches let the
+# bot's messages go between them however many rows are due.
+BATCH = 1000
+
+
+async def delete_inbound_messages_before(
+    session: AsyncSession, cutoff: datetime, limit: int
+) -> int:
+    """Delete up to ``limit`` de-duplication rows received before ``cutoff``, oldest first;
+    how many were deleted."""
+    # Oldest first by id: ids grow with time, so a batch is found at the head of the primary
+    # key (the table has no index on received_at).
+    oldest = (
+        select(col(InboundMessage.id))
+        .where(col(InboundMessage.received_at) < cutoff)
+        .order_by(col(InboundMessage.id))
+        .limit(limit)
+    )
+    # On the session's connection, as plain SQL: no ORM object is loaded or kept in step.
+    connection = await session.connection()
+    deleted = await connection.execute(
+        delete(InboundMessage).where(col(InboundMessage.id).in_(oldest))
+    )
+    return deleted.rowcount
+
+
+async def forget_old_deliveries(sessions: SessionMaker, now: datetime, batch: int = BATCH) -> int:
+    """The job: delete every de-duplication row older than ``RETENTION``, a batch per
+    transaction; how many were deleted."""
+    cutoff = now - RETENTION
+    total = 0
+    while True:
+        async with sessions.begin() as session:
+            deleted = await delete_inbound_messages_before(session, cutoff, batch)
+        total += deleted
+        if deleted < batch:
+            return total

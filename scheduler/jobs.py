@@ -1,0 +1,27 @@
+"""The periodic jobs. A job reads what is due from the database each time it runs, so it
+is safe to run late or twice; nothing about a single reminder or message is scheduled."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.db import SessionMaker
+from scheduler import housekeeping
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Job:
+    """``run(sessions, now)`` does one round and returns how many rows it acted on (for
+    the logs). ``name`` identifies the job in logs and to APScheduler: keep it unique."""
+
+    name: str
+    interval: timedelta
+    run: Callable[[SessionMaker, datetime], Awaitable[int]]
+
+
+# A feature with periodic work adds its job here, one line each.
+DEFAULT_JOBS: tuple[Job, ...] = (
+    Job("forget_old_deliveries", timedelta(hours=1), housekeeping.forget_old_deliveries),
+)
