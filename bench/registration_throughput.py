@@ -110,6 +110,19 @@ class WatchedServer(FakeTelegramServer):
 ButtonFinder = Callable[[WatchedServer, int, str], tuple[Params, str]]
 
 
+async def until_shown(
+    server: WatchedServer, chat_id: int, label: str, button: ButtonFinder
+) -> tuple[Params, str]:
+    """The button, once the message carrying it has arrived: a reply of several messages
+    comes from the outbox one message after another, and the buttons are on the last."""
+    while True:
+        seen = len(server.inbox[chat_id])
+        try:
+            return button(server, chat_id, label)
+        except LookupError:
+            await server.wait_reply(chat_id, seen)
+
+
 def real_button(server: WatchedServer, chat_id: int, label: str) -> tuple[Params, str]:
     """The newest message the bot sent this person with that button, and its data."""
     for params in reversed(server.inbox[chat_id]):
@@ -117,7 +130,7 @@ def real_button(server: WatchedServer, chat_id: int, label: str) -> tuple[Params
             for button in row:
                 if button["text"] == label:
                     return params, str(button["callback_data"])
-    raise AssertionError(f"the bot never showed {chat_id} a button {label!r}")
+    raise LookupError(f"the bot never showed {chat_id} a button {label!r}")
 
 
 def echoed_button(server: WatchedServer, chat_id: int, label: str) -> tuple[Params, str]:
@@ -183,7 +196,10 @@ async def person(
     message_ids = itertools.count(1)
     for step in steps:
         if step.press:
-            update = callback_update(user_id, *button(server, user_id, step.text))
+            found = await asyncio.wait_for(
+                until_shown(server, user_id, step.text, button), STEP_WITHIN
+            )
+            update = callback_update(user_id, *found)
         else:
             update = message_update(user_id, next(message_ids), step.text)
         seen = len(server.inbox[user_id])
