@@ -2,14 +2,22 @@
 
 It speaks the real HTTP protocol (``/bot<token>/<method>``, and ``/file/bot<token>/<path>``
 for downloads), so the real aiogram client talks to it unchanged. Tests push updates as a
-person would and read what the bot sent.
+person would and read what the bot sent. Like Telegram it can take time to answer, refuse
+sends past a rate, and fail for one chat (blocked, rate-limited, slow).
+
+Standalone, for benchmarks of any bot: ``python -m tests.fakes.telegram_api --port 8081
+--latency-ms 50 --rate 30`` serves until SIGINT or SIGTERM, then prints a summary.
 """
 
+import argparse
 import asyncio
 import contextlib
 import itertools
 import json
+import signal
 import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +29,44 @@ DOWNLOAD = "download"  # the method name recorded (and faulted) for file downloa
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Bimtek Bot", "username": "bimtek_bot"}
 # Parameters that the Bot API takes as JSON inside a form field.
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope"}
+# The methods that send messages: the ones Telegram's rate limits count.
+SENDS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendAudio",
+        "sendVideo",
+        "sendVoice",
+        "sendVideoNote",
+        "sendAnimation",
+        "sendSticker",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "sendMediaGroup",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
+RATE_WINDOW = 1.0  # seconds: ``rate_limit`` counts the sends of the last one
 
 
 @dataclass
 class Call:
     method: str
     params: dict[str, Any]
-    ok: bool = True  # False when the fake answered with an injected error
+    ok: bool = True  # False when the fake answered with an error
+    message_id: int | None = None  # of the message a send made
+
+    @property
+    def chat_id(self) -> int:
+        """The chat a send went to."""
+        return int(self.params["chat_id"])
 
 
 @dataclass(frozen=True)
@@ -47,11 +86,42 @@ class StoredFile:
     path: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fault:
+    """An error the fake answers instead of doing a call."""
+
     status: int
     description: str
     retry_after: int | None = None
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int) -> "Fault":
+        return cls(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+    def response(self) -> web.Response:
+        extra = {"parameters": {"retry_after": self.retry_after}} if self.retry_after else {}
+        return _error(self.status, self.description, **extra)
+
+
+BLOCKED = Fault(403, "Forbidden: bot was blocked by the user")
+
+
+@dataclass
+class _Cue:
+    """Trouble armed for the next calls of ``methods`` (to ``chat_id`` only, if given):
+    answer ``fault`` instead, and take ``delay`` seconds longer. It lasts ``times`` calls,
+    or for good if None."""
+
+    methods: frozenset[str]
+    chat_id: int | None = None
+    fault: Fault | None = None
+    delay: float = 0.0
+    times: int | None = 1
+
+    def matches(self, call: Call) -> bool:
+        return call.method in self.methods and (
+            self.chat_id is None or call.chat_id == self.chat_id
+        )
 
 
 @dataclass
@@ -61,9 +131,12 @@ class FakeTelegramServer:
     updates: list[dict[str, Any]] = field(default_factory=list)
     confirmed_offset: int = 0
     history: dict[int, dict[str, Any]] = field(default_factory=dict)
-    faults: dict[str, list[Fault]] = field(default_factory=dict)
     max_poll_wait: float = 0.5
     files: dict[str, StoredFile] = field(default_factory=dict)
+    port: int = 0  # 0: any free port; the one taken once started
+    latency: float = 0.0  # seconds every answer takes, as a round trip to Telegram does
+    rate_limit: float | None = None  # sends a second, past which Telegram answers 429
+    refused_for_rate: int = 0  # the 429s that ``rate_limit`` gave
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -72,7 +145,8 @@ class FakeTelegramServer:
         self._new_update = asyncio.Condition()
         self._offset_moved = asyncio.Condition()
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self._cues: list[_Cue] = []
+        self._recent_sends: deque[float] = deque()  # when the sends in the window came
 
     @property
     def base_url(self) -> str:
@@ -84,7 +158,7 @@ class FakeTelegramServer:
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         server = site._server
         assert server is not None
@@ -121,31 +195,57 @@ class FakeTelegramServer:
             )
 
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[Call]:
-        return [
-            c
-            for c in self.calls[since:]
-            if c.method == "sendMessage"
-            and c.ok
-            and (chat_id is None or int(c.params["chat_id"]) == chat_id)
-        ]
+        return [c for c in self.outbox(chat_id, since) if c.method == "sendMessage"]
+
+    def sent_texts(self, chat_id: int) -> list[str]:
+        return [c.params["text"] for c in self.sent(chat_id)]
 
     def documents(self, chat_id: int | None = None, since: int = 0) -> list[Call]:
         """The sendDocument calls that succeeded; ``params["document"]`` is an ``Upload``."""
         return [c for c in self.outbox(chat_id, since) if c.method == "sendDocument"]
 
     def outbox(self, chat_id: int | None = None, since: int = 0) -> list[Call]:
-        """Messages and documents sent, in order."""
+        """The sends that succeeded, in order."""
         return [
             c
             for c in self.calls[since:]
-            if c.method in ("sendMessage", "sendDocument")
-            and c.ok
-            and (chat_id is None or int(c.params["chat_id"]) == chat_id)
+            if c.method in SENDS and c.ok and (chat_id is None or c.chat_id == chat_id)
         ]
+
+    def delivered(self) -> dict[int, list[Call]]:
+        """Each chat's successful sends, in order."""
+        chats: defaultdict[int, list[Call]] = defaultdict(list)
+        for call in self.outbox():
+            chats[call.chat_id].append(call)
+        return dict(chats)
+
+    def duplicates(self) -> set[int]:
+        """The chats that were sent the same text more than once."""
+        sent = Counter((c.chat_id, c.params["text"]) for c in self.sent())
+        return {chat_id for (chat_id, _), times in sent.items() if times > 1}
+
+    def summary(self) -> str:
+        return (
+            f"accepted sends {len(self.outbox())}, 429s {self.refused_for_rate}, "
+            f"duplicates {len(self.duplicates())}"
+        )
 
     def fail_next(self, method: str, fault: Fault) -> None:
         """Answer the next call of ``method`` (or ``DOWNLOAD``) with an error."""
-        self.faults.setdefault(method, []).append(fault)
+        self._cues.append(_Cue(frozenset({method}), fault=fault))
+
+    def block_chat(self, chat_id: int) -> None:
+        """The person blocked the bot: every later send to them is forbidden."""
+        self._cues.append(_Cue(SENDS, chat_id, BLOCKED, times=None))
+
+    def rate_limit_chat(self, chat_id: int, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` sends to the chat with 429 (Telegram's limit per chat)."""
+        fault = Fault.too_many_requests(retry_after)
+        self._cues.append(_Cue(SENDS, chat_id, fault, times=times))
+
+    def slow_chat(self, chat_id: int, seconds: float) -> None:
+        """Every later send to the chat takes ``seconds`` longer to answer."""
+        self._cues.append(_Cue(SENDS, chat_id, delay=seconds, times=None))
 
     def add_file(self, content: bytes, filename: str, size: int | None = None) -> str:
         """Keep a file as if a person had uploaded it; its file_id. ``size`` overrides the
@@ -166,39 +266,74 @@ class FakeTelegramServer:
     async def _dispatch(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        method = request.match_info["method"]
-        params = await _params(request)
-        call = Call(method, params)
-        self.calls.append(call)
-        if (fault := self._fault(call)) is not None:
-            return fault
-        handler = getattr(self, f"_api_{method}", None)
-        if handler is None:
-            return _error(404, "Not Found: method not found")
-        try:
-            result = await handler(params)
-        except _Refused as refused:
-            call.ok = False
-            return _error(refused.status, refused.description)
-        return web.json_response({"ok": True, "result": result})
-
-    def _fault(self, call: Call) -> web.Response | None:
-        queued = self.faults.get(call.method)
-        if not queued:
-            return None
-        fault = queued.pop(0)
-        call.ok = False
-        extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
-        return _error(fault.status, fault.description, **extra)
+        call = Call(request.match_info["method"], await _params(request))
+        return await self._take(call, self._call_method)
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        path = request.match_info["path"]
-        call = Call(DOWNLOAD, {"file_path": path})
+        call = Call(DOWNLOAD, {"file_path": request.match_info["path"]})
+        return await self._take(call, self._file)
+
+    async def _take(
+        self, call: Call, answer: Callable[[Call], Awaitable[web.Response]]
+    ) -> web.Response:
+        """Record the call and answer it, unless cued trouble or the rate limit refuses it.
+        The answer is made at once (message ids and the rate go by arrival); only then does
+        it wait out the latency, side by side with any other call's."""
         self.calls.append(call)
-        if (fault := self._fault(call)) is not None:
-            return fault
+        fault, delay = self._trouble(call)
+        if fault is None and call.method in SENDS:
+            fault = self._over_rate()
+        response = fault.response() if fault is not None else await answer(call)
+        call.ok = response.status < 400
+        await asyncio.sleep(self.latency + delay)
+        return response
+
+    def _trouble(self, call: Call) -> tuple[Fault | None, float]:
+        """The cued error to answer instead of the call, if any, and the extra time to take;
+        uses up those cues."""
+        fault, delay = None, 0.0
+        for cue in self._cues:
+            # One error a call: a second one waits for the next call.
+            if not cue.matches(call) or (fault is not None and cue.fault is not None):
+                continue
+            fault = fault or cue.fault
+            delay += cue.delay
+            if cue.times is not None:
+                cue.times -= 1
+        self._cues = [cue for cue in self._cues if cue.times != 0]
+        return fault, delay
+
+    def _over_rate(self) -> Fault | None:
+        """Telegram's answer to a send past ``rate_limit`` within the window; else None,
+        and the send counts against the window."""
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - RATE_WINDOW:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.rate_limit:
+            self.refused_for_rate += 1
+            # The oldest send leaves the window within a second; Telegram never says less.
+            return Fault.too_many_requests(1)
+        self._recent_sends.append(now)
+        return None
+
+    async def _call_method(self, call: Call) -> web.Response:
+        handler = getattr(self, f"_api_{call.method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        try:
+            result = await handler(call.params)
+        except _Refused as refused:
+            return _error(refused.status, refused.description)
+        if isinstance(result, dict) and "message_id" in result:
+            call.message_id = result["message_id"]
+        return web.json_response({"ok": True, "result": result})
+
+    async def _file(self, call: Call) -> web.Response:
+        path = call.params["file_path"]
         stored = next((f for f in self.files.values() if f.path == path), None)
         if stored is None:
             return _error(404, "Not Found")
@@ -313,3 +448,30 @@ async def _params(request: web.Request) -> dict[str, Any]:
 def _error(status: int, description: str, **extra: Any) -> web.Response:
     body = {"ok": False, "error_code": status, "description": description, **extra}
     return web.json_response(body, status=status)
+
+
+async def _serve(port: int, latency: float, rate_limit: float | None) -> None:
+    server = FakeTelegramServer(port=port, latency=latency, rate_limit=rate_limit)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    # Only now: whoever reads this line may signal at once.
+    print(f"fake Bot API at {server.base_url} token {server.token}", flush=True)
+    await stopping.wait()
+    await server.stop()
+    print(server.summary(), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8081, help="0: any free port")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="each answer's delay")
+    parser.add_argument("--rate", type=float, default=None, help="sends a second allowed")
+    args = parser.parse_args()
+    asyncio.run(_serve(args.port, args.latency_ms / 1000, args.rate))
+
+
+if __name__ == "__main__":
+    main()
