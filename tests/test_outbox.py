@@ -140,6 +140,21 @@ async def test_a_redelivered_update_is_answered_once(
     assert len(await rows(telegram_person.channel_impl.dispatcher.sessions)) == 1
 
 
+async def test_one_chats_429_holds_up_nobody_else(
+    telegram_person: TelegramDriver, telegram_server: FakeTelegramServer
+) -> None:
+    other = telegram_person.another_person()
+    telegram_server.rate_limit_chat(telegram_person.user_id, retry_after=8)
+    update_id = await telegram_server.push({"message": telegram_person._message(text="/start")})
+    await telegram_server.wait_handled(update_id)
+    started = asyncio.get_running_loop().time()
+    shown = await other.send("/start")
+    assert asyncio.get_running_loop().time() - started < 2
+    assert shown
+    assert shown[0].text.startswith("Selamat datang")
+    assert telegram_server.sent(telegram_person.user_id) == []  # still waiting its 8 s
+
+
 # Notifications ---------------------------------------------------------------------------
 
 

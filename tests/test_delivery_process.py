@@ -1,0 +1,127 @@
+"""The bot as its own process, stopped or killed in the middle of a batch: every update
+is answered, by rows in the outbox, once (a send in flight at a kill may repeat)."""
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram_api import FakeTelegramServer
+
+pytestmark = pytest.mark.subprocess
+
+PEOPLE = 12
+COMMANDS = ("/bantuan", "/help", "/bantuan", "/help")
+
+
+def update(chat: int, message_id: int, text: str) -> dict[str, object]:
+    user = {"id": chat, "is_bot": False, "first_name": "P", "language_code": "id"}
+    return {
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private"},
+            "from": user,
+            "text": text,
+        }
+    }
+
+
+async def start_bot(database: Path, server: FakeTelegramServer) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "TELEGRAM_POLL_TIMEOUT": "1",
+        "OUTBOX_LEASE_SECONDS": "2",
+        "LOG_LEVEL": os.environ.get("DBG_LEVEL", "WARNING"),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=env, cwd=database.parent, stderr=asyncio.subprocess.PIPE
+    )
+
+
+def stored(database: Path) -> tuple[int, dict[str, int]]:
+    """Updates recorded as handled, and outbox rows by status."""
+    with sqlite3.connect(database) as connection:
+        handled = connection.execute("SELECT count(*) FROM inboundmessage").fetchone()[0]
+        rows = dict(connection.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
+    return handled, rows
+
+
+def rows_per_chat(database: Path) -> dict[int, int]:
+    with sqlite3.connect(database) as connection:
+        found = connection.execute(
+            "SELECT channel_identity.address, count(*) FROM outbox"
+            " JOIN channel_identity ON channel_identity.id = outbox.identity_id"
+            " GROUP BY channel_identity.address"
+        )
+        return {int(address): count for address, count in found}
+
+
+def finished(database: Path, updates: int) -> bool:
+    """Every update handled, and every message it caused sent."""
+    if not database.exists():
+        return False
+    try:
+        handled, rows = stored(database)
+    except sqlite3.OperationalError:  # the bot is still creating the tables
+        return False
+    return handled == updates and set(rows) == {"sent"}
+
+
+async def until(condition: object, within: float = 60) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "not within time"
+        await asyncio.sleep(0.1)
+
+
+async def interrupted_run(tmp_path: Path, how: signal.Signals) -> tuple[FakeTelegramServer, Path]:
+    """Everyone sends their commands; the bot is stopped (``how``) once a few replies are
+    out, then started again to finish."""
+    server = await FakeTelegramServer(latency=0.1, max_poll_wait=0.5).start()
+    database = tmp_path / "bimtek.sqlite3"
+    bot = await start_bot(database, server)
+    try:
+        for round_ in range(len(COMMANDS)):
+            for chat in range(1, PEOPLE + 1):
+                await server.push(update(chat, round_ + 1, COMMANDS[round_]))
+        await until(lambda: len(server.sent()) >= 10)
+        bot.send_signal(how)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+        if how is signal.SIGTERM:
+            assert bot.returncode == 0, stderr.decode()
+        bot = await start_bot(database, server)
+        await until(lambda: finished(database, PEOPLE * len(COMMANDS)))
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(bot.communicate(), 30)
+        await server.stop()
+    return server, database
+
+
+async def test_sigterm_in_the_middle_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    server, database = await interrupted_run(tmp_path, signal.SIGTERM)
+    delivered = server.delivered()
+    expected = rows_per_chat(database)
+    assert sorted(expected) == list(range(1, PEOPLE + 1))
+    assert {chat: len(delivered[chat]) for chat in expected} == expected
+
+
+async def test_after_a_kill_every_reply_still_comes(tmp_path: Path) -> None:
+    server, database = await interrupted_run(tmp_path, signal.SIGKILL)
+    delivered = server.delivered()
+    expected = rows_per_chat(database)
+    assert sorted(expected) == list(range(1, PEOPLE + 1))
+    for chat, count in expected.items():
+        # Only a send in flight at the kill may repeat: at most one per chat.
+        assert count <= len(delivered[chat]) <= count + 1, chat
