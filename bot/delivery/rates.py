@@ -88,3 +88,10 @@ class RateGate:
             pump.cancel()
         await asyncio.gather(*self._pumps.values(), return_exceptions=True)
         self._pumps.clear()
+        # A Redis storage keeps a client (behind the limits library's bridge to it);
+        # its connections are closed here rather than left to the garbage collector.
+        bridge = getattr(self._storage, "bridge", None)
+        pool = getattr(getattr(bridge, "storage", None), "connection_pool", None)
+        if pool is not None:
+            pool.disconnect()
+            await asyncio.sleep(0.01)  # the sockets close on the loop's next turns
