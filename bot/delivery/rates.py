@@ -2,7 +2,8 @@
 bot as a whole and one per chat, in memory or in Redis (then the limits hold across
 every process that sends for the same bot).
 
-Who waits is decided here too: when the bot-wide window is full, the waiting send with
+Places are handed out evenly over the window (see ``HEADROOM``). Who waits is decided
+here too: when the bot-wide window is full, the waiting send with
 the lowest priority number goes first, so a reply never waits behind a broadcast.
 """
 
@@ -27,6 +28,12 @@ def storage_uri(configured: str) -> str:
     return configured if configured.startswith("async+") else "async+" + configured
 
 
+# Places in the bot-wide window are handed out evenly, a little slower than the rate:
+# sent in bursts, or at exactly the rate, messages reach the server with the network's
+# jitter and some land in a window already full (a 429 each).
+HEADROOM = 0.01
+
+
 class RateGate:
     """Waits, before each message, until the channel's rates allow it."""
 
@@ -46,6 +53,10 @@ class RateGate:
             c: parse(r) for c, r in (chat_rates or {}).items() if r
         }
         self._namespace = namespace
+        self._spacing = {
+            c: item.get_expiry() / item.amount * (1 + HEADROOM) for c, item in self._bot.items()
+        }
+        self._next: dict[str, float] = {}  # when the next place may be handed out
         self._waiting: dict[str, list[tuple[int, int, asyncio.Future[None]]]] = {}
         self._pumps: dict[str, asyncio.Task[None]] = {}
         self._order = itertools.count()
@@ -70,7 +81,15 @@ class RateGate:
         """Hand the bot-wide window's places out, lowest priority number first."""
         waiting = self._waiting[channel]
         while waiting:
+            spacing = self._spacing[channel]
+            due = self._next.get(channel, 0.0)
+            pause = due - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
             await self._take(self._bot[channel], channel, "bot")
+            # Planned from when it was due, not from when the sleep ended: the loop's
+            # lateness (a millisecond a sleep) would otherwise add up.
+            self._next[channel] = max(due, time.monotonic() - spacing) + spacing
             while waiting:
                 _, _, future = heapq.heappop(waiting)
                 if not future.done():  # a waiter cancelled (at a stop) gives its place on

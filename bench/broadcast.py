@@ -1,0 +1,278 @@
+"""Broadcast delivery: one announcement to N participants, sent by the dispatcher within
+the Bot API's rate, against any Bot API server.
+
+    TELEGRAM_API_BASE_URL=http://127.0.0.1:8081 TELEGRAM_BOT_TOKEN=... \\
+        python -m bench.broadcast --n 1000
+    python -m bench.broadcast --n 1000            # starts the fake Bot API itself:
+                                                  # 50 ms round trip, 30 sends a second
+    python -m bench.broadcast --drain-only        # sends what a killed run left
+
+A fresh database (``DATABASE_URL``, else a temporary SQLite file) gets the demo event and
+N registered participants whose Telegram chat ids are 1..N; one broadcast to all of them
+is created and confirmed the way ``/umumkan`` does it; then the dispatcher runs until the
+outbox is drained. Printed: total time from the dispatcher's start to the last message
+accepted, the floor (N / rate), their ratio, the 429s received, the recipients not
+reached (lost), and duplicates (recipients whose message was accepted more than once).
+Then the dispatcher's own ceiling: the same against a fake server without a rate, the
+dispatcher's rate raised to 1,000 a second.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlmodel import col
+
+from bot.channels.telegram import CHANNEL, TelegramSender, create_bot
+from bot.db import SessionMaker, create_engine, session_maker, upgrade
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.rates import RateGate
+from bot.delivery.sending import Outcome, Pace, SendResult
+from bot.demo import ensure_demo_event
+from bot.logging import configure_logging
+from bot.settings import async_database_url
+from handlers.outgoing import body_of
+from handlers.types import Reply
+from models import ChannelIdentity, Enrollment, OutboxMessage, Person, outbox
+from models.outbox import Outgoing, Priority, Status
+from models.types import utcnow
+
+TEXT = (
+    "Pengumuman: sesi praktik SLiMS hari ini pindah ke Ruang Mahakam 2, lantai 3. "
+    "Mohon membawa laptop masing-masing."
+)
+
+
+@dataclass
+class Counting:
+    """The Telegram sender, counting outcomes: 429s, and messages accepted per chat."""
+
+    inner: TelegramSender
+    channel: str = CHANNEL
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    accepted: Counter[str] = field(default_factory=Counter)
+    last_accepted: float = 0.0
+
+    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+        result = await self.inner.send(address, reply, skip=skip, pace=pace)
+        self.outcomes[result.outcome] += 1
+        if result.outcome is Outcome.SENT:
+            self.accepted[address] += 1
+            self.last_accepted = time.monotonic()
+        return result
+
+
+@dataclass
+class Drained:
+    seconds: float
+    outcomes: Counter[Outcome]
+    lost: int
+    duplicates: int
+
+
+@contextlib.contextmanager
+def fake_server(latency_ms: int, rate: float | None) -> Iterator[tuple[str, str]]:
+    """The fake Bot API in a process of its own: its URL and token."""
+    command = [sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0"]
+    command += ["--latency-ms", str(latency_ms)]
+    if rate is not None:
+        command += ["--rate", str(rate)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        words = process.stdout.readline().split()  # fake Bot API at URL token TOKEN
+        yield words[4], words[6]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextlib.asynccontextmanager
+async def database(url: str | None) -> AsyncIterator[SessionMaker]:
+    with tempfile.TemporaryDirectory(prefix="bimtek-broadcast-") as folder:
+        db = create_engine(async_database_url(url or f"sqlite:///{Path(folder) / 'b.sqlite3'}"))
+        try:
+            await upgrade(db)
+            yield session_maker(db)
+        finally:
+            await db.dispose()
+
+
+async def seed(sessions: SessionMaker, count: int) -> int:
+    """The demo event and ``count`` registered participants, chat ids 1..count, inserted in
+    bulk; the event's id."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        event = await ensure_demo_event(session)
+        event_id = event.id
+        assert event_id is not None
+        last_id = await session.execute(select(func.coalesce(func.max(Person.id), 0)))
+        first = last_id.scalar_one() or 0
+        chats = range(1, count + 1)
+        await session.execute(
+            insert(Person),
+            [
+                {
+                    "id": first + chat,
+                    "locale": "id" if chat % 10 else "en",
+                    "full_name": f"Peserta {chat}",
+                    "registered_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for chat in chats
+            ],
+        )
+        await session.execute(
+            insert(ChannelIdentity),
+            [
+                {
+                    "person_id": first + chat,
+                    "channel": CHANNEL,
+                    "user_key": str(chat),
+                    "address": str(chat),
+                    "created_at": now,
+                }
+                for chat in chats
+            ],
+        )
+        await session.execute(
+            insert(Enrollment),
+            [
+                {"person_id": first + chat, "event_id": event.id, "enrolled_at": now}
+                for chat in chats
+            ],
+        )
+        return event_id
+
+
+async def broadcast_to_everyone(sessions: SessionMaker, event_id: int) -> int:
+    """One copy of the announcement for every participant's identity; how many."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        found = await session.execute(
+            select(col(ChannelIdentity.id))
+            .join(Enrollment, col(Enrollment.person_id) == col(ChannelIdentity.person_id))
+            .where(col(Enrollment.event_id) == event_id)
+        )
+        identities = [i for i in found.scalars() if i is not None]
+        messages = [
+            Outgoing(
+                key=f"bench-broadcast:{event_id}:{identity}",
+                identity_id=identity,
+                channel=CHANNEL,
+                kind="broadcast",
+                body=body_of(Reply(TEXT)),
+                due_at=now,
+                priority=Priority.BULK,
+            )
+            for identity in identities
+        ]
+        await session.run_sync(outbox.enqueue, messages)
+    return len(messages)
+
+
+async def drain(sessions: SessionMaker, api_url: str, token: str, rate: float) -> Drained:
+    """Run the dispatcher until nothing is waiting to be sent."""
+    bot = create_bot(token, api_url)
+    sender = Counting(TelegramSender(bot))
+    gate = RateGate({CHANNEL: f"{rate:g}/second"}, {CHANNEL: f"{max(rate, 1):g}/second"})
+    dispatcher = Dispatcher(sessions, [sender], gate, poll_every=0.1, capacity=500)
+    started = time.monotonic()
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        while await waiting(sessions):  # noqa: ASYNC110 (the database is what tells)
+            await asyncio.sleep(0.1)
+    finally:
+        await dispatcher.stop()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await bot.session.close()
+    async with sessions() as session:
+        statuses = await outbox.counts(session)
+    lost = sum(n for status, n in statuses.items() if status != Status.SENT)
+    duplicates = sum(1 for n in sender.accepted.values() if n > 1)
+    seconds = (sender.last_accepted or time.monotonic()) - started
+    return Drained(seconds, sender.outcomes, lost, duplicates)
+
+
+async def waiting(sessions: SessionMaker) -> int:
+    async with sessions() as session:
+        found = await session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(col(OutboxMessage.status).in_([Status.PENDING, Status.SENDING]))
+        )
+        return int(found.scalar_one())
+
+
+async def run_once(url: str | None, api_url: str, token: str, n: int, rate: float) -> Drained:
+    async with database(url) as sessions:
+        event_id = await seed(sessions, n)
+        recipients = await broadcast_to_everyone(sessions, event_id)
+        assert recipients == n, (recipients, n)
+        return await drain(sessions, api_url, token, rate)
+
+
+def report(title: str, n: int, rate: float, drained: Drained) -> None:
+    floor = n / rate
+    refused = drained.outcomes[Outcome.RETRY_AFTER]
+    print(title)
+    print(f"  recipients            {n}")
+    print(f"  total s               {drained.seconds:.2f}")
+    print(f"  floor s (N / rate)    {floor:.2f}")
+    print(f"  ratio                 {drained.seconds / floor:.3f}")
+    print(f"  429s received         {refused} ({100 * refused / n:.2f} %)")
+    print(f"  failures              {drained.outcomes[Outcome.UNAVAILABLE]}")
+    print(f"  lost                  {drained.lost}")
+    print(f"  duplicates            {drained.duplicates}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="participants, all recipients")
+    parser.add_argument("--rate", type=float, default=30.0, help="the dispatcher's sends/s")
+    parser.add_argument("--latency-ms", type=int, default=50, help="of the fake started here")
+    parser.add_argument("--drain-only", action="store_true", help="send what DATABASE_URL holds")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the 1,000/s run")
+    args = parser.parse_args()
+    configure_logging("WARNING", "console")
+    url = os.environ.get("DATABASE_URL") or None
+    given = os.environ.get("TELEGRAM_API_BASE_URL"), os.environ.get("TELEGRAM_BOT_TOKEN")
+
+    async def with_server(api_url: str, token: str) -> None:
+        if args.drain_only:
+            async with database(url) as sessions:
+                drained = await drain(sessions, api_url, token, args.rate)
+            report("drained what was left", drained.outcomes[Outcome.SENT], args.rate, drained)
+            return
+        drained = await run_once(url, api_url, token, args.n, args.rate)
+        report(f"broadcast at {args.rate:g}/s", args.n, args.rate, drained)
+
+    if given[0] and given[1]:
+        asyncio.run(with_server(given[0], given[1]))
+    else:
+        with fake_server(args.latency_ms, args.rate) as (api_url, token):
+            print(f"fake Bot API: {args.latency_ms} ms round trip, {args.rate:g} sends/s")
+            asyncio.run(with_server(api_url, token))
+    if args.drain_only or args.no_ceiling:
+        return
+    with fake_server(args.latency_ms, None) as (api_url, token):
+        drained = asyncio.run(run_once(None, api_url, token, args.n, 1000.0))
+    report("the dispatcher's ceiling (no server rate, 1,000/s allowed)", args.n, 1000.0, drained)
+    print(f"  messages/s            {args.n / drained.seconds:.1f}")
+
+
+if __name__ == "__main__":
+    main()
