@@ -63,8 +63,10 @@ class Counting:
     accepted: Counter[str] = field(default_factory=Counter)
     last_accepted: float = 0.0
 
-    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
-        result = await self.inner.send(address, reply, skip=skip, pace=pace)
+    async def send(
+        self, address: str, reply: Reply, *, skip: int, pace: Pace, bulk: bool = False
+    ) -> SendResult:
+        result = await self.inner.send(address, reply, skip=skip, pace=pace, bulk=bulk)
         self.outcomes[result.outcome] += 1
         if result.outcome is Outcome.SENT:
             self.accepted[address] += 1

@@ -73,18 +73,27 @@ async def run_console(
 async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     import uvicorn
 
-    from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
+    from bot.channels.telegram import (
+        BULK_LANE,
+        CHANNEL,
+        TelegramChannel,
+        TelegramSender,
+        create_bot,
+    )
 
     assert settings.telegram_bot_token is not None
     bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)
+    rates = {CHANNEL: settings.telegram_rate}
+    if settings.telegram_paid_broadcast:
+        rates[BULK_LANE] = settings.telegram_paid_broadcast_rate
     gate = RateGate(
-        {CHANNEL: settings.telegram_rate},
+        rates,
         {CHANNEL: settings.telegram_chat_rate},
         storage=settings.rate_limit_storage,
     )
     dispatcher = Dispatcher(
         engine.sessions,
-        [TelegramSender(bot)],
+        [TelegramSender(bot, settings.telegram_paid_broadcast)],
         gate,
         engine.clock,
         lease=timedelta(seconds=settings.outbox_lease_seconds),

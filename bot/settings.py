@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # (redis://127.0.0.1:6379) so that the rates hold for the bot as a whole.
     telegram_rate: str = "30/second"
     telegram_chat_rate: str = "1/second"
+    # Broadcasts as Telegram's paid broadcasts (charged in Stars), at their own rate.
+    telegram_paid_broadcast: bool = False
+    telegram_paid_broadcast_rate: str = "1000/second"
     rate_limit_storage: str = "memory://"
     # How long a dispatcher holds a message it claimed; after a crash, its messages go
     # out again once this has passed.
@@ -123,7 +126,7 @@ class Settings(BaseSettings):
             admins.add(("console", self.console_user))
         return Deployment(frozenset(admins), self.telegram_bot_username)
 
-    @field_validator("telegram_rate", "telegram_chat_rate")
+    @field_validator("telegram_rate", "telegram_chat_rate", "telegram_paid_broadcast_rate")
     @classmethod
     def _a_rate(cls, value: str) -> str:
         from limits import parse  # a rate the limits library cannot read fails at start

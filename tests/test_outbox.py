@@ -286,3 +286,18 @@ async def test_two_dispatchers_never_send_the_same_row(
         await until(lambda: _all(sessions, Status.SENT, len(chats)), within=30)
     delivered = sorted(int(c.params["chat_id"]) for c in telegram_server.sent())
     assert delivered == chats
+
+
+async def test_paid_broadcasts_say_so_and_keep_to_their_own_rate(
+    sessions: SessionMaker, bot: Bot, telegram_server: FakeTelegramServer
+) -> None:
+    chats = list(range(9800, 9830))
+    await notify(sessions, chats, "Pengumuman")
+    gate = RateGate({"telegram": "1/second", "telegram:bulk": "1000/second"})
+    paid = Dispatcher(sessions, [TelegramSender(bot, paid_broadcast=True)], gate, poll_every=0.05)
+    async with running(paid):
+        # At the bot's own rate of one a second, 30 copies would take half a minute.
+        await until(lambda: _all(sessions, Status.SENT, len(chats)), within=5)
+    assert {str(c.params.get("allow_paid_broadcast")).lower() for c in telegram_server.sent()} == {
+        "true"
+    }

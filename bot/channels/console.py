@@ -37,7 +37,9 @@ class ConsoleSender:
         self._files_dir = files_dir
         self.printed: list[str] = []
 
-    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+    async def send(
+        self, address: str, reply: Reply, *, skip: int, pace: Pace, bulk: bool = False
+    ) -> SendResult:
         # A reply with nothing to show (no text, choice or file) prints no blank block.
         if skip == 0 and (text := self._show(reply)).strip():
             await pace()

@@ -306,11 +306,18 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        # Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars) lift the
+        # bot-wide limit to 1,000 messages a second for broadcast copies.
+        self._paid_broadcast = paid_broadcast
 
-    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+    async def send(
+        self, address: str, reply: Reply, *, skip: int, pace: Pace, bulk: bool = False
+    ) -> SendResult:
         calls = render(int(address), reply)
+        if bulk and self._paid_broadcast:
+            calls = [call.model_copy(update={"allow_paid_broadcast": True}) for call in calls]
         sent: list[str] = []
         for index in range(skip, len(calls)):
             await pace()
@@ -332,6 +339,9 @@ class TelegramSender:
                 return SendResult(Outcome.UNAVAILABLE, index, tuple(sent), error=error)
             sent.append(str(message.message_id))
         return SendResult(Outcome.SENT, len(calls), tuple(sent))
+
+
+BULK_LANE = f"{CHANNEL}:bulk"  # the rate of paid broadcasts, when the bot pays for them
 
 
 def default_gate() -> RateGate:

@@ -173,11 +173,16 @@ class Dispatcher:
                 file = await self._file(row.file_id)
             reply = reply_of(row.body, file)
 
+            bulk = row.priority == Priority.BULK
+            # Broadcast copies keep to a rate of their own where the channel has one.
+            lane = f"{row.channel}:bulk"
+            lane = lane if bulk and self._gate.has_lane(lane) else row.channel
+
             async def pace() -> None:
                 self._in_gate.add(row.identity_id)
                 try:
                     await self._gate.wait(
-                        row.channel,
+                        lane,
                         row.address,
                         row.priority,
                         per_chat=row.priority != Priority.REPLY,
@@ -186,7 +191,7 @@ class Dispatcher:
                     self._in_gate.discard(row.identity_id)
 
             result = await asyncio.wait_for(
-                sender.send(row.address, reply, skip=row.parts_sent, pace=pace),
+                sender.send(row.address, reply, skip=row.parts_sent, pace=pace, bulk=bulk),
                 self._send_timeout,
             )
         except Exception as exc:

@@ -102,6 +102,10 @@ class RateGate:
             stats = await self._limiter.get_window_stats(rate, *keys)
             await asyncio.sleep(max(stats.reset_time - time.time(), _NAP))
 
+    def has_lane(self, lane: str) -> bool:
+        """Whether ``lane`` has a bot-wide rate of its own (paid broadcasts, say)."""
+        return lane in self._bot
+
     async def close(self) -> None:
         for pump in self._pumps.values():
             pump.cancel()

@@ -31,7 +31,9 @@ class SendResult:
 class Sender(Protocol):
     channel: str
 
-    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+    async def send(
+        self, address: str, reply: Reply, *, skip: int, pace: Pace, bulk: bool = False
+    ) -> SendResult:
         """Send ``reply``'s messages after the first ``skip`` (sent by an earlier try),
-        awaiting ``pace`` before each."""
+        awaiting ``pace`` before each. ``bulk``: one copy of a broadcast."""
         ...
