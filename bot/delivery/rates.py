@@ -31,7 +31,7 @@ def storage_uri(configured: str) -> str:
 # Places in the bot-wide window are handed out evenly, a little slower than the rate:
 # sent in bursts, or at exactly the rate, messages reach the server with the network's
 # jitter and some land in a window already full (a 429 each).
-HEADROOM = 0.01
+HEADROOM = 0.015
 
 
 class RateGate:
