@@ -6,6 +6,7 @@ the Bot API's rate, against any Bot API server.
     python -m bench.broadcast --n 1000            # starts the fake Bot API itself:
                                                   # 50 ms round trip, 30 sends a second
     python -m bench.broadcast --drain-only        # sends what a killed run left
+    python -m bench.broadcast --replies-during 10000   # reply latency, idle and broadcasting
 
 A fresh database (``DATABASE_URL``, else a temporary SQLite file) gets the demo event and
 N registered participants whose Telegram chat ids are 1..N; one broadcast to all of them
@@ -15,6 +16,9 @@ accepted, the floor (N / rate), their ratio, the 429s received, the recipients n
 reached (lost), and duplicates (recipients whose message was accepted more than once).
 Then the dispatcher's own ceiling: the same against a fake server without a rate, the
 dispatcher's rate raised to 1,000 a second.
+
+``--replies-during N`` measures instead how long people asking /bantuan wait for the
+first message of their answer, with the bot idle and while it broadcasts to N people.
 """
 
 import argparse
@@ -33,12 +37,13 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlmodel import col
 
-from bot.channels.telegram import CHANNEL, TelegramSender, create_bot
+from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
 from bot.db import SessionMaker, create_engine, session_maker, upgrade
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
 from bot.delivery.sending import Outcome, Pace, SendResult
 from bot.demo import ensure_demo_event
+from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import async_database_url
 from handlers.outgoing import body_of
@@ -46,7 +51,9 @@ from handlers.types import Reply
 from models import ChannelIdentity, Enrollment, OutboxMessage, Person, outbox
 from models.outbox import Outgoing, Priority, Status
 from models.types import utcnow
+from tests.fakes.telegram_api import FakeTelegramServer
 
+ASKERS = 8
 TEXT = (
     "Pengumuman: sesi praktik SLiMS hari ini pindah ke Ruang Mahakam 2, lantai 3. "
     "Mohon membawa laptop masing-masing."
@@ -227,6 +234,73 @@ async def run_once(url: str | None, api_url: str, token: str, n: int, rate: floa
         return await drain(sessions, api_url, token, rate)
 
 
+async def replies_while(broadcasting: bool, n: int, people: int, seconds: float) -> list[float]:
+    """Reply latencies (update pushed → first message of the answer accepted) of ``people``
+    sending /bantuan one after another for ``seconds``, to the whole bot (channel, engine,
+    dispatcher) in this process, against a fake keeping Telegram's rate; with a broadcast
+    to ``n`` participants under way, or with the bot idle."""
+    server = await FakeTelegramServer(latency=0.05, rate_limit=30).start()
+    latencies: list[float] = []
+    try:
+        async with database(None) as sessions:
+            event_id = await seed(sessions, n)
+            if broadcasting:
+                await broadcast_to_everyone(sessions, event_id)
+            bot = create_bot(server.token, server.base_url)
+            engine = Engine(sessions)
+            dispatcher = Dispatcher(
+                sessions, [TelegramSender(bot)], RateGate({CHANNEL: "30/second"}), poll_every=0.1
+            )
+            channel = TelegramChannel(bot, engine, 1, dispatcher=dispatcher)
+            polling = asyncio.create_task(channel.poll())
+            try:
+                await asyncio.sleep(2)  # the broadcast is under way
+                deadline = time.monotonic() + seconds
+                await asyncio.gather(
+                    *(
+                        asker(server, n + 1 + person, deadline, latencies)
+                        for person in range(people)
+                    )
+                )
+            finally:
+                channel.stop()
+                await polling
+                await bot.session.close()
+    finally:
+        await server.stop()
+    return latencies
+
+
+async def asker(
+    server: FakeTelegramServer, chat: int, deadline: float, latencies: list[float]
+) -> None:
+    user = {"id": chat, "is_bot": False, "first_name": "P", "language_code": "id"}
+    message_id = 0
+    while time.monotonic() < deadline:
+        message_id += 1
+        before = len(server.sent(chat))
+        update = {
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "from": user,
+                "text": "/bantuan",
+            }
+        }
+        started = time.monotonic()
+        await server.push(update)
+        while len(server.sent(chat)) == before:  # noqa: ASYNC110 (the fake has no event)
+            await asyncio.sleep(0.002)
+        latencies.append(time.monotonic() - started)
+        await asyncio.sleep(1)  # reads the answer
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 def report(title: str, n: int, rate: float, drained: Drained) -> None:
     floor = n / rate
     refused = drained.outcomes[Outcome.RETRY_AFTER]
@@ -248,6 +322,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=50, help="of the fake started here")
     parser.add_argument("--drain-only", action="store_true", help="send what DATABASE_URL holds")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the 1,000/s run")
+    parser.add_argument(
+        "--replies-during",
+        type=int,
+        metavar="N",
+        help="instead: reply latency idle and during a broadcast to N participants",
+    )
     args = parser.parse_args()
     configure_logging("WARNING", "console")
     url = os.environ.get("DATABASE_URL") or None
@@ -262,12 +342,27 @@ def main() -> None:
         drained = await run_once(url, api_url, token, args.n, args.rate)
         report(f"broadcast at {args.rate:g}/s", args.n, args.rate, drained)
 
-    if given[0] and given[1]:
+    if args.replies_during:
+        pass
+    elif given[0] and given[1]:
         asyncio.run(with_server(given[0], given[1]))
     else:
         with fake_server(args.latency_ms, args.rate) as (api_url, token):
             print(f"fake Bot API: {args.latency_ms} ms round trip, {args.rate:g} sends/s")
             asyncio.run(with_server(api_url, token))
+    if args.replies_during:
+        # Eight people, each asking about once a second, want some 16 messages a second
+        # (/bantuan answers a newcomer in two): within the bot's 30, with room to spare.
+        idle = asyncio.run(replies_while(False, args.replies_during, ASKERS, 15))
+        busy = asyncio.run(replies_while(True, args.replies_during, ASKERS, 15))
+        print(f"replies by {ASKERS} people during a broadcast to {args.replies_during}")
+        for name, found in (("idle", idle), ("broadcasting", busy)):
+            p50, p99 = percentile(found, 50) * 1000, percentile(found, 99) * 1000
+            print(f"  {name:<14} n={len(found)}  p50 {p50:.0f} ms  p99 {p99:.0f} ms")
+        print(
+            f"  p99 difference        {(percentile(busy, 99) - percentile(idle, 99)) * 1000:.0f} ms"
+        )
+        return
     if args.drain_only or args.no_ceiling:
         return
     with fake_server(args.latency_ms, None) as (api_url, token):

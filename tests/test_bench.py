@@ -54,8 +54,18 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
             ["bench.console_start", "--runs", "1"],
             ["first start", "the console imports the Telegram library: no"],
         ),
+        (
+            ["bench.broadcast", "--n", "40", "--rate", "100"],
+            ["ratio", "lost                  0", "duplicates            0", "messages/s"],
+        ),
     ],
-    ids=["registration_throughput", "schedule_lookups", "agenda_files", "console_start"],
+    ids=[
+        "registration_throughput",
+        "schedule_lookups",
+        "agenda_files",
+        "console_start",
+        "broadcast",
+    ],
 )
 def test_benchmark_runs_and_checks_its_answers(command: list[str], printed: list[str]) -> None:
     done = run(command)
