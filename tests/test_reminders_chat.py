@@ -124,7 +124,9 @@ class Recording:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    async def send(self, address: str, reply: Reply, *, skip: int, pace: Pace) -> SendResult:
+    async def send(
+        self, address: str, reply: Reply, *, skip: int, pace: Pace, **_: object
+    ) -> SendResult:
         await pace()
         self.sent.append(reply.text)
         return SendResult(Outcome.SENT, 1)
