@@ -1,12 +1,9 @@
 """``bimtek``: administration from the command line."""
 
 import asyncio
-import selectors
-import sys
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from alembic import command
@@ -14,12 +11,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
-from bot.db import alembic_config, create_engine, downgrade, session_maker, upgrade
+from bot import cli_notices
+from bot.cli_common import Lang
+from bot.cli_common import ask as _ask
+from bot.cli_common import cli_settings as _settings
+from bot.cli_common import event_or_exit as _event_or_exit
+from bot.cli_common import in_session as _in_session
+from bot.cli_common import on_engine as _on_engine
+from bot.cli_common import translator as _translator
+from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
-from bot.logging import configure_logging
-from bot.settings import Settings
 from handlers.agenda_texts import agenda_text, problems_text, report_text
-from handlers.i18n import LOCALES, Translator
+from handlers.i18n import Translator
 from models import AgendaSession, Event, Invite, Role, RoleName
 from models.agenda import agenda_of, class_names
 from models.agenda_import import (
@@ -42,33 +45,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 event_app = typer.Typer(help="Training events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    configure_logging("WARNING", settings.log_format)
-    return settings
-
-
-async def _on_engine(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
-    engine = create_engine(_settings().database_url)
-    try:
-        return await work(engine)
-    finally:
-        await engine.dispose()
-
-
-async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Upgrade the schema, then run ``work`` in one committed transaction."""
-
-    async def go(engine: AsyncEngine) -> T:
-        await upgrade(engine)
-        async with session_maker(engine).begin() as session:
-            return await work(session)
-
-    return await _on_engine(go)
+event_app.command("reminders")(cli_notices.event_reminders)
 
 
 @db_app.command("upgrade")
@@ -216,15 +193,6 @@ agenda_app = typer.Typer(
 )
 app.add_typer(agenda_app, name="agenda")
 
-Lang = Annotated[str, typer.Option("--lang", help="language of the output: id or en")]
-
-
-def _translator(lang: str) -> Translator:
-    if lang not in LOCALES:
-        typer.echo(f"--lang must be one of {', '.join(LOCALES)}", err=True)
-        raise typer.Exit(2)
-    return Translator(lang)
-
 
 def _class_names(given: list[str]) -> list[str]:
     """Names given as separate words, comma-separated, or both."""
@@ -233,14 +201,6 @@ def _class_names(given: list[str]) -> list[str]:
 
 def _problems(t: Translator, exc: AgendaFileError | ClassNamesError, heading: str) -> str:
     return problems_text(t, exc.problems, limit=None, heading=heading)
-
-
-async def _event_or_exit(session: AsyncSession, code: str) -> Event:
-    event = await event_by_code(session, code)
-    if event is None:
-        typer.echo(f"no event with code {code}", err=True)
-        raise typer.Exit(2)
-    return event
 
 
 @event_app.command("classes")
@@ -283,27 +243,6 @@ def _removing(report: ImportReport) -> frozenset[int]:
     return frozenset(s.id for s in report.removed if s.id is not None)
 
 
-def _input_waiting() -> bool:
-    try:
-        stdin = sys.stdin.fileno()
-    except (AttributeError, OSError, ValueError):  # no real file: reading cannot block
-        return True
-    with selectors.DefaultSelector() as selector:
-        selector.register(stdin, selectors.EVENT_READ)
-        return bool(selector.select(timeout=0.5))
-
-
-def _ask(question: str) -> bool | None:
-    """The answer typed to ``question``; None when none can come: input ended, or is a
-    pipe or file with nothing waiting in it (a script must not hang on the question)."""
-    if not sys.stdin.isatty() and not _input_waiting():
-        return None
-    try:
-        return typer.confirm(question, default=False)
-    except typer.Abort:  # end of input, or Ctrl-C
-        return None
-
-
 @agenda_app.command("import")
 def agenda_import_command(
     code: Annotated[str, typer.Argument(help="the event's code")],
@@ -316,27 +255,38 @@ def agenda_import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="only show what the file would change")
     ] = False,
+    notify: Annotated[
+        bool | None,
+        typer.Option(
+            "--notify/--no-notify",
+            help="send (or not) a short schedule-change message to the participants whose "
+            "sessions today moved, changed room or were removed; without either, asks",
+        ),
+    ] = None,
     lang: Lang = "id",
 ) -> None:
     """Load the event's agenda from FILE, one row per session; importing an edited file
     again updates the agenda. Nothing is saved if any row has a problem (exit code 2).
     A file that would remove sessions shows what would change and asks first; with no
-    yes, or no terminal to answer on, nothing is saved (exit code 1)."""
+    yes, or no terminal to answer on, nothing is saved (exit code 1). When sessions of
+    today changed, asks whether their participants get a schedule-change message."""
     t = _translator(lang)
     with file.open("rb") as f:
         content = f.read(MAX_FILE_BYTES + 1)  # enough to know it is too big
 
-    def run(apply: bool, allowed: frozenset[int] | None) -> tuple[Event, ImportReport]:
+    def run(apply: bool, allowed: frozenset[int] | None) -> cli_notices.Imported:
         """One import in one transaction; removing other sessions than ``allowed`` (None:
         any) rolls it back."""
 
-        async def go(session: AsyncSession) -> tuple[Event, ImportReport]:
+        async def go(session: AsyncSession) -> cli_notices.Imported:
             event = await _event_or_exit(session, code)
             report = await import_agenda(session, event, file.name, content, apply=apply)
             if allowed is not None and _removing(report) - allowed:
                 preview = report_text(t, event, report, applied=False)
                 raise _UnconfirmedRemovalError(event, preview, _removing(report))
-            return event, report
+            if not apply:
+                return cli_notices.Imported(event, report, [], 0)
+            return await cli_notices.imported(session, event, report)
 
         return asyncio.run(_in_session(go))
 
@@ -355,14 +305,14 @@ def agenda_import_command(
 
     try:
         if dry_run:
-            event, report = run(apply=False, allowed=None)
-            typer.echo(report_text(t, event, report, applied=False))
+            preview = run(apply=False, allowed=None)
+            typer.echo(report_text(t, preview.event, preview.report, applied=False))
             typer.echo(t("agenda_import.cli.dry_run"))
             return
         allowed = None if yes else frozenset[int]()
         while True:
             try:
-                event, report = run(apply=True, allowed=allowed)
+                done = run(apply=True, allowed=allowed)
                 break
             except _UnconfirmedRemovalError as exc:
                 if allowed:  # agreed to other removals than the agenda now needs
@@ -371,7 +321,9 @@ def agenda_import_command(
     except AgendaFileError as exc:
         typer.echo(_problems(t, exc, "agenda_import.problems.heading"), err=True)
         raise typer.Exit(2) from None
-    typer.echo(report_text(t, event, report))
+    typer.echo(report_text(t, done.event, done.report))
+    if done.people:
+        cli_notices.tell_of_changes(t, done, notify)
 
 
 @agenda_app.command("template")

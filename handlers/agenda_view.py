@@ -28,8 +28,12 @@ class View:
 async def view_of(turn: Turn, event: Event) -> View:
     whole = await agenda(turn.session, event)
     joined = await enrollment(turn, event)
-    # Whoever has not picked a class (organisers and trainers usually) sees every class.
-    class_name = joined.class_name if joined is not None else None
+    return view_for(whole, event, joined.class_name if joined is not None else None)
+
+
+def view_for(whole: Agenda, event: Event, class_name: str | None) -> View:
+    """What someone of ``class_name`` sees. Whoever has not picked a class (organisers
+    and trainers usually) sees every class."""
     return View(event, whole.for_class(class_name), class_name, whole.classes, whole)
 
 

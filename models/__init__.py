@@ -4,8 +4,10 @@ package registers every table on ``SQLModel.metadata``."""
 from models.agenda import AgendaSession, EventClass
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
+from models.notifications import Notification
 from models.outbox import OutboxFile, OutboxMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
+from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
 from models.uploads import Upload
 
@@ -19,9 +21,11 @@ __all__ = [
     "EventClass",
     "InboundMessage",
     "Invite",
+    "Notification",
     "OutboxFile",
     "OutboxMessage",
     "Person",
+    "ReminderSettings",
     "Role",
     "RoleName",
     "Upload",

@@ -48,6 +48,8 @@ class Person(SQLModel, table=True):
     # switching); a switch made by the person beats the running event for a while.
     viewing_event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
     event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when they muted reminders (/pengingat), in every event; None: they get them.
+    reminders_muted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.db import SessionMaker
-from scheduler import housekeeping
+from scheduler import housekeeping, notifications
 
 Clock = Callable[[], datetime]
 
@@ -24,4 +24,5 @@ class Job:
 # A feature with periodic work adds its job here, one line each.
 DEFAULT_JOBS: tuple[Job, ...] = (
     Job("forget_old_deliveries", timedelta(hours=1), housekeeping.forget_old_deliveries),
+    Job("plan_notifications", timedelta(minutes=1), notifications.plan_notifications),
 )

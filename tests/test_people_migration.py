@@ -245,9 +245,13 @@ async def test_people_go_on_where_they_were(engine: AsyncEngine) -> None:
     # Putri picks her library type by typing it, in English, and is asked the next field.
     replies = await bot.handle(said("console", "putri", "1", "TBM"))
     assert replies[-1].text == EN("ask.regency")
-    # The organiser confirms the waiting upload, and is back at the paused question.
+    # The organiser confirms the waiting upload; it removes a session of today, so they
+    # are asked whether its participants hear of it; then they are back at the paused
+    # question.
     replies = await bot.handle(said("telegram", "700004", "2", "ya"))
     assert "Pembukaan" in replies[0].text
+    assert replies[-1].text.startswith("Hari ini 1 peserta")
+    replies = await bot.handle(said("telegram", "700004", "2b", "tidak"))
     assert replies[-1].text == ID("ask.full_name")
     async with session_maker(engine)() as session:
         titles = (await session.execute(select(AgendaSession.title))).scalars().all()

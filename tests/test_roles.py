@@ -22,6 +22,7 @@ from models import (
     Upload,
 )
 from models.agenda import classes_of
+from models.reminders import Reminders, reminders_of
 from models.roles import create_invite
 from tests.factories import (
     ID,
@@ -82,11 +83,13 @@ PRIVILEGED = [c for c in registry().commands if c.needs is not None]
 
 
 # Every way in to a privileged action: commands, menu buttons, team buttons, files.
-def privileged_inputs(role_id: int) -> list[tuple[str, str]]:
+def privileged_inputs(role_id: int, event_id: int) -> list[tuple[str, str]]:
     inputs = [("command", f"/{name}") for c in PRIVILEGED for name in c.names.values()]
     inputs += [("command", "/kelas A B C"), ("command", "/class A B")]  # declaring classes
     inputs += [("button", f"menu|{c.key}") for c in PRIVILEGED]
     inputs += [("button", f"tim|{a}:{role_id}") for a in ("role", "confirm-role")]
+    reminders = ("sessions-off", "sessions-on", "digest-off", "digest-on", "offsets", "time")
+    inputs += [("button", f"ingat|{a}:{event_id}") for a in reminders]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -111,7 +114,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
     assert "Bimtek SMD24" in text_of(await elsewhere.press(f"acara|{mine.id}"))
 
     for outsider in (participant, elsewhere):
-        for kind, value in privileged_inputs(trainer_role.id):
+        for kind, value in privileged_inputs(trainer_role.id, id_of(mine)):
             if kind == "command":
                 replies = await outsider.send(value)
             elif kind == "button":
@@ -137,6 +140,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert still is not None
         assert still.revoked_at is None
         assert len((await session.execute(select(Invite))).scalars().all()) == 3
+        assert await reminders_of(session, id_of(mine)) == Reminders()
 
     # The organiser of the event may do each of them.
     for name in ("tim", "undang", "impor"):
@@ -150,7 +154,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
 def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {"invite", "team", "import", "mysessions"}
-    assert set(registry().buttons) == {"sesi", "hari", "acara", "kelas", "tim"}
+    assert set(registry().buttons) == {"sesi", "hari", "acara", "kelas", "tim", "ingat"}
     assert len(registry().files) == 1
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from handlers.agenda_texts import problems_text, report_text
 from handlers.event_choice import current_event
+from handlers.features.change_notice import offer_change_notice
 from handlers.flow import Flow, interrupt, leave_side_flow, repeat_question
 from handlers.questions import Answer, Kind, Msg, Question, QuestionStep
 from handlers.registry import Command, Feature
@@ -124,7 +125,8 @@ async def load_upload(
     if not removing or removing == confirmed:
         report = await import_agenda(turn.session, event, upload.filename, upload.content)
         turn.say("import.done", report=report_text(t, event, report))
-        await done_with_upload(turn)
+        if not await offer_change_notice(turn, event, report):
+            await done_with_upload(turn)
         return
     summary = report_text(t, event, preview, applied=False)
     turn.say("import.preview", report=summary, event=event.name, removed=len(removing))

@@ -7,6 +7,7 @@ from handlers.flow import Flow, end_flow, interrupt, leave_side_flow, repeat_que
 from handlers.questions import Answer, Kind, Msg, Question, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Turn
+from models.notifications import cancel_for_person
 from models.people import erase_personal_data, has_consented
 
 
@@ -28,6 +29,8 @@ async def answered(turn: Turn, state: EraseState, value: Answer) -> None:
         await leave_side_flow(turn)
         return
     await erase_personal_data(turn.session, turn.person, turn.now)
+    # Reminders already planned for them go no more: they are no participant now.
+    await cancel_for_person(turn.session, turn.person_id, "erased")
     # Whatever was under way on this channel goes too (the other channels' already went).
     conversation = turn.conversation
     conversation.paused_flow = conversation.paused_step = None

@@ -4,6 +4,7 @@ agenda match it. Needs no conversation: the words for what it finds are in
 handlers/agenda_texts.py."""
 
 from models.agenda_import.apply import ImportReport, import_agenda, import_sheet
+from models.agenda_import.changes import ScheduleChange, changes_on
 from models.agenda_import.classes import set_classes
 from models.agenda_import.limits import LIMITS, MAX_FILE_BYTES, MAX_ROWS
 from models.agenda_import.problems import (
@@ -26,7 +27,9 @@ __all__ = [
     "ImportReport",
     "Problem",
     "ProblemsError",
+    "ScheduleChange",
     "Sheet",
+    "changes_on",
     "import_agenda",
     "import_sheet",
     "read_agenda",

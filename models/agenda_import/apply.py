@@ -23,9 +23,12 @@ from models.agenda_import.problems import AgendaFileError, Problem
 from models.agenda_import.rows import AgendaRow, Sheet
 from models.agenda_import.text import words
 from models.agenda_import.worker import read_file_off_loop
+from models.notifications import cancel_outdated
 from models.types import utcnow
 from models.zones import zone_label
 
+# The fields a reminder says (or that decide who gets it).
+REMINDED = {"date", "start", "title", "room", "class"}
 # A real agenda has a few clashes. A file with more is wrong throughout: the first
 # hundred say so, where all of them could run to half a million lines.
 MAX_CLASHES = 100
@@ -37,10 +40,25 @@ class ImportReport:
     changed: list[tuple[AgendaSession, list[str]]] = field(default_factory=list)
     removed: list[AgendaSession] = field(default_factory=list)
     unchanged: int = 0
+    # The changed sessions as they were, by id: what a change notice says they moved from.
+    before: dict[int, AgendaSession] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed)
+
+    def outdated(self) -> tuple[set[int], set[date]]:
+        """The sessions whose reminders say something no longer true (removed, or their
+        time, title, room or class changed), and the days whose digests do."""
+        sessions = {s.id for s in self.removed if s.id is not None}
+        days = {s.day for s in (*self.added, *self.removed)}
+        for item, fields in self.changed:
+            if REMINDED & set(fields) and item.id is not None:
+                sessions.add(item.id)
+            days.add(item.day)
+            if item.id in self.before:
+                days.add(self.before[item.id].day)
+        return sessions, days
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +311,8 @@ async def import_sheet(
             continue
         changed = _changes(target, new, zone)
         if changed:
+            assert target.id is not None
+            report.before[target.id] = AgendaSession(**target.model_dump())
             if not apply:  # shown as it would become; the stored one stays as it is
                 target = AgendaSession(**target.model_dump())
             _fill(target, new)
@@ -307,6 +327,9 @@ async def import_sheet(
             report.removed.append(old)
     if apply:
         await session.flush()
+        # What was planned to be said about the old agenda is not said.
+        sessions, days = report.outdated()
+        await cancel_outdated(session, event_id(event), session_ids=sessions, days=days)
     report.added.sort(key=lambda s: (s.starts_at, s.class_name or ""))
     report.changed.sort(key=lambda c: (c[0].starts_at, c[0].class_name or ""))
     return report
