@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -191,12 +192,17 @@ async def broadcast_to_everyone(sessions: SessionMaker, event_id: int) -> int:
     return len(messages)
 
 
-async def drain(sessions: SessionMaker, api_url: str, token: str, rate: float) -> Drained:
-    """Run the dispatcher until nothing is waiting to be sent."""
+async def drain(
+    sessions: SessionMaker, api_url: str, token: str, rate: float, lease: float = 30
+) -> Drained:
+    """Run the dispatcher until nothing is waiting to be sent (rows a killed run had
+    claimed: once their claim of ``lease`` seconds has run out)."""
     bot = create_bot(token, api_url)
     sender = Counting(TelegramSender(bot))
     gate = RateGate({CHANNEL: f"{rate:g}/second"}, {CHANNEL: f"{max(rate, 1):g}/second"})
-    dispatcher = Dispatcher(sessions, [sender], gate, poll_every=0.1, capacity=500)
+    dispatcher = Dispatcher(
+        sessions, [sender], gate, poll_every=0.1, capacity=500, lease=timedelta(seconds=lease)
+    )
     started = time.monotonic()
     running = asyncio.create_task(dispatcher.run())
     try:
@@ -226,12 +232,14 @@ async def waiting(sessions: SessionMaker) -> int:
         return int(found.scalar_one())
 
 
-async def run_once(url: str | None, api_url: str, token: str, n: int, rate: float) -> Drained:
+async def run_once(
+    url: str | None, api_url: str, token: str, n: int, rate: float, lease: float = 30
+) -> Drained:
     async with database(url) as sessions:
         event_id = await seed(sessions, n)
         recipients = await broadcast_to_everyone(sessions, event_id)
         assert recipients == n, (recipients, n)
-        return await drain(sessions, api_url, token, rate)
+        return await drain(sessions, api_url, token, rate, lease)
 
 
 async def replies_while(broadcasting: bool, n: int, people: int, seconds: float) -> list[float]:
@@ -323,6 +331,9 @@ def main() -> None:
     parser.add_argument("--drain-only", action="store_true", help="send what DATABASE_URL holds")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the 1,000/s run")
     parser.add_argument(
+        "--lease", type=float, default=30, help="seconds a dispatcher holds what it claimed"
+    )
+    parser.add_argument(
         "--replies-during",
         type=int,
         metavar="N",
@@ -336,10 +347,10 @@ def main() -> None:
     async def with_server(api_url: str, token: str) -> None:
         if args.drain_only:
             async with database(url) as sessions:
-                drained = await drain(sessions, api_url, token, args.rate)
+                drained = await drain(sessions, api_url, token, args.rate, args.lease)
             report("drained what was left", drained.outcomes[Outcome.SENT], args.rate, drained)
             return
-        drained = await run_once(url, api_url, token, args.n, args.rate)
+        drained = await run_once(url, api_url, token, args.n, args.rate, args.lease)
         report(f"broadcast at {args.rate:g}/s", args.n, args.rate, drained)
 
     if args.replies_during:

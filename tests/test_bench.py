@@ -58,6 +58,10 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
             ["bench.broadcast", "--n", "40", "--rate", "100"],
             ["ratio", "lost                  0", "duplicates            0", "messages/s"],
         ),
+        (
+            ["bench.reminders", "--participants", "40", "--every", "240"],
+            ["round s", "reminder", "digest", "lateness s (ready)", "lateness s (sent at 30/s)"],
+        ),
     ],
     ids=[
         "registration_throughput",
@@ -65,6 +69,7 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
         "agenda_files",
         "console_start",
         "broadcast",
+        "reminders",
     ],
 )
 def test_benchmark_runs_and_checks_its_answers(command: list[str], printed: list[str]) -> None:

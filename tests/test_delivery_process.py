@@ -14,6 +14,7 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegramServer
 
 pytestmark = pytest.mark.subprocess
+ROOT = Path(__file__).resolve().parents[1]
 
 PEOPLE = 12
 COMMANDS = ("/bantuan", "/help", "/bantuan", "/help")
@@ -125,3 +126,43 @@ async def test_after_a_kill_every_reply_still_comes(tmp_path: Path) -> None:
     for chat, count in expected.items():
         # Only a send in flight at the kill may repeat: at most one per chat.
         assert count <= len(delivered[chat]) <= count + 1, chat
+
+
+async def test_a_broadcast_killed_midway_reaches_everyone_once(tmp_path: Path) -> None:
+    """bench.broadcast sends to 150 people at 50 a second and is killed after some went;
+    its --drain-only sends the rest: every recipient has one sent row, and only a send in
+    flight at the kill may have reached its chat twice."""
+    server = await FakeTelegramServer(latency=0.05).start()
+    database = tmp_path / "broadcast.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "TELEGRAM_BOT_TOKEN": server.token,
+    }
+    command = [sys.executable, "-m", "bench.broadcast", "--rate", "50", "--lease", "2"]
+    try:
+        sending = await asyncio.create_subprocess_exec(
+            *command, "--n", "150", "--no-ceiling", env=env, cwd=ROOT
+        )
+        await until(lambda: len(server.sent()) >= 40)
+        sending.kill()
+        await sending.wait()
+        reached = len(server.sent())
+        assert reached < 150, "killed too late to prove anything"
+        draining = await asyncio.create_subprocess_exec(
+            *command, "--drain-only", env=env, cwd=ROOT, stdout=asyncio.subprocess.PIPE
+        )
+        printed, _ = await asyncio.wait_for(draining.communicate(), 60)
+        assert draining.returncode == 0
+        assert b"lost                  0" in printed
+    finally:
+        await server.stop()
+    with sqlite3.connect(database) as connection:
+        rows = dict(connection.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
+    assert rows == {"sent": 150}
+    delivered = server.delivered()
+    assert sorted(delivered) == list(range(1, 151))
+    repeats = {chat: len(calls) for chat, calls in delivered.items() if len(calls) > 1}
+    assert all(count == 2 for count in repeats.values()), repeats
+    assert len(repeats) <= 10  # the sends in flight at the kill, at 50 a second
