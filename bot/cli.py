@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
+from bot.broadcast_cli import broadcast_app
 from bot.db import alembic_config, create_engine, downgrade, session_maker, upgrade
 from bot.demo import ensure_demo_event
 from bot.logging import configure_logging
@@ -42,6 +43,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 event_app = typer.Typer(help="Training events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
+app.add_typer(broadcast_app, name="broadcast")
 
 T = TypeVar("T")
 
