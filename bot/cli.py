@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
 from bot import cli_notices
+from bot.broadcast_cli import broadcast_app
 from bot.cli_common import Lang
 from bot.cli_common import ask as _ask
 from bot.cli_common import cli_settings as _settings
@@ -46,6 +47,7 @@ event_app = typer.Typer(help="Training events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 event_app.command("reminders")(cli_notices.event_reminders)
+app.add_typer(broadcast_app, name="broadcast")
 
 
 @db_app.command("upgrade")

@@ -25,7 +25,7 @@ from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from handlers import router
 from handlers.event_choice import remember_events
-from handlers.flow import close_ended_flows, repeat_question
+from handlers.flow import close_ended_flows, repeat_question, takes_files
 from handlers.i18n import Translator, supported
 from handlers.outgoing import body_of, file_of
 from handlers.registry import Registry, registry
@@ -306,7 +306,9 @@ class Engine:
         reader = None
         async with self.sessions() as session:
             turn, _ = await self._turn(session, inbound, now)
-            for candidate in self.features.read_ahead:
+            # A question that takes files takes this one, unread (see handlers.router).
+            candidates = () if takes_files(turn) else self.features.read_ahead
+            for candidate in candidates:
                 if await candidate.wanted(turn):
                     reader = candidate
                     break

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from handlers.menu import main_menu
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
-from handlers.types import Reply
+from handlers.types import Attachment, Reply
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -45,6 +45,9 @@ class Step(Generic[S]):
     # Whether typed text is an answer in its own right (a name, a number, a search);
     # if not, typed words only pick one of the buttons.
     takes_text: bool = False
+    # Whether a file or a photo sent now answers the question (an announcement's picture);
+    # if not, files go to the features' file handlers and photos are not read.
+    takes_files: bool = False
 
     async def prompt(self, turn: Turn, state: S) -> Prompt:
         raise NotImplementedError
@@ -56,6 +59,10 @@ class Step(Generic[S]):
         """Text that picked no button: say so and ask again."""
         turn.say("invalid.use_buttons")
         await show(turn, self)
+
+    async def on_file(self, turn: Turn, state: S, attachment: Attachment, caption: str) -> None:
+        """A file or photo sent to a step that ``takes_files``, with its caption."""
+        raise NotImplementedError
 
 
 class Flow(Generic[S]):
@@ -191,6 +198,12 @@ def current_step(turn: Turn) -> Step[BaseModel] | None:
     conversation = turn.conversation
     flow = turn.registry.flows.get(conversation.flow or "")
     return flow.steps.get(conversation.step or "") if flow is not None else None
+
+
+def takes_files(turn: Turn) -> bool:
+    """Whether the question now asked takes a file sent as its answer."""
+    step = current_step(turn)
+    return step is not None and step.takes_files
 
 
 async def repeat_question(turn: Turn) -> None:

@@ -27,13 +27,17 @@ async def handle(turn: Turn) -> None:
 
 async def dispatch(turn: Turn) -> None:
     inbound = turn.inbound
-    if inbound.kind is InboundKind.FILE:
+    step = current_step(turn)
+    if inbound.attachment is not None and step is not None and step.takes_files:
+        turn.asked = True  # an answer to the question; the step says what comes next
+        await step.on_file(turn, step.flow.state(turn), inbound.attachment, inbound.text)
+    elif inbound.kind is InboundKind.FILE:
         for receive in turn.registry.files:
             if await receive(turn):
                 return
         turn.say("invalid.unsupported")
         await repeat_question(turn)
-    elif inbound.kind is InboundKind.UNSUPPORTED:
+    elif inbound.kind in (InboundKind.UNSUPPORTED, InboundKind.PHOTO):
         turn.say("invalid.unsupported")
         await repeat_question(turn)
     elif inbound.kind is InboundKind.CHOICE:

@@ -2,12 +2,11 @@
 (and refusing everyone else), and moments written as the event's people read them."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from handlers.event_choice import current_event
 from handlers.menu import main_menu
 from handlers.roles import may
-from handlers.timefmt import format_date, format_time, zone_label
+from handlers.timefmt import format_moment
 from handlers.turn import Turn
 from models import Event, RoleName
 
@@ -32,8 +31,4 @@ async def refuse(turn: Turn, needed: RoleName, event: Event | None) -> None:
 
 def moment_text(turn: Turn, event: Event, moment: datetime) -> str:
     """``moment`` as the event's people read it: "Rabu, 20 November 2024 14.05 WITA"."""
-    local_day = moment.astimezone(ZoneInfo(event.timezone)).date()
-    return (
-        f"{format_date(local_day, turn.locale)} "
-        f"{format_time(moment, event.timezone)} {zone_label(event.timezone)}"
-    )
+    return format_moment(moment, event.timezone, turn.locale)

@@ -27,3 +27,9 @@ def format_time(moment: datetime, tz: str | tzinfo) -> str:
 def format_date(day: date, locale: str) -> str:
     """ "Rabu, 13 November 2024" (id) or "Wednesday, 13 November 2024" (en)."""
     return babel_format_date(day, "EEEE, d MMMM y", locale=locale)
+
+
+def format_moment(moment: datetime, tz: str, locale: str) -> str:
+    """ "Rabu, 20 November 2024 14.05 WITA": a moment as the event's people read it."""
+    local_day = moment.astimezone(ZoneInfo(tz)).date()
+    return f"{format_date(local_day, locale)} {format_time(moment, tz)} {zone_label(tz, moment)}"

@@ -9,6 +9,10 @@ class InboundKind(StrEnum):
     CHOICE = "choice"  # a button press; ``choice`` holds its payload
     UNSUPPORTED = "unsupported"  # a sticker, photo, voice note... anything we cannot read
     FILE = "file"  # a document; ``attachment`` holds it
+    # A picture (a photo as the platform sends one, not a document); ``attachment`` holds
+    # it. Only a question that asks for one takes it; elsewhere it is one more thing the
+    # bot cannot read.
+    PHOTO = "photo"
 
 
 @dataclass(frozen=True, slots=True)

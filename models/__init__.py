@@ -2,6 +2,7 @@
 package registers every table on ``SQLModel.metadata``."""
 
 from models.agenda import AgendaSession, EventClass
+from models.broadcasts import Broadcast
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
 from models.notifications import Notification
@@ -13,6 +14,7 @@ from models.uploads import Upload
 
 __all__ = [
     "AgendaSession",
+    "Broadcast",
     "ChannelIdentity",
     "Consent",
     "Conversation",

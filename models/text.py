@@ -37,3 +37,9 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
 def _one_line(text: str) -> str:
     shown = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
     return " ".join(shown.split())
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts a message against its limit: a
+    character beyond U+FFFF (most emoji) counts twice."""
+    return len(text.encode("utf-16-le")) // 2

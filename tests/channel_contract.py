@@ -70,6 +70,7 @@ class ChannelHarness(ABC):
     """How the contract reaches one channel."""
 
     text_limit: int | None = None  # of one message's text, as ``measure`` counts
+    caption_limit: int | None = None  # of the text sent in the same message as a file
     payload_limit: int | None = None  # bytes (UTF-8) of a button's payload
     contact_button: bool = False  # whether ``Reply.share_phone`` becomes a button
 
@@ -110,6 +111,9 @@ def check_reply(harness: ChannelHarness, reply: Reply, sent: Sequence[Sent]) -> 
         if harness.text_limit is not None:
             length = harness.measure(message.text)
             assert length <= harness.text_limit, f"a text of {length} units"
+        if harness.caption_limit is not None and message.document is not None:
+            length = harness.measure(message.text)
+            assert length <= harness.caption_limit, f"a caption of {length} units"
         for button in message.buttons:
             if harness.payload_limit is not None:
                 assert len(button.payload.encode()) <= harness.payload_limit, button
@@ -295,8 +299,16 @@ def choice_lists(draw: st.DrawFn) -> tuple[Choice, ...]:
 
 
 attachments = st.builds(
-    lambda name, content: Attachment(name, "text/calendar", content, len(content)),
-    st.sampled_from(["bimtek-KUKAR2024.ics", "Agenda Bimtek KUKAR 2024.xlsx", "jadwal.csv"]),
+    lambda kind, content: Attachment(kind[0], kind[1], content, len(content)),
+    st.sampled_from(
+        [
+            ("bimtek-KUKAR2024.ics", "text/calendar"),
+            ("Agenda Bimtek KUKAR 2024.xlsx", "application/vnd.ms-excel"),
+            ("jadwal.csv", "text/csv"),
+            ("photo.jpg", "image/jpeg"),  # a picture: shown in the chat, the text its caption
+            ("poster.png", "image/png"),
+        ]
+    ),
     st.binary(min_size=1, max_size=200),
 )
 
@@ -323,6 +335,7 @@ FUZZ = settings(
     ],
 )
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Bimtek Bot//id\r\nEND:VCALENDAR\r\n"
 
 
@@ -407,6 +420,18 @@ class RenderingContract:
             sent = await self.render(harness, reply)
             assert sent[0].document == ("bimtek-KUKAR2024.ics", CALENDAR)
 
+    async def test_a_photo_with_its_text(self, harness: ChannelHarness) -> None:
+        photo = Attachment("photo.jpg", "image/jpeg", JPEG, len(JPEG))
+        reply = Reply("📢 Bimtek KUKAR\n\nSesi pindah ke Ruang Mahakam.", menu(2), attachment=photo)
+        sent = await self.render(harness, reply)
+        assert sent[0].document == ("photo.jpg", JPEG)
+
+    async def test_a_photo_with_a_text_longer_than_a_caption(self, harness: ChannelHarness) -> None:
+        photo = Attachment("photo.jpg", "image/jpeg", JPEG, len(JPEG))
+        text = LONG_TEXTS["agenda lines"].value[:3000]
+        sent = await self.render(harness, Reply(text, menu(2), attachment=photo))
+        assert sent[0].document == ("photo.jpg", JPEG)
+
     async def test_the_phone_request(self, harness: ChannelHarness) -> None:
         reply = Reply("Nomor HP Anda? (contoh: 0812 0000 0000)", share_phone="📱 Kirim nomor saya")
         await self.render(harness, reply)
@@ -471,6 +496,8 @@ class PlatformContract(RenderingContract):
             content = received.attachment.content
             assert content is not None, "the file was not fetched"
             assert received.attachment.size == len(content)
+            if expected.attachment.size:  # the file of that size, not another
+                assert len(content) == expected.attachment.size
             fetched = replace(received.attachment, content=None, size=expected.attachment.size)
             received = replace(received, attachment=fetched)
         assert received == expected

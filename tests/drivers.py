@@ -113,6 +113,11 @@ class EngineDriver:
     async def send_unsupported(self, kind: str = "sticker") -> list[Shown]:
         return await self._deliver(kind=InboundKind.UNSUPPORTED)
 
+    async def send_photo(self, content: bytes, caption: str = "") -> list[Shown]:
+        """A photo as a channel hands it over: a JPEG without a name of its own."""
+        attachment = Attachment("photo.jpg", "image/jpeg", content, len(content))
+        return await self._deliver(kind=InboundKind.PHOTO, text=caption, attachment=attachment)
+
     async def send_file(
         self,
         filename: str,
@@ -324,8 +329,9 @@ class TelegramDriver:
         raise AssertionError(f"still unsent after {within} s")
 
     def shown_since(self, before: int) -> list[Shown]:
-        """What arrived since call ``before``. A document joins the text sent after it, as
-        they are one reply; a document that carries the reply's keyboard is the whole reply."""
+        """What arrived since call ``before``. A document or photo joins the text sent after
+        it, as they are one reply; one that carries the reply's keyboard or its text (a
+        photo's caption) is the whole reply."""
         shown: list[Shown] = []
         pending: tuple[str, bytes] | None = None
         for call in self.server.outbox(self.user_id, since=before):
@@ -336,8 +342,9 @@ class TelegramDriver:
             if pending is not None:
                 shown.append(Shown("", document=pending))
             pending = _document(call)
-            if call.params.get("reply_markup"):
-                shown.append(_shown({**call.params, "text": ""}, pending))
+            if call.params.get("reply_markup") or call.params.get("caption"):
+                text = call.params.get("caption", "")
+                shown.append(_shown({**call.params, "text": text}, pending))
                 pending = None
         if pending is not None:
             shown.append(Shown("", document=pending))
@@ -398,6 +405,18 @@ class TelegramDriver:
         message = self._message(document=document, **({"caption": caption} if caption else {}))
         return (await self.deliver({"message": message}))[1]
 
+    async def send_photo(self, content: bytes, caption: str = "") -> list[Shown]:
+        """Send a photo, as a Telegram app does: the sizes it made of it, the largest last
+        (here all of them the same bytes)."""
+        file_id = self.server.add_file(content, "photo.jpg")
+        sizes = [
+            {"file_id": file_id, "file_unique_id": f"AQAD{file_id[-6:]}{side}",
+             "file_size": len(content), "width": side, "height": side * 3 // 4}
+            for side in (90, 320, 1280)
+        ]  # fmt: skip
+        message = self._message(photo=sizes, **({"caption": caption} if caption else {}))
+        return (await self.deliver({"message": message}))[1]
+
     async def send_contact(self, phone: str, *, own: bool = True) -> list[Shown]:
         """Share a contact card: one's own (the contact button) or somebody else's."""
         contact = {
@@ -445,7 +464,7 @@ def _shown(params: dict[str, Any], document: tuple[str, bytes] | None = None) ->
 
 
 def _document(call: Call) -> tuple[str, bytes]:
-    upload: Upload = call.params["document"]
+    upload: Upload = call.params["photo" if call.method == "sendPhoto" else "document"]
     return upload.filename, upload.content
 
 

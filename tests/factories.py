@@ -91,7 +91,7 @@ async def add_session(
     return row
 
 
-def id_of(row: Event | AgendaSession | Person) -> int:
+def id_of(row: Event | AgendaSession | Person | ChannelIdentity) -> int:
     """A stored row's id (typed: stored rows have one)."""
     assert row.id is not None
     return row.id

@@ -38,6 +38,7 @@ from handlers.types import Attachment, Choice, Inbound, InboundKind, Reply  # no
 from tests.channel_contract import (  # noqa: E402
     FIXTURES,
     FUZZ,
+    JPEG,
     Button,
     ChannelHarness,
     Payload,
@@ -49,6 +50,7 @@ from tests.channel_contract import (  # noqa: E402
     Text,
     check_reply,
     clustered,
+    menu,
     spans,
 )
 from tests.fakes.telegram_api import Call, FakeTelegramServer, StoredFile, Upload  # noqa: E402
@@ -63,10 +65,11 @@ def telegram(user: str, key: str, **fields: Any) -> Inbound:
     return Inbound(channel="telegram", user_key=user, message_key=key, address=user, **fields)
 
 
-TEXT, CHOICE, FILE, UNSUPPORTED = (
+TEXT, CHOICE, FILE, PHOTO, UNSUPPORTED = (
     InboundKind.TEXT,
     InboundKind.CHOICE,
     InboundKind.FILE,
+    InboundKind.PHOTO,
     InboundKind.UNSUPPORTED,
 )
 # The key is "<update_id>:<user>:<message_id>" for a message, "<update_id>:<query id>" for
@@ -127,8 +130,23 @@ TELEGRAM_EXPECTED: dict[str, Inbound | None] = {
         language_hint="id",
         attachment=Attachment("jadwal.csv", "text/csv", None, 0),
     ),
+    # A photo: its largest size, as a JPEG without a name of its own, the caption as text.
     "photo_caption.json": telegram(
-        RAHMAT, f"483920110:{RAHMAT}:89", kind=UNSUPPORTED, language_hint="en"
+        RAHMAT,
+        f"483920110:{RAHMAT}:89",
+        kind=PHOTO,
+        text="Foto kegiatan hari pertama",
+        language_hint="en",
+        attachment=Attachment("photo.jpg", "image/jpeg", None, 190528),
+    ),
+    # The largest size the channel fetches (5 MB at most; the largest here is made bigger
+    # than Telegram's own to test that): the 1280 × 960 one.
+    "photo_large.json": telegram(
+        SRI,
+        f"483920119:{SRI}:220",
+        kind=PHOTO,
+        language_hint="id",
+        attachment=Attachment("photo.jpg", "image/jpeg", None, 402116),
     ),
     "sticker.json": telegram(
         RAHMAT, f"483920111:{RAHMAT}:90", kind=UNSUPPORTED, language_hint="en"
@@ -154,6 +172,7 @@ class LiveTelegram:
 
 class TelegramHarness(PlatformHarness):
     text_limit = 4096
+    caption_limit = 1024
     payload_limit = 64
     contact_button = True
     chat_id = 6011223344
@@ -186,7 +205,7 @@ class TelegramHarness(PlatformHarness):
         assert result.outcome is Outcome.SENT, result
         self.calls = live.server.calls[before:]
         assert all(c.ok for c in self.calls)
-        return [sent(c) for c in self.calls if c.method in ("sendMessage", "sendDocument")]
+        return [sent(c) for c in self.calls if c.method in SENDS]
 
     def translate(self, payload: Payload) -> Inbound | None:
         translated = to_inbound(Update.model_validate(payload))
@@ -196,12 +215,19 @@ class TelegramHarness(PlatformHarness):
         live = await self.live()
         if live.polling is None:
             live.polling = asyncio.create_task(live.channel.poll())
-        document = (payload.get("message") or {}).get("document")
+        message = payload.get("message") or {}
+        document = message.get("document")
         if document is not None:
             content = b"PK\x03\x04" + b"\x00" * (document.get("file_size", 100) - 4)
             path = f"documents/{document['file_unique_id']}"
             name = document.get("file_name", "")
             live.server.files[document["file_id"]] = StoredFile(name, content, len(content), path)
+        for size in message.get("photo", []):
+            # Each size is served; one over what the channel fetches, only as big as said.
+            length = size["file_size"] if size["file_size"] <= 5 * 1024 * 1024 else 16
+            content = b"\xff\xd8\xff" + b"\x00" * (length - 3)
+            path = f"photos/{size['file_unique_id']}.jpg"
+            live.server.files[size["file_id"]] = StoredFile("", content, size["file_size"], path)
         before = len(self.engine.inbound)
         update_id = await live.server.push(payload)
         await live.server.wait_handled(update_id)
@@ -247,11 +273,14 @@ def sent(call: Call) -> Sent:
     ]
     assert len(contact) <= 1
     contact_button = contact[0] if contact else None
-    if call.method == "sendDocument":
-        upload: Upload = call.params["document"]
+    if call.method in ("sendDocument", "sendPhoto"):
+        upload: Upload = call.params["document" if call.method == "sendDocument" else "photo"]
         document = (upload.filename, upload.content)
         return Sent(call.params.get("caption", ""), buttons, contact_button, document)
     return Sent(call.params["text"], buttons, contact_button)
+
+
+SENDS = ("sendMessage", "sendDocument", "sendPhoto")
 
 
 class TestTelegramContract(PlatformContract):
@@ -278,6 +307,32 @@ class TestTelegramContract(PlatformContract):
     ) -> None:
         await self.render(harness, Reply("Nama perpustakaan Anda?"))
         assert harness.calls[-1].params["reply_markup"] == {"remove_keyboard": True}
+
+    async def test_a_picture_goes_as_a_photo_with_its_text_as_caption(
+        self, harness: TelegramHarness
+    ) -> None:
+        photo = Attachment("photo.jpg", "image/jpeg", JPEG, len(JPEG))
+        text = "📚" * 500 + "x" * 24  # 1,024 UTF-16 units: a caption's most
+        await self.render(harness, Reply(text, menu(2), attachment=photo))
+        assert [c.method for c in harness.calls] == ["sendPhoto"]
+        assert harness.calls[0].params["caption"] == text
+        assert harness.calls[0].params["reply_markup"]["inline_keyboard"]
+
+    async def test_a_text_longer_than_a_caption_follows_the_photo(
+        self, harness: TelegramHarness
+    ) -> None:
+        photo = Attachment("poster.png", "image/png", JPEG, len(JPEG))
+        text = "📚" * 500 + "x" * 25  # one unit over
+        await self.render(harness, Reply(text, menu(2), attachment=photo))
+        assert [c.method for c in harness.calls] == ["sendPhoto", "sendMessage"]
+        assert "caption" not in harness.calls[0].params
+        assert "reply_markup" not in harness.calls[0].params
+        assert harness.calls[1].params["text"] == text
+
+    async def test_other_files_go_as_documents(self, harness: TelegramHarness) -> None:
+        pdf = Attachment("materi.pdf", "application/pdf", b"%PDF-1.4", 8)
+        await self.render(harness, Reply("Materi hari ini.", attachment=pdf))
+        assert [c.method for c in harness.calls] == ["sendDocument", "sendMessage"]
 
     async def test_a_payload_over_the_limit_fails_the_tests(self, harness: TelegramHarness) -> None:
         reply = Reply("Pilih:", (Choice("invite:speaker|" + "x" * 60, "Rachmawati"),))

@@ -13,6 +13,7 @@ from handlers.turn import Deployment
 from handlers.types import Attachment, InboundKind
 from models import (
     AgendaSession,
+    Broadcast,
     ChannelIdentity,
     Conversation,
     Event,
@@ -22,6 +23,8 @@ from models import (
     Upload,
 )
 from models.agenda import classes_of
+from models.audience import Everyone
+from models.broadcasts import confirm_broadcast, create_broadcast, report
 from models.reminders import Reminders, reminders_of
 from models.roles import create_invite
 from tests.factories import (
@@ -82,16 +85,31 @@ async def stored_agenda(sessions: SessionMaker, event: Event) -> list[str]:
 PRIVILEGED = [c for c in registry().commands if c.needs is not None]
 
 
-# Every way in to a privileged action: commands, menu buttons, team buttons, files.
-def privileged_inputs(role_id: int, event_id: int) -> list[tuple[str, str]]:
+# Every way in to a privileged action: commands, menu buttons, team and announcement
+# buttons, files.
+def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tuple[str, str]]:
     inputs = [("command", f"/{name}") for c in PRIVILEGED for name in c.names.values()]
     inputs += [("command", "/kelas A B C"), ("command", "/class A B")]  # declaring classes
     inputs += [("button", f"menu|{c.key}") for c in PRIVILEGED]
     inputs += [("button", f"tim|{a}:{role_id}") for a in ("role", "confirm-role")]
     reminders = ("sessions-off", "sessions-on", "digest-off", "digest-on", "offsets", "time")
     inputs += [("button", f"ingat|{a}:{event_id}") for a in reminders]
+    inputs += [("button", f"umumkan|{a}:{broadcast_id}") for a in ("report", "cancel", "stop")]
+    inputs += [("button", f"umumkan|list:{event_id}")]
     inputs += [("file", "jadwal.csv")]
     return inputs
+
+
+async def announced(sessions: SessionMaker, event: Event) -> int:
+    """An announcement of ``event`` due tomorrow: its id."""
+    async with sessions.begin() as session:
+        draft = await create_broadcast(
+            session, event_id=id_of(event), author_id=None, text="Sesi pindah", audience=Everyone(),
+            now=NOW, send_at=NOW + timedelta(days=1),
+        )  # fmt: skip
+        assert draft.id is not None
+        assert await confirm_broadcast(session, draft.id, NOW) > 0
+        return draft.id
 
 
 async def test_every_privileged_action_refuses_participants_and_other_organisers(
@@ -113,8 +131,9 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
     elsewhere = await organiser_of(sessions, other, await enrol(sessions, mine))
     assert "Bimtek SMD24" in text_of(await elsewhere.press(f"acara|{mine.id}"))
 
+    broadcast_id = await announced(sessions, mine)
     for outsider in (participant, elsewhere):
-        for kind, value in privileged_inputs(trainer_role.id, id_of(mine)):
+        for kind, value in privileged_inputs(trainer_role.id, broadcast_id, id_of(mine)):
             if kind == "command":
                 replies = await outsider.send(value)
             elif kind == "button":
@@ -131,6 +150,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
             assert refused, (outsider.user_key, value, shown)
             assert "Kode undangan" not in shown
             assert "Tim Bimtek" not in shown
+            assert "Pengumuman #" not in shown
     # Nothing was changed by any of it.
     assert await stored_agenda(sessions, mine) == ["Strategi Transformasi"]
     async with sessions() as session:
@@ -141,9 +161,11 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert still.revoked_at is None
         assert len((await session.execute(select(Invite))).scalars().all()) == 3
         assert await reminders_of(session, id_of(mine)) == Reminders()
+        assert (await report(session, broadcast_id)).waiting == 4  # 2 participants, 2 staff
+        assert (await session.execute(select(Broadcast))).scalars().one().cancelled_at is None
 
     # The organiser of the event may do each of them.
-    for name in ("tim", "undang", "impor"):
+    for name in ("tim", "undang", "impor", "umumkan", "pengumuman"):
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
@@ -153,8 +175,12 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
 
 def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
-    assert {c.key for c in PRIVILEGED} == {"invite", "team", "import", "mysessions"}
-    assert set(registry().buttons) == {"sesi", "hari", "acara", "kelas", "tim", "ingat"}
+    assert {c.key for c in PRIVILEGED} == {
+        "invite", "team", "import", "mysessions", "broadcast", "broadcasts"
+    }  # fmt: skip
+    assert set(registry().buttons) == {
+        "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan"
+    }  # fmt: skip
     assert len(registry().files) == 1
 
 

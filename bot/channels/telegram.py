@@ -1,8 +1,8 @@
 """Telegram transport: aiogram 3 used only to speak the Bot API.
 
 Updates become neutral ``Inbound`` messages for the engine; replies become messages with
-inline keyboards, and documents for their attachments. Long polling by default; a FastAPI
-webhook when a URL is configured.
+inline keyboards, and documents (or photos, for pictures) for their attachments. Long
+polling by default; a FastAPI webhook when a URL is configured.
 """
 
 import asyncio
@@ -39,6 +39,7 @@ from aiogram.methods import (
     GetUpdates,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SetMyCommands,
     SetWebhook,
 )
@@ -52,6 +53,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
+    PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -85,6 +87,12 @@ SEND_ATTEMPTS = 4
 # Documents up to this size are fetched for the engine; an agenda spreadsheet is far smaller,
 # and the Bot API's getFile itself stops at 20 MB.
 FILE_DOWNLOAD_LIMIT = 5 * 1024 * 1024
+# Telegram re-encodes every photo sent as a photo (not as a file) as a JPEG, and names none.
+PHOTO_NAME = "photo.jpg"
+PHOTO_TYPE = "image/jpeg"
+# Pictures that go out as photos (shown in the chat) rather than as files to download.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+CAPTION_LIMIT = 1024  # UTF-16 units of a photo's caption
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +109,7 @@ _RESPONSE_TYPES = tuple(
         GetUpdates,
         SendDocument,
         SendMessage,
+        SendPhoto,
         SetMyCommands,
         SetWebhook,
     )
@@ -145,6 +154,7 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         user = message.from_user
         contact = message.contact
         document = file_document(update)
+        photo = photo_size(update)
         attachment = None
         if message.text is not None:
             kind, text = InboundKind.TEXT, message.text
@@ -154,6 +164,9 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         elif document is not None:
             kind, text = InboundKind.FILE, message.caption or ""
             attachment = unfetched(document)
+        elif photo is not None:
+            kind, text = InboundKind.PHOTO, message.caption or ""
+            attachment = Attachment(PHOTO_NAME, PHOTO_TYPE, content=None, size=photo.file_size or 0)
         else:
             kind, text = InboundKind.UNSUPPORTED, ""
         inbound = Inbound(
@@ -201,6 +214,26 @@ def file_document(update: Update) -> Document | None:
     return message.document
 
 
+def photo_size(update: Update) -> PhotoSize | None:
+    """Of the sizes Telegram offers of a photo, the largest the bot fetches (one whose size
+    Telegram does not give is tried)."""
+    message = update.message
+    if message is None or not message.photo:
+        return None
+    sizes = sorted(message.photo, key=lambda size: size.width * size.height)
+    fitting = [size for size in sizes if (size.file_size or 0) <= FILE_DOWNLOAD_LIMIT]
+    return (fitting or sizes)[-1]
+
+
+def file_to_fetch(update: Update) -> str | None:
+    """The Bot API's id of the file a message brings (a document, a photo), to download."""
+    document = file_document(update)
+    if document is not None:
+        return document.file_id
+    photo = photo_size(update)
+    return photo.file_id if photo is not None else None
+
+
 def unfetched(document: Document) -> Attachment:
     """The attachment as the update describes it; its content is fetched separately."""
     filename = safe_filename(document.file_name or "")
@@ -211,7 +244,7 @@ def unfetched(document: Document) -> Attachment:
 
 
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-Outgoing = SendMessage | SendDocument
+Outgoing = SendMessage | SendDocument | SendPhoto
 
 
 class CallbackDataWarning(UserWarning):
@@ -222,8 +255,9 @@ class CallbackDataWarning(UserWarning):
 def render(chat_id: int, reply: Reply) -> list[Outgoing]:
     """The Bot API calls that show ``reply``, in order; ``deliver`` sends exactly these.
 
-    The file goes first, in its own message (a caption holds only 1,024 characters), then
-    the text in as many messages as its length needs, the keyboard under the last one.
+    The file goes first, then the text in as many messages as its length needs, the
+    keyboard under the last one. A picture goes as a photo, with the text as its caption
+    when it fits in one (1,024 UTF-16 units); any other file as a document of its own.
     """
     keyboard, typed = keyboard_for(reply)
     text = "\n".join([reply.text, *typed]) if typed else reply.text
@@ -240,9 +274,24 @@ def render(chat_id: int, reply: Reply) -> list[Outgoing]:
     calls: list[Outgoing] = []
     if reply.attachment is not None and content:
         upload = BufferedInputFile(content, filename=safe_filename(reply.attachment.filename))
-        calls.append(
-            SendDocument(chat_id=chat_id, document=upload, reply_markup=None if parts else keyboard)
-        )
+        if reply.attachment.media_type in PHOTO_TYPES:
+            caption = None
+            if len(parts) == 1 and utf16_length(parts[0]) <= CAPTION_LIMIT:
+                caption, parts = parts[0], []
+            calls.append(
+                SendPhoto(
+                    chat_id=chat_id,
+                    photo=upload,
+                    caption=caption,
+                    reply_markup=None if parts else keyboard,
+                )
+            )
+        else:
+            calls.append(
+                SendDocument(
+                    chat_id=chat_id, document=upload, reply_markup=None if parts else keyboard
+                )
+            )
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         calls.append(
@@ -392,10 +441,10 @@ class TelegramChannel:
         inbound, _ = translated
         structlog.contextvars.bind_contextvars(channel=CHANNEL, update_id=update.update_id)
         try:
-            document = file_document(update)
-            if inbound.attachment is not None and document is not None:
+            file_id = file_to_fetch(update)
+            if inbound.attachment is not None and file_id is not None:
                 inbound = replace(
-                    inbound, attachment=await self._fetch(inbound.attachment, document)
+                    inbound, attachment=await self._fetch(inbound.attachment, file_id)
                 )
             # The replies are in the outbox now; the dispatcher sends them.
             await self._engine.handle(inbound)
@@ -405,13 +454,13 @@ class TelegramChannel:
         finally:
             structlog.contextvars.unbind_contextvars("channel", "update_id")
 
-    async def _fetch(self, attachment: Attachment, document: Document) -> Attachment:
+    async def _fetch(self, attachment: Attachment, file_id: str) -> Attachment:
         """The attachment with its content, when it is small enough and can be downloaded.
         Otherwise without: the message still reaches the engine, which can say so."""
         if attachment.size > FILE_DOWNLOAD_LIMIT:
             log.info("telegram_file_not_fetched", reason="too_large", size=attachment.size)
             return attachment
-        file: TelegramFile | None = await self._call(GetFile(file_id=document.file_id))
+        file: TelegramFile | None = await self._call(GetFile(file_id=file_id))
         if file is None or file.file_path is None:
             log.warning("telegram_file_download_failed", stage="getFile")
             return attachment

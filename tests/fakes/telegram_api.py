@@ -356,6 +356,7 @@ class FakeTelegramServer:
         upload = params["document"]
         if not isinstance(upload, Upload):
             raise _Refused(400, "Bad Request: the fake accepts only uploaded documents")
+        _check_caption(params)
         file_id = self.add_file(upload.content, upload.filename)
         return {
             "message_id": next(self._message_ids),
@@ -369,6 +370,24 @@ class FakeTelegramServer:
                 "file_size": len(upload.content),
             },
         }
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        upload = params["photo"]
+        if not isinstance(upload, Upload):
+            raise _Refused(400, "Bad Request: the fake accepts only uploaded photos")
+        _check_caption(params)
+        file_id = self.add_file(upload.content, upload.filename)
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            "photo": [
+                {"file_id": file_id, "file_unique_id": f"AgAD{file_id[-6:]}", "width": 1280,
+                 "height": 960, "file_size": len(upload.content)}
+            ],
+            **({"caption": params["caption"]} if params.get("caption") else {}),
+        }  # fmt: skip
 
     async def _api_getMe(self, params: dict[str, Any]) -> Any:
         return BOT_USER
@@ -414,6 +433,15 @@ class FakeTelegramServer:
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
         return True
+
+
+CAPTION_LIMIT = 1024  # UTF-16 units, as Telegram counts
+
+
+def _check_caption(params: dict[str, Any]) -> None:
+    caption = str(params.get("caption") or "")
+    if len(caption.encode("utf-16-le")) // 2 > CAPTION_LIMIT:
+        raise _Refused(400, "Bad Request: message caption is too long")
 
 
 class _Refused(Exception):
