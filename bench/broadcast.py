@@ -10,7 +10,8 @@ the Bot API's rate, against any Bot API server.
 
 A fresh database (``DATABASE_URL``, else a temporary SQLite file) gets the demo event and
 N registered participants whose Telegram chat ids are 1..N; one broadcast to all of them
-is created and confirmed the way ``/umumkan`` does it; then the dispatcher runs until the
+is created and confirmed with ``create_broadcast`` and ``confirm_broadcast``, as
+``/umumkan`` does it; then the dispatcher runs until the
 outbox is drained. Printed: total time from the dispatcher's start to the last message
 accepted, the floor (N / rate), their ratio, the 429s received, the recipients not
 reached (lost), and duplicates (recipients whose message was accepted more than once).
@@ -47,10 +48,11 @@ from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import async_database_url
-from handlers.outgoing import body_of
 from handlers.types import Reply
 from models import ChannelIdentity, Enrollment, OutboxMessage, Person, outbox
-from models.outbox import Outgoing, Priority, Status
+from models.audience import Everyone
+from models.broadcasts import confirm_broadcast, create_broadcast
+from models.outbox import Status
 from models.types import utcnow
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -167,29 +169,15 @@ async def seed(sessions: SessionMaker, count: int) -> int:
 
 
 async def broadcast_to_everyone(sessions: SessionMaker, event_id: int) -> int:
-    """One copy of the announcement for every participant's identity; how many."""
+    """The announcement to the whole event, created and confirmed as /umumkan does it;
+    how many messages it wrote to the outbox."""
     now = utcnow()
     async with sessions.begin() as session:
-        found = await session.execute(
-            select(col(ChannelIdentity.id))
-            .join(Enrollment, col(Enrollment.person_id) == col(ChannelIdentity.person_id))
-            .where(col(Enrollment.event_id) == event_id)
+        draft = await create_broadcast(
+            session, event_id=event_id, author_id=None, text=TEXT, audience=Everyone(), now=now
         )
-        identities = [i for i in found.scalars() if i is not None]
-        messages = [
-            Outgoing(
-                key=f"bench-broadcast:{event_id}:{identity}",
-                identity_id=identity,
-                channel=CHANNEL,
-                kind="broadcast",
-                body=body_of(Reply(TEXT)),
-                due_at=now,
-                priority=Priority.BULK,
-            )
-            for identity in identities
-        ]
-        await session.run_sync(outbox.enqueue, messages)
-    return len(messages)
+        assert draft.id is not None
+        return await confirm_broadcast(session, draft.id, now)
 
 
 async def drain(
