@@ -28,28 +28,25 @@ import contextlib
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
+from bench.crowd import database, seed
 from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
-from bot.db import SessionMaker, create_engine, session_maker, upgrade
+from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
 from bot.delivery.sending import Outcome, Pace, SendResult
-from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
-from bot.settings import async_database_url
 from handlers.types import Reply
-from models import ChannelIdentity, Enrollment, OutboxMessage, Person, outbox
+from models import OutboxMessage, outbox
 from models.audience import Everyone
 from models.broadcasts import confirm_broadcast, create_broadcast
 from models.outbox import Status
@@ -109,65 +106,6 @@ def fake_server(latency_ms: int, rate: float | None) -> Iterator[tuple[str, str]
         process.wait(10)
 
 
-@contextlib.asynccontextmanager
-async def database(url: str | None) -> AsyncIterator[SessionMaker]:
-    with tempfile.TemporaryDirectory(prefix="bimtek-broadcast-") as folder:
-        db = create_engine(async_database_url(url or f"sqlite:///{Path(folder) / 'b.sqlite3'}"))
-        try:
-            await upgrade(db)
-            yield session_maker(db)
-        finally:
-            await db.dispose()
-
-
-async def seed(sessions: SessionMaker, count: int) -> int:
-    """The demo event and ``count`` registered participants, chat ids 1..count, inserted in
-    bulk; the event's id."""
-    now = utcnow()
-    async with sessions.begin() as session:
-        event = await ensure_demo_event(session)
-        event_id = event.id
-        assert event_id is not None
-        last_id = await session.execute(select(func.coalesce(func.max(Person.id), 0)))
-        first = last_id.scalar_one() or 0
-        chats = range(1, count + 1)
-        await session.execute(
-            insert(Person),
-            [
-                {
-                    "id": first + chat,
-                    "locale": "id" if chat % 10 else "en",
-                    "full_name": f"Peserta {chat}",
-                    "registered_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for chat in chats
-            ],
-        )
-        await session.execute(
-            insert(ChannelIdentity),
-            [
-                {
-                    "person_id": first + chat,
-                    "channel": CHANNEL,
-                    "user_key": str(chat),
-                    "address": str(chat),
-                    "created_at": now,
-                }
-                for chat in chats
-            ],
-        )
-        await session.execute(
-            insert(Enrollment),
-            [
-                {"person_id": first + chat, "event_id": event.id, "enrolled_at": now}
-                for chat in chats
-            ],
-        )
-        return event_id
-
-
 async def broadcast_to_everyone(sessions: SessionMaker, event_id: int) -> int:
     """The announcement to the whole event, created and confirmed as /umumkan does it;
     how many messages it wrote to the outbox."""
@@ -224,7 +162,7 @@ async def run_once(
     url: str | None, api_url: str, token: str, n: int, rate: float, lease: float = 30
 ) -> Drained:
     async with database(url) as sessions:
-        event_id = await seed(sessions, n)
+        event_id = await seed(sessions, n, utcnow(), classes=False)
         recipients = await broadcast_to_everyone(sessions, event_id)
         assert recipients == n, (recipients, n)
         return await drain(sessions, api_url, token, rate, lease)
@@ -239,7 +177,7 @@ async def replies_while(broadcasting: bool, n: int, people: int, seconds: float)
     latencies: list[float] = []
     try:
         async with database(None) as sessions:
-            event_id = await seed(sessions, n)
+            event_id = await seed(sessions, n, utcnow(), classes=False)
             if broadcasting:
                 await broadcast_to_everyone(sessions, event_id)
             bot = create_bot(server.token, server.base_url)

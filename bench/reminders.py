@@ -26,72 +26,17 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 from sqlmodel import col
 
-from bench.broadcast import database
-from bot.channels.telegram import CHANNEL
-from bot.db import SessionMaker
-from bot.demo import ensure_demo_event
+from bench.crowd import database, seed
 from bot.logging import configure_logging
-from models import ChannelIdentity, Enrollment, OutboxMessage, Person
+from models import OutboxMessage
 from scheduler.notifications import plan_notifications
 
 # 05.00 WITA on 13 November 2024 to 18.00 WITA on the 16th.
 FIRST = datetime(2024, 11, 12, 21, 0, tzinfo=UTC)
 LAST = datetime(2024, 11, 16, 10, 0, tzinfo=UTC)
-CLASSES = ("A", "B")
-
-
-async def seed(sessions: SessionMaker, count: int) -> None:
-    """The demo event and ``count`` registered participants with their classes, in bulk."""
-    now = FIRST - timedelta(days=7)
-    async with sessions.begin() as session:
-        event = await ensure_demo_event(session)
-        event_id = event.id
-        last_id = await session.execute(select(func.coalesce(func.max(Person.id), 0)))
-        first = last_id.scalar_one() or 0
-        people = range(1, count + 1)
-        await session.execute(
-            insert(Person),
-            [
-                {
-                    "id": first + n,
-                    "locale": "id" if n % 10 else "en",
-                    "full_name": f"Peserta {n}",
-                    "registered_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in people
-            ],
-        )
-        await session.execute(
-            insert(ChannelIdentity),
-            [
-                {
-                    "person_id": first + n,
-                    "channel": CHANNEL,
-                    "user_key": str(n),
-                    "address": str(n),
-                    "last_inbound_at": now,
-                    "created_at": now,
-                }
-                for n in people
-            ],
-        )
-        await session.execute(
-            insert(Enrollment),
-            [
-                {
-                    "person_id": first + n,
-                    "event_id": event_id,
-                    "enrolled_at": now,
-                    "class_name": None if n % 10 == 4 else CLASSES[n % 2],
-                }
-                for n in people
-            ],
-        )
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -101,7 +46,7 @@ def percentile(values: list[float], p: int) -> float:
 
 async def run(participants: int, every: int) -> None:
     async with database(os.environ.get("DATABASE_URL") or None) as sessions:
-        await seed(sessions, participants)
+        await seed(sessions, participants, FIRST - timedelta(days=7), classes=True)
         rounds: list[float] = []
         ready_at: dict[int, datetime] = {}  # outbox row → when its round ended
         moment = FIRST

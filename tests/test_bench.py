@@ -59,7 +59,7 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
             ["ratio", "lost                  0", "duplicates            0", "messages/s"],
         ),
         (
-            ["bench.reminders", "--participants", "40", "--every", "240"],
+            ["bench.reminders", "--participants", "20", "--every", "60"],
             ["round s", "reminder", "digest", "lateness s (ready)", "lateness s (sent at 30/s)"],
         ),
     ],
