@@ -85,46 +85,47 @@ async def until(condition: object, within: float = 60) -> None:
         await asyncio.sleep(0.1)
 
 
-async def interrupted_run(tmp_path: Path, how: signal.Signals) -> tuple[FakeTelegramServer, Path]:
-    """Everyone sends their commands; the bot is stopped (``how``) once a few replies are
-    out, then started again to finish."""
+async def push_round(server: FakeTelegramServer, first_message: int) -> None:
+    """Everyone sends the commands, one round after another."""
+    for number, command in enumerate(COMMANDS, first_message):
+        for chat in range(1, PEOPLE + 1):
+            await server.push(update(chat, number, command))
+
+
+async def test_stopped_then_killed_in_the_middle_every_reply_comes_once(tmp_path: Path) -> None:
+    """SIGTERM in the middle of a batch loses and repeats nothing; after kill -9 in the
+    middle of the next, everything still comes, and only a send in flight at the kill
+    may repeat (at most one per chat)."""
     server = await FakeTelegramServer(latency=0.1, max_poll_wait=0.5).start()
     database = tmp_path / "bimtek.sqlite3"
+    updates = PEOPLE * len(COMMANDS)
     bot = await start_bot(database, server)
     try:
-        for round_ in range(len(COMMANDS)):
-            for chat in range(1, PEOPLE + 1):
-                await server.push(update(chat, round_ + 1, COMMANDS[round_]))
+        await push_round(server, 1)
         await until(lambda: len(server.sent()) >= 10)
-        bot.send_signal(how)
+        bot.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(bot.communicate(), 30)
-        if how is signal.SIGTERM:
-            assert bot.returncode == 0, stderr.decode()
+        assert bot.returncode == 0, stderr.decode()
         bot = await start_bot(database, server)
-        await until(lambda: finished(database, PEOPLE * len(COMMANDS)))
+        await until(lambda: finished(database, updates))
+        after_sigterm = rows_per_chat(database)
+        assert sorted(after_sigterm) == list(range(1, PEOPLE + 1))
+        assert {c: len(calls) for c, calls in server.delivered().items()} == after_sigterm
+
+        sent_before = len(server.sent())
+        await push_round(server, len(COMMANDS) + 1)
+        await until(lambda: len(server.sent()) >= sent_before + 10)
+        bot.kill()
+        await bot.wait()
+        bot = await start_bot(database, server)
+        await until(lambda: finished(database, 2 * updates))
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.communicate(), 30)
         await server.stop()
-    return server, database
-
-
-async def test_sigterm_in_the_middle_loses_and_repeats_nothing(tmp_path: Path) -> None:
-    server, database = await interrupted_run(tmp_path, signal.SIGTERM)
     delivered = server.delivered()
-    expected = rows_per_chat(database)
-    assert sorted(expected) == list(range(1, PEOPLE + 1))
-    assert {chat: len(delivered[chat]) for chat in expected} == expected
-
-
-async def test_after_a_kill_every_reply_still_comes(tmp_path: Path) -> None:
-    server, database = await interrupted_run(tmp_path, signal.SIGKILL)
-    delivered = server.delivered()
-    expected = rows_per_chat(database)
-    assert sorted(expected) == list(range(1, PEOPLE + 1))
-    for chat, count in expected.items():
-        # Only a send in flight at the kill may repeat: at most one per chat.
+    for chat, count in rows_per_chat(database).items():
         assert count <= len(delivered[chat]) <= count + 1, chat
 
 
