@@ -324,7 +324,7 @@ def replies(draw: st.DrawFn, of: st.SearchStrategy[Text] = short_texts) -> tuple
 
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,  # the harness holds no state between examples

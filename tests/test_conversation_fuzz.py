@@ -185,7 +185,7 @@ def answers_in(conversation: dict[str, Any]) -> dict[str, str]:
 
 @pytest.mark.parametrize("step", STEP_NAMES)
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
