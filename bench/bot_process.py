@@ -36,7 +36,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import until_stopped
-from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
+from bot.channels.telegram import TelegramChannel, create_bot
+from bot.channels.telegram_send import CHANNEL, TelegramSender
 from bot.db import create_engine, session_maker
 from bot.delivery.dispatcher import Dispatcher as Outbox
 from bot.delivery.rates import RateGate

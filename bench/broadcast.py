@@ -38,7 +38,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from bench.crowd import database, seed
-from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSender, create_bot
+from bot.channels.telegram import TelegramChannel, create_bot
+from bot.channels.telegram_send import CHANNEL, TelegramSender
 from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate

@@ -48,7 +48,7 @@ from bench.registration_throughput import (
     callback_update,
     message_update,
 )
-from bot.channels.telegram import CHANNEL
+from bot.channels.telegram_send import CHANNEL
 from bot.db import SessionMaker, create_engine, session_maker
 from bot.logging import configure_logging
 from handlers.features.schedule import SESSION, SESSION_BUTTONS

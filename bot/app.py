@@ -73,13 +73,8 @@ async def run_console(
 async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     import uvicorn
 
-    from bot.channels.telegram import (
-        BULK_LANE,
-        CHANNEL,
-        TelegramChannel,
-        TelegramSender,
-        create_bot,
-    )
+    from bot.channels.telegram import TelegramChannel, create_bot
+    from bot.channels.telegram_send import BULK_LANE, CHANNEL, TelegramSender
 
     assert settings.telegram_bot_token is not None
     bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url)

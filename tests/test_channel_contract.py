@@ -22,13 +22,8 @@ from structlog.testing import capture_logs  # noqa: E402
 
 from bot.channels.console import ConsoleSender  # noqa: E402
 from bot.channels.rendering import split_text  # noqa: E402
-from bot.channels.telegram import (  # noqa: E402
-    CallbackDataWarning,
-    TelegramChannel,
-    TelegramSender,
-    create_bot,
-    to_inbound,
-)
+from bot.channels.telegram import TelegramChannel, create_bot, to_inbound  # noqa: E402
+from bot.channels.telegram_send import CallbackDataWarning, TelegramSender  # noqa: E402
 from bot.db import SessionMaker  # noqa: E402
 from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.delivery.rates import RateGate  # noqa: E402

@@ -11,7 +11,8 @@ from aiogram import Bot
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.channels.telegram import TelegramSender, create_bot
+from bot.channels.telegram import create_bot
+from bot.channels.telegram_send import TelegramSender
 from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
