@@ -10,6 +10,7 @@ from models.outbox import OutboxFile, OutboxMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
+from models.surveys.store import Survey, SurveyAnswer, SurveyResponse, SurveyRound
 from models.uploads import Upload
 
 __all__ = [
@@ -30,5 +31,9 @@ __all__ = [
     "ReminderSettings",
     "Role",
     "RoleName",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyResponse",
+    "SurveyRound",
     "Upload",
 ]
