@@ -49,6 +49,11 @@ class Step(Generic[S]):
     # if not, files go to the features' file handlers and photos are not read.
     takes_files: bool = False
 
+    def typed_answers(self, state: S) -> bool:
+        """Whether typed text answers the question as asked now (``takes_text``, unless
+        the step asks questions of several kinds)."""
+        return self.takes_text
+
     async def prompt(self, turn: Turn, state: S) -> Prompt:
         raise NotImplementedError
 

@@ -77,6 +77,7 @@ class Question:
     high: int = 5
     low_label: Text | None = None  # SCALE: what its ends mean
     high_label: Text | None = None
+    point_labels: tuple[Text, ...] = ()  # SCALE: what each point means, lowest first
     yes_label: Text = Msg("question.yes")
     no_label: Text = Msg("question.no")
     required: bool = True  # if not, a "skip" button answers None
@@ -86,6 +87,8 @@ class Question:
     share_phone: bool = False  # TEXT: offer the channel's "send my number" button
 
     def __post_init__(self) -> None:
+        if self.point_labels and len(self.point_labels) != self.high - self.low + 1:
+            raise ValueError(f"{self.key}: one label for each point of the scale")
         if self.kind in (Kind.SINGLE, Kind.MULTIPLE) and not self.options:
             raise ValueError(f"{self.key}: a choice question needs options")
         if self.kind in (Kind.SCALE, Kind.NUMBER) and self.low > self.high:
@@ -141,7 +144,11 @@ class QuestionStep(Step[S], Generic[S]):
         q, t = self.question, turn.t
         options: list[Option] = []
         if q.kind is Kind.SCALE:
-            options = [Option(str(v), str(v)) for v in range(q.low, q.high + 1)]
+            named = len(q.point_labels) == q.high - q.low + 1
+            options = [
+                Option(str(v), f"{v} {q.point_labels[v - q.low](t)}" if named else str(v))
+                for v in range(q.low, q.high + 1)
+            ]
         elif q.kind is Kind.SINGLE:
             options = [Option(o.value, o.label(t)) for o in q.options]
         elif q.kind is Kind.YES_NO:

@@ -110,7 +110,8 @@ async def on_text(turn: Turn, text: str) -> None:
         if not options:
             prompt = await step.prompt(turn, step.flow.state(turn))
             options = [o.with_value(token + o.value) for o in prompt.options] or shown
-    found = match(text, options, loose=step is None or not step.takes_text)
+    typed = step is not None and step.typed_answers(step.flow.state(turn))
+    found = match(text, options, loose=not typed)
     if isinstance(found, Picked):
         await on_button(turn, found.option.value)
     elif isinstance(found, Ambiguous):

@@ -179,7 +179,7 @@ def test_every_privileged_action_is_walked() -> None:
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts"
     }  # fmt: skip
     assert set(registry().buttons) == {
-        "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan"
+        "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei"
     }  # fmt: skip
     assert len(registry().files) == 1
 

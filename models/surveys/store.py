@@ -252,7 +252,7 @@ async def waiting_for(session: AsyncSession, person_id: int, now: datetime) -> l
         .order_by(col(SurveyRound.opens_at), col(SurveyRound.id))
     )
     waiting = []
-    for round_, survey, response in found.tuples():
+    for round_, survey, response in found.all():
         if await is_for(session, round_, person_id):
             waiting.append(Waiting(round_, survey, response))
     return waiting
