@@ -1,6 +1,6 @@
 """Notifications: what the bot says of its own accord to one person at one moment (a
-reminder before a session, the morning digest, a schedule-change notice; survey prompts
-and action-plan follow-ups later), as outbox rows, with what each one is about.
+reminder before a session, the morning digest, a schedule-change notice, a survey
+prompt), as outbox rows, with what each one is about.
 
 A planner decides the rows; ``write`` stores them under keys that make them once-only,
 and links each to its event, day and session, so that a change to the agenda finds what
@@ -38,6 +38,7 @@ class Kind(StrEnum):
     REMINDER = "reminder"  # before a session
     DIGEST = "digest"  # the day's sessions, in the morning
     SCHEDULE_CHANGE = "schedule_change"  # today's sessions moved (the organiser confirmed)
+    SURVEY = "survey"  # a survey round opened for them: "answer now"
 
 
 class Notification(SQLModel, table=True):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.db import SessionMaker
-from scheduler import housekeeping, notifications
+from scheduler import housekeeping, notifications, survey_rounds
 
 Clock = Callable[[], datetime]
 
@@ -25,4 +25,5 @@ class Job:
 DEFAULT_JOBS: tuple[Job, ...] = (
     Job("forget_old_deliveries", timedelta(hours=1), housekeeping.forget_old_deliveries),
     Job("plan_notifications", timedelta(minutes=1), notifications.plan_notifications),
+    Job("plan_survey_prompts", timedelta(minutes=1), survey_rounds.plan_survey_prompts),
 )
