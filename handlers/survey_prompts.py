@@ -83,10 +83,23 @@ def _distinct_speakers(items: Sequence[AgendaItem]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+# Items of an agenda that teach nothing: no feedback on them, and the tests and the
+# evaluation are timed by the sessions that do.
+CEREMONIES = (
+    "registrasi", "pendaftaran", "daftar ulang", "pembukaan", "penutupan", "upacara",
+    "evaluasi kegiatan", "registration", "opening", "closing",
+)  # fmt: skip
+
+
+def is_ceremony(title: str) -> bool:
+    words = " ".join(title.casefold().split())
+    return words.startswith(CEREMONIES)
+
+
 def schedule(event: Event, items: Sequence[AgendaItem]) -> list[Opening]:
-    """Every round the event opens on its own, by its agenda (breaks are no sessions).
-    An empty agenda opens nothing."""
-    sessions = [i for i in items if not is_break(i.title)]
+    """Every round the event opens on its own, by its agenda (breaks and ceremonies are
+    no sessions). An empty agenda opens nothing."""
+    sessions = [i for i in items if not is_break(i.title) and not is_ceremony(i.title)]
     if not sessions:
         return []
     zone = ZoneInfo(event.timezone)

@@ -206,42 +206,44 @@ async def test_the_demo_agenda_opens_its_rounds_on_wita_time(
     openings = {o.slot: o for o in schedule(demo_event, whole.items)}
     ids = {(i.title, i.class_name): i.id for i in whole.items}
 
-    # 22 sessions that are not breaks (coffee, ISHOMA, "ISHOMA dan shalat Jumat").
+    # 18 sessions that teach: not the breaks (coffee, ISHOMA, "ISHOMA dan shalat Jumat")
+    # nor registration, the opening, the evaluation session and the closing.
     feedback = [o for o in openings.values() if o.survey_key == "session-feedback"]
-    assert len(feedback) == 22
-    assert f"session:{ids['Rehat kopi', None]}" not in openings
-    # Closing ends at 12.00 WITA on Saturday 16th; every session's feedback closes with
-    # Tuesday 19th, 00.00 WITA on the 20th.
-    closing = openings[f"session:{ids['Penutupan dan penyerahan sertifikat', None]}"]
-    assert (closing.opens_at, closing.closes_at) == (nov(16, 4), nov(19, 16))
+    assert len(feedback) == 18
+    for title in ("Rehat kopi", "Registrasi peserta dan pembagian kelas", "Pembukaan",
+                  "Evaluasi kegiatan: post-test dan kuesioner kepuasan",
+                  "Penutupan dan penyerahan sertifikat"):  # fmt: skip
+        assert f"session:{ids[title, None]}" not in openings
+    # The last session (the plans presented) ends at 10.00 WITA on Saturday 16th; every
+    # session's feedback closes with Tuesday 19th, 00.00 WITA on the 20th.
+    last = openings[f"session:{ids['Presentasi RTL peserta', None]}"]
+    assert (last.opens_at, last.closes_at) == (nov(16, 2), nov(19, 16))
     practice_b = openings[f"session:{ids['Praktik: memetakan kebutuhan masyarakat desa', 'B']}"]
     assert practice_b.opens_at == nov(13, 9)  # 17.00 WITA
     assert practice_b.speakers == ("Rachmawati",)
-    # 07.30 registration on the 13th: the day before at 07.30 until 09.00 (08.30 + 30).
+    # The first session, 09.45-12.00 on the 13th: the day before at 09.45 until 12.30.
     pre = openings["pre-test"]
-    assert (pre.opens_at, pre.closes_at) == (nov(11, 23, 30), nov(13, 1))
-    # The closing session begins 11.15 WITA on the 16th: evaluation until the 23rd,
-    # action plan until the 30th (both to midnight WITA).
+    assert (pre.opens_at, pre.closes_at) == (nov(12, 1, 45), nov(13, 4, 30))
+    # The last session begins 08.00 WITA on the 16th: evaluation until the 23rd, action
+    # plan until the 30th (both to midnight WITA).
     evaluation = openings["evaluation"]
-    assert (evaluation.opens_at, evaluation.closes_at) == (nov(16, 3, 15), nov(23, 16))
+    assert (evaluation.opens_at, evaluation.closes_at) == (nov(16, 0), nov(23, 16))
     assert evaluation.speakers == (
-        "Panitia",
-        "Kepala Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara",
         "Taufik, S.Sos, M.Si",
         "Rachmawati",
         "Putri Wardhani",
         "Tim Pelatih Ahli",
     )
     plan = openings["action-plan"]
-    assert (plan.opens_at, plan.closes_at) == (nov(16, 3, 15), nov(30, 16))
+    assert (plan.opens_at, plan.closes_at) == (nov(16, 0), nov(30, 16))
     post = openings["post-test"]
-    assert (post.opens_at, post.closes_at) == (nov(16, 4), nov(23, 4))
+    assert (post.opens_at, post.closes_at) == (nov(16, 2), nov(23, 2))
     # 09.00 WITA, 30/60/90 days after 16 November; open 14 days.
     assert openings["rtl:30"].opens_at == utc(2024, 12, 16, 1)
     assert openings["rtl:60"].opens_at == utc(2025, 1, 15, 1)
     assert openings["rtl:90"].opens_at == utc(2025, 2, 14, 1)
     assert openings["rtl:90"].closes_at == utc(2025, 2, 28, 1)
-    assert len(openings) == 22 + 7
+    assert len(openings) == 18 + 7
 
 
 async def test_the_pre_test_and_sessions_prompt_each_person_once_in_their_language(
@@ -250,11 +252,11 @@ async def test_the_pre_test_and_sessions_prompt_each_person_once_in_their_langua
     await store_surveys(sessions)
     people = await people_of(sessions, demo_event)
 
-    assert await plan_survey_prompts(sessions, nov(11, 23, 29)) == 0  # 07.29 WITA on the 12th
+    assert await plan_survey_prompts(sessions, nov(12, 1, 44)) == 0  # 09.44 WITA on the 12th
     assert await round_ids(sessions, demo_event) == {}
 
-    # 07.30 WITA on the 12th, a day before registration: the pre-test.
-    assert await plan_survey_prompts(sessions, nov(11, 23, 30)) == 3
+    # 09.45 WITA on the 12th, a day before the first session: the pre-test.
+    assert await plan_survey_prompts(sessions, nov(12, 1, 45)) == 3
     rounds = await round_ids(sessions, demo_event)
     assert set(rounds) == {"pre-test"}
     payload = f"survei|r{rounds['pre-test']}"
@@ -262,35 +264,36 @@ async def test_the_pre_test_and_sessions_prompt_each_person_once_in_their_langua
     assert (ana.user_key, ben.user_key, cici.user_key) == (people.ana, people.ben, people.cici)
     assert ana.text == (
         "📝 Pre-test\n"
-        "2 pertanyaan singkat, bisa diisi sampai Rabu, 13 November 2024 09.00 WITA.\n"
+        "2 pertanyaan singkat, bisa diisi sampai Rabu, 13 November 2024 12.30 WITA.\n"
         f"{FOOTER_ID}"
     )
     assert (ana.payload, ana.label) == (payload, "Isi sekarang")
     assert ben.text == (
         "📝 Pre-test\n"
-        "2 short questions, open until Wednesday, 13 November 2024 09.00 WITA.\n"
+        "2 short questions, open until Wednesday, 13 November 2024 12.30 WITA.\n"
         f"{FOOTER_EN}"
     )
     assert (ben.payload, ben.label) == (payload, "Answer now")
     assert cici.text == ana.text
-    assert (ana.due_at, ana.expires_at) == (nov(11, 23, 30), nov(13, 1))
+    assert (ana.due_at, ana.expires_at) == (nov(12, 1, 45), nov(13, 4, 30))
 
     # Run again, at once and later: nothing new.
-    assert await plan_survey_prompts(sessions, nov(11, 23, 30)) == 0
+    assert await plan_survey_prompts(sessions, nov(12, 1, 45)) == 0
     assert await plan_survey_prompts(sessions, nov(12, 10)) == 0
 
-    # 09.30 WITA on the 13th: registration (ended 08.30) and the opening (ended 09.30).
-    assert await plan_survey_prompts(sessions, nov(13, 1, 30)) == 6
+    # 12.00 WITA on the 13th: the first session ended (registration and the opening
+    # before it teach nothing: no feedback on them).
+    assert await plan_survey_prompts(sessions, nov(13, 4)) == 3
     rounds = await round_ids(sessions, demo_event)
     ids = await session_ids(sessions, demo_event)
-    opening = rounds[f"session:{ids['Pembukaan', None]}"]
+    opening = rounds[f"session:{ids['Strategi Transformasi Perpustakaan', None]}"]
     found = await prompts_sent(sessions)
     assert to(found, f"survei|r{opening}") == {people.ana, people.ben, people.cici}
     [english] = [p for p in found if p.payload == f"survei|r{opening}" and p.user_key == people.ben]
     # One speaker: 1 + 1 per speaker + 1 optional = 3; open until the 19th, 23.59 WITA.
     assert english.text == (
         "📝 Session feedback\n"
-        "About the session “Pembukaan”, at 08.30 WITA.\n"
+        "About the session “Strategi Transformasi Perpustakaan”, at 09.45 WITA.\n"
         "3 short questions, open until Tuesday, 19 November 2024 23.59 WITA.\n"
         f"{FOOTER_EN}"
     )
@@ -299,17 +302,17 @@ async def test_the_pre_test_and_sessions_prompt_each_person_once_in_their_langua
     ]
     assert indonesian.text == (
         "📝 Umpan balik sesi\n"
-        "Tentang sesi “Pembukaan”, pukul 08.30 WITA.\n"
+        "Tentang sesi “Strategi Transformasi Perpustakaan”, pukul 09.45 WITA.\n"
         "3 pertanyaan singkat, bisa diisi sampai Selasa, 19 November 2024 23.59 WITA.\n"
         f"{FOOTER_ID}"
     )
-    # Sent no later than six hours after the session: 15.30 WITA.
-    assert (indonesian.due_at, indonesian.expires_at) == (nov(13, 1, 30), nov(13, 7, 30))
+    # Sent no later than six hours after the session: 18.00 WITA.
+    assert (indonesian.due_at, indonesian.expires_at) == (nov(13, 4), nov(13, 10))
 
     # The muted participant got nothing at all; every prompt is linked to the event.
     assert people.dedi not in {p.user_key for p in found}
     async with sessions() as session:
-        assert await event_counts(session, id_of(demo_event)) == {"survey": {"pending": 9}}
+        assert await event_counts(session, id_of(demo_event)) == {"survey": {"pending": 6}}
 
 
 @SQLITE
@@ -319,7 +322,7 @@ async def test_a_class_sessions_feedback_goes_to_that_class_only(
     await store_surveys(sessions, "session-feedback")
     people = await people_of(sessions, demo_event)
     # 17.00 WITA on the 13th: both classes' practice ends (and, within six hours, the
-    # strategy and advocacy sessions; earlier ones are too old to prompt).
+    # strategy and advocacy sessions).
     await plan_survey_prompts(sessions, nov(13, 9))
     ids = await session_ids(sessions, demo_event)
     rounds = await round_ids(sessions, demo_event)
@@ -331,10 +334,7 @@ async def test_a_class_sessions_feedback_goes_to_that_class_only(
     assert to(found, f"survei|r{class_b}") == {people.ben}
     advocacy = rounds[f"session:{ids['Advokasi untuk Keberlanjutan', None]}"]
     assert to(found, f"survei|r{advocacy}") == {people.ana, people.ben, people.cici}
-    # Registration ended 08.30, the opening 09.30: more than six hours ago. Their rounds
-    # are open (for /survei) but nobody is prompted about them any more.
-    registration = rounds[f"session:{ids['Registrasi peserta dan pembagian kelas', None]}"]
-    assert to(found, f"survei|r{registration}") == set()
+    assert f"session:{ids['Registrasi peserta dan pembagian kelas', None]}" not in rounds
     assert len([p for p in found if p.user_key == people.ana]) == 3  # 12.00, 15.00, 17.00
     assert len([p for p in found if p.user_key == people.cici]) == 2  # plenary ones only
     # Nothing but session feedback is stored: no other round opened.
@@ -353,21 +353,21 @@ async def test_whoever_submitted_is_not_prompted(sessions: SessionMaker, demo_ev
             survey=survey,
             event_id=id_of(demo_event),
             slot="evaluation",
-            opens_at=nov(16, 2),
+            opens_at=nov(15, 23),
             closes_at=nov(23, 16),
         )
     assert round_.id is not None
     await answer(sessions, round_.id, people.ana, {"puas": 4})
 
-    assert await plan_survey_prompts(sessions, nov(16, 3, 14)) == 0  # 11.14 WITA
-    # 11.15 WITA, the closing begins: the round kept is prompted for, Ana left out.
-    assert await plan_survey_prompts(sessions, nov(16, 3, 15)) == 2
+    assert await plan_survey_prompts(sessions, nov(15, 23, 59)) == 0  # 07.59 WITA
+    # 08.00 WITA, the last session begins: the round kept is prompted for, Ana left out.
+    assert await plan_survey_prompts(sessions, nov(16, 0)) == 2
     assert await round_ids(sessions, demo_event) == {"evaluation": round_.id}
     found = await prompts_sent(sessions)
     assert to(found, f"survei|r{round_.id}") == {people.ben, people.cici}
     # Opened by hand without speakers: the per-speaker question is asked once.
     assert found[0].text.startswith("📝 Event evaluation\n2 short questions, open until")
-    assert await plan_survey_prompts(sessions, nov(16, 3, 16)) == 0
+    assert await plan_survey_prompts(sessions, nov(16, 0, 1)) == 0
     # Someone who joins while it is open is prompted at the next run.
     late = await enrol(sessions, demo_event, locale="en")
     assert await plan_survey_prompts(sessions, nov(20, 3)) == 1
@@ -429,15 +429,15 @@ async def test_an_action_plan_follow_up_quotes_the_plan_to_those_who_wrote_one(
 ) -> None:
     await store_surveys(sessions, "evaluation", "action-plan", "rtl-followup")
     people = await people_of(sessions, demo_event)
-    # 11.15 WITA on the 16th, the closing begins: the evaluation and the action plan.
-    assert await plan_survey_prompts(sessions, nov(16, 3, 15)) == 6
+    # 08.00 WITA on the 16th, the last session begins: the evaluation and the action plan.
+    assert await plan_survey_prompts(sessions, nov(16, 0)) == 6
     opened = await round_ids(sessions, demo_event)
     plan_round = opened["action-plan"]
     evaluation = [p for p in await prompts_sent(sessions) if p.user_key == people.ana]
-    # Six speakers on the agenda, one question each, and one about the event.
+    # Four speakers teach, one question each, and one about the event.
     assert [p.text for p in evaluation] == [
         "📝 Evaluasi kegiatan\n"
-        "7 pertanyaan singkat, bisa diisi sampai Sabtu, 23 November 2024 23.59 WITA.\n"
+        "5 pertanyaan singkat, bisa diisi sampai Sabtu, 23 November 2024 23.59 WITA.\n"
         f"{FOOTER_ID}",
         "📝 Rencana tindak lanjut\n"
         "3 pertanyaan singkat, bisa diisi sampai Sabtu, 30 November 2024 23.59 WITA.\n"
@@ -503,7 +503,7 @@ def test_a_long_plan_is_quoted_short_enough_for_one_whatsapp_message() -> None:
         ends_on=date(2024, 11, 16),
     )
     definition = SurveyDefinition.model_validate({"id": "rtl-followup", **SURVEYS["rtl-followup"]})
-    [opening] = [o for o in schedule(event, [closing_session()]) if o.slot == "rtl:30"]
+    [opening] = [o for o in schedule(event, [last_session()]) if o.slot == "rtl:30"]
     round_ = OpenRound(9, opening, opening.opens_at, opening.closes_at, definition, ())
     question = Localized(id="Kegiatan utama")
     plan = [PlanAnswer(question, "pojok baca " * 80), PlanAnswer(question, "tidak muat")]
@@ -522,14 +522,14 @@ def test_a_long_plan_is_quoted_short_enough_for_one_whatsapp_message() -> None:
 SOMEONE = Recipient(person_id=7, identity_id=3, channel="console", locale="id", class_name="A")
 
 
-def closing_session() -> AgendaItem:
+def last_session() -> AgendaItem:
     return AgendaItem(
         id=5,
         event_id=1,
         day=date(2024, 11, 16),
         starts_at=nov(16, 3, 15),
         ends_at=nov(16, 4),
-        title="Penutupan",
+        title="Presentasi RTL peserta",
         speakers="",
         room="Ballroom",
         class_name=None,

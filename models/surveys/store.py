@@ -227,10 +227,30 @@ async def is_for(session: AsyncSession, round_: SurveyRound, person_id: int) -> 
     )
     if enrolled is None:
         return False
+    survey = await session.get(Survey, round_.survey_id)
+    if survey is not None and survey.purpose == Purpose.RTL_FOLLOWUP:
+        return await wrote_a_plan(session, round_.event_id, person_id)
     if round_.session_id is None:
         return True
     item = await session.get(AgendaSession, round_.session_id)
     return item is None or item.class_name is None or item.class_name == enrolled.class_name
+
+
+async def wrote_a_plan(session: AsyncSession, event_id: int, person_id: int) -> bool:
+    """Whether the person submitted an action plan in the event: follow-ups ask about it."""
+    found = await session.execute(
+        select(SurveyResponse.id)
+        .join(SurveyRound, col(SurveyRound.id) == col(SurveyResponse.round_id))
+        .join(Survey, col(Survey.id) == col(SurveyRound.survey_id))
+        .where(
+            col(SurveyRound.event_id) == event_id,
+            col(Survey.purpose) == Purpose.ACTION_PLAN.value,
+            col(SurveyResponse.person_id) == person_id,
+            col(SurveyResponse.submitted_at).is_not(None),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def waiting_for(session: AsyncSession, person_id: int, now: datetime) -> list[Waiting]:
