@@ -23,12 +23,15 @@ from handlers.types import Inbound, InboundKind, Reply
 
 CHANNEL = "console"
 FILE_MARK = "📎"
+UPDATE_MARK = "✏️"  # before an update of a live message, printed anew
 
 log = structlog.get_logger(__name__)
 
 
 class ConsoleSender:
-    """Prints an outbox row's reply: its file's line (when it has one) above its text."""
+    """Prints an outbox row's reply: its file's line (when it has one) above its text. A
+    terminal cannot change what it printed: an update of a live message prints anew,
+    marked as the update of the message printed before."""
 
     channel = CHANNEL
 
@@ -36,6 +39,10 @@ class ConsoleSender:
         self._output = output
         self._files_dir = files_dir
         self.printed: list[str] = []
+        # The messages' ids, unique across runs: an id stored by an earlier run names
+        # nothing printed by this one.
+        self._run = uuid.uuid4().hex[:8]
+        self._shown: dict[str, str] = {}  # what each message printed by this run shows
 
     async def send(
         self, address: str, reply: Reply, *, skip: int, pace: Pace, bulk: bool = False
@@ -43,9 +50,25 @@ class ConsoleSender:
         # A reply with nothing to show (no text, choice or file) prints no blank block.
         if skip == 0 and (text := self._show(reply)).strip():
             await pace()
-            print(f"\n{text}", file=self._output, flush=True)
-            self.printed.append(text)
+            self._print(text)
+            message_id = f"{self._run}.{len(self._shown) + 1}"
+            self._shown[message_id] = text
+            return SendResult(Outcome.SENT, 1, (message_id,))
         return SendResult(Outcome.SENT, 1)
+
+    async def edit(self, address: str, message_id: str, reply: Reply, *, pace: Pace) -> SendResult:
+        if message_id not in self._shown or reply.attachment is not None:
+            return SendResult(Outcome.NOT_EDITABLE, 0, error="message to edit not found")
+        text = numbered(reply)
+        if text != self._shown[message_id]:  # what it shows already is not printed again
+            await pace()
+            self._print(f"{UPDATE_MARK} {text}")
+            self._shown[message_id] = text
+        return SendResult(Outcome.SENT, 1, (message_id,))
+
+    def _print(self, text: str) -> None:
+        print(f"\n{text}", file=self._output, flush=True)
+        self.printed.append(text)
 
     def _show(self, reply: Reply) -> str:
         """The reply as printed: its file's line (when it has one) above its text."""

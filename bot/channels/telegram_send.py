@@ -12,11 +12,9 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
 )
-from aiogram.methods import SendDocument, SendMessage, SendPhoto
+from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -148,7 +146,8 @@ def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
 
 
 class TelegramSender:
-    """Sends an outbox row's reply with the Bot API, and says how it went."""
+    """Sends an outbox row's reply with the Bot API, or shows it in place of a message
+    sent before (a live message's update), and says how it went."""
 
     channel = CHANNEL
 
@@ -169,22 +168,67 @@ class TelegramSender:
             await pace()
             try:
                 message = await self.bot(calls[index])
-            except TelegramRetryAfter as exc:
-                return SendResult(
-                    Outcome.RETRY_AFTER, index, tuple(sent), exc.retry_after, "retry_after"
-                )
-            except TelegramForbiddenError:
-                return SendResult(Outcome.BLOCKED, index, tuple(sent), error="forbidden")
-            except TelegramBadRequest as exc:
-                # Telegram's description names the problem, never the message's words.
-                if "chat not found" in exc.message.lower():
-                    return SendResult(Outcome.BLOCKED, index, tuple(sent), error="chat not found")
-                return SendResult(Outcome.REFUSED, index, tuple(sent), error=exc.message[:200])
-            except (TelegramNetworkError, TelegramServerError, TelegramAPIError) as exc:
-                error = type(exc).__name__
-                return SendResult(Outcome.UNAVAILABLE, index, tuple(sent), error=error)
+            except TelegramAPIError as exc:
+                return _failed(exc, index, tuple(sent))
             sent.append(str(message.message_id))
         return SendResult(Outcome.SENT, len(calls), tuple(sent))
+
+    async def edit(self, address: str, message_id: str, reply: Reply, *, pace: Pace) -> SendResult:
+        """``reply`` in place of the message ``message_id`` (editMessageText), when one
+        text message with inline buttons shows it; otherwise NOT_EDITABLE."""
+        calls = render(int(address), reply)
+        shown = calls[0] if len(calls) == 1 else None
+        if not isinstance(shown, SendMessage) or not message_id.isdigit():
+            return SendResult(Outcome.NOT_EDITABLE, 0, error="not one text message")
+        keyboard = shown.reply_markup
+        request = EditMessageText(
+            chat_id=int(address),
+            message_id=int(message_id),
+            text=shown.text,
+            # Without one, the message's buttons go: they belonged to the old content.
+            reply_markup=keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None,
+        )
+        await pace()
+        try:
+            await self.bot(request)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message.lower():
+                return SendResult(Outcome.SENT, 1, (message_id,))
+            return _failed(exc, 0, (), editing=True)
+        except TelegramAPIError as exc:
+            return _failed(exc, 0, (), editing=True)
+        return SendResult(Outcome.SENT, 1, (message_id,))
+
+
+# Telegram's descriptions when a message cannot be edited: deleted, too old, not the bot's,
+# not a text (a photo's caption is not its text).
+_NOT_EDITABLE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "there is no text in the message to edit",
+)
+
+
+def _failed(
+    exc: TelegramAPIError, parts_sent: int, sent: tuple[str, ...], *, editing: bool = False
+) -> SendResult:
+    """How a refused call went, in the dispatcher's terms."""
+    match exc:
+        case TelegramRetryAfter():
+            return SendResult(Outcome.RETRY_AFTER, parts_sent, sent, exc.retry_after, "retry_after")
+        case TelegramForbiddenError():
+            return SendResult(Outcome.BLOCKED, parts_sent, sent, error="forbidden")
+        case TelegramBadRequest():
+            # Telegram's description names the problem, never the message's words.
+            description = exc.message.lower()
+            if "chat not found" in description:
+                return SendResult(Outcome.BLOCKED, parts_sent, sent, error="chat not found")
+            if editing and any(reason in description for reason in _NOT_EDITABLE):
+                return SendResult(Outcome.NOT_EDITABLE, parts_sent, sent, error=exc.message[:200])
+            return SendResult(Outcome.REFUSED, parts_sent, sent, error=exc.message[:200])
+    # Network trouble, a server error, anything else the API answered.
+    return SendResult(Outcome.UNAVAILABLE, parts_sent, sent, error=type(exc).__name__)
 
 
 BULK_LANE = f"{CHANNEL}:bulk"  # the rate of paid broadcasts, when the bot pays for them

@@ -4,7 +4,8 @@ Rows reach it two ways: the engine hands over the replies it has just written, a
 claimed by this process (``take``), and ``run`` claims whatever else is due (reminders,
 broadcasts, rows put back after a 429, rows whose dispatcher died). Each person's rows go
 in order, one at a time; different people's go side by side, so one chat's 429 or slow
-answer holds up nobody else. Outcomes are written in small batches.
+answer holds up nobody else. Outcomes are written in small batches. A row that updates a
+live message edits the message sent before where the channel allows (``_edit``).
 """
 
 import asyncio
@@ -19,13 +20,17 @@ from sqlalchemy.orm import Session
 
 from bot.db import SessionMaker
 from bot.delivery.rates import RateGate
-from bot.delivery.sending import Outcome, Sender, SendResult
+from bot.delivery.sending import Editor, Outcome, Pace, Sender, SendResult
 from handlers.outgoing import reply_of
-from models import outbox
+from handlers.types import Reply
+from models import live_message, outbox
 from models.outbox import Claimed, FileToSend, Priority, Settled, Status
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
+
+# How long an update of a live message waits for an earlier one still in flight.
+EDIT_WAIT = timedelta(seconds=1)
 
 
 class Dispatcher:
@@ -190,14 +195,41 @@ class Dispatcher:
                 finally:
                     self._in_gate.discard(row.identity_id)
 
-            result = await asyncio.wait_for(
-                sender.send(row.address, reply, skip=row.parts_sent, pace=pace, bulk=bulk),
-                self._send_timeout,
-            )
+            original = live_message.edit_of(row.body)
+            if original is None:
+                result = await asyncio.wait_for(
+                    sender.send(row.address, reply, skip=row.parts_sent, pace=pace, bulk=bulk),
+                    self._send_timeout,
+                )
+            else:
+                async with self.sessions() as session:
+                    target = await live_message.target_of(
+                        session, identity_id=row.identity_id, original_id=original, update_id=row.id
+                    )
+                if target.waiting:
+                    due = now + EDIT_WAIT
+                    return Settled(
+                        row.id, Status.PENDING, now, row.parts_sent, due_at=due, uncount=True
+                    )
+                result = await asyncio.wait_for(
+                    self._edit(sender, row, target.message_id, reply, pace), self._send_timeout
+                )
         except Exception as exc:
             log.exception("outbox_send_failed", row=row.id)
             result = SendResult(Outcome.UNAVAILABLE, row.parts_sent, error=type(exc).__name__)
         return self._outcome(row, result)
+
+    async def _edit(
+        self, sender: Sender, row: Claimed, message_id: str | None, reply: Reply, pace: Pace
+    ) -> SendResult:
+        """An update of a live message: shown in place of ``message_id`` where the channel
+        can, else as a new message (see ``models.live_message``)."""
+        if message_id is not None and isinstance(sender, Editor):
+            result = await sender.edit(row.address, message_id, reply, pace=pace)
+            if result.outcome is not Outcome.NOT_EDITABLE:
+                return result
+            log.info("outbox_edit_sent_anew", channel=row.channel, row=row.id, error=result.error)
+        return await sender.send(row.address, reply, skip=row.parts_sent, pace=pace)
 
     def _outcome(self, row: Claimed, result: SendResult) -> Settled:
         now = self._clock()
@@ -218,7 +250,7 @@ class Dispatcher:
                 log.info("outbox_blocked", channel=row.channel, row=row.id)
                 self._blocked.add(row.identity_id)
                 return Settled(row.id, Status.BLOCKED, now, parts, error="blocked")
-            case Outcome.REFUSED:
+            case Outcome.REFUSED | Outcome.NOT_EDITABLE:
                 log.warning("outbox_refused", channel=row.channel, row=row.id, error=result.error)
                 return Settled(row.id, Status.FAILED, now, parts, error=result.error)
         if row.attempts >= self._max_attempts:

@@ -1,10 +1,12 @@
 """What a channel's sender promises the dispatcher: send one reply to one address, and
-say how it went in terms the dispatcher acts on, whatever the platform's errors."""
+say how it went in terms the dispatcher acts on, whatever the platform's errors. A channel
+that can change a message already sent (Telegram) is also an ``Editor``; the dispatcher
+sends the update of a live message anew on any other."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from handlers.types import Reply
 
@@ -17,6 +19,8 @@ class Outcome(StrEnum):
     BLOCKED = "blocked"  # the person blocked the bot or left: stop sending to them
     REFUSED = "refused"  # this message can never be sent (a bad request): do not retry
     UNAVAILABLE = "unavailable"  # network trouble or a server error: try again later
+    # Of an edit only: the message is gone or can no longer be changed; send it anew.
+    NOT_EDITABLE = "not_editable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,4 +40,14 @@ class Sender(Protocol):
     ) -> SendResult:
         """Send ``reply``'s messages after the first ``skip`` (sent by an earlier try),
         awaiting ``pace`` before each. ``bulk``: one copy of a broadcast."""
+        ...
+
+
+@runtime_checkable
+class Editor(Sender, Protocol):
+    async def edit(self, address: str, message_id: str, reply: Reply, *, pace: Pace) -> SendResult:
+        """Show ``reply`` (its text and choices) in place of the message ``message_id``
+        sent earlier, awaiting ``pace`` first. Content the message shows already counts as
+        sent; a reply that one message cannot show (a file, a text too long) is
+        ``NOT_EDITABLE``, as is a message the platform no longer lets change."""
         ...

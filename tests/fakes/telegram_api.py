@@ -53,7 +53,13 @@ SENDS = frozenset(
         "forwardMessages",
     }
 )
-RATE_WINDOW = 1.0  # seconds: ``rate_limit`` counts the sends of the last one
+# Edits count against Telegram's limits as sends do, but make no message.
+EDITS = frozenset({"editMessageText"})
+RATE_WINDOW = 1.0  # seconds: ``rate_limit`` counts the sends (and edits) of the last one
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup"
+    " are exactly the same as a current content and reply markup of the message"
+)
 
 
 @dataclass
@@ -137,6 +143,8 @@ class FakeTelegramServer:
     latency: float = 0.0  # seconds every answer takes, as a round trip to Telegram does
     rate_limit: float | None = None  # sends a second, past which Telegram answers 429
     refused_for_rate: int = 0  # the 429s that ``rate_limit`` gave
+    # The messages the bot sent, as they show now (edits change them), by chat and id.
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -199,6 +207,31 @@ class FakeTelegramServer:
 
     def sent_texts(self, chat_id: int) -> list[str]:
         return [c.params["text"] for c in self.sent(chat_id)]
+
+    def edits(self, chat_id: int | None = None) -> list[Call]:
+        """The editMessageText calls, in order, those refused too (``ok`` tells)."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "editMessageText" and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def text_of(self, chat_id: int, message_id: int) -> str:
+        """What the message shows now: its text (or caption), as last edited."""
+        message = self.messages[(chat_id, message_id)]
+        return str(message.get("text", message.get("caption", "")))
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """The person deleted the message from the chat: editing it is refused."""
+        del self.messages[(chat_id, message_id)]
+
+    def chat(self, chat_id: int) -> list[str]:
+        """The texts (or captions) the chat shows now, oldest first."""
+        return [
+            self.text_of(chat, message_id)
+            for chat, message_id in sorted(self.messages)
+            if chat == chat_id
+        ]
 
     def documents(self, chat_id: int | None = None, since: int = 0) -> list[Call]:
         """The sendDocument calls that succeeded; ``params["document"]`` is an ``Upload``."""
@@ -283,7 +316,7 @@ class FakeTelegramServer:
         it wait out the latency, side by side with any other call's."""
         self.calls.append(call)
         fault, delay = self._trouble(call)
-        if fault is None and call.method in SENDS:
+        if fault is None and call.method in SENDS | EDITS:
             fault = self._over_rate()
         response = fault.response() if fault is not None else await answer(call)
         call.ok = response.status < 400
@@ -330,6 +363,8 @@ class FakeTelegramServer:
             return _error(refused.status, refused.description)
         if isinstance(result, dict) and "message_id" in result:
             call.message_id = result["message_id"]
+            if call.method in SENDS:
+                self.messages[(int(result["chat"]["id"]), result["message_id"])] = result
         return web.json_response({"ok": True, "result": result})
 
     async def _file(self, call: Call) -> web.Response:
@@ -423,7 +458,30 @@ class FakeTelegramServer:
         return True
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self.messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is not None:
+            _show_markup(message, params)
         return True
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        """Like Telegram: a message the bot sent, with text, changed to something else."""
+        message = self.messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is None:
+            raise _Refused(400, "Bad Request: message to edit not found")
+        if "text" not in message:
+            raise _Refused(400, "Bad Request: there is no text in the message to edit")
+        text = str(params.get("text") or "")
+        if not text:
+            raise _Refused(400, "Bad Request: message text is empty")
+        markup = params.get("reply_markup") or {}
+        if text == message["text"] and markup.get("inline_keyboard") == message.get(
+            "reply_markup", {}
+        ).get("inline_keyboard"):
+            raise _Refused(400, NOT_MODIFIED)
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        _show_markup(message, params)
+        return message
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         return True
@@ -436,6 +494,15 @@ class FakeTelegramServer:
 
 
 CAPTION_LIMIT = 1024  # UTF-16 units, as Telegram counts
+
+
+def _show_markup(message: dict[str, Any], params: dict[str, Any]) -> None:
+    """An edit's inline keyboard replaces the message's; an edit without one removes it."""
+    markup = params.get("reply_markup") or {}
+    if "inline_keyboard" in markup:
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
 
 
 def _check_caption(params: dict[str, Any]) -> None:
