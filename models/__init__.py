@@ -10,7 +10,13 @@ from models.outbox import OutboxFile, OutboxMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
-from models.surveys.store import Survey, SurveyAnswer, SurveyResponse, SurveyRound
+from models.surveys.store import (
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyRound,
+    SurveyWatch,
+)
 from models.uploads import Upload
 
 __all__ = [
@@ -35,5 +41,6 @@ __all__ = [
     "SurveyAnswer",
     "SurveyResponse",
     "SurveyRound",
+    "SurveyWatch",
     "Upload",
 ]

@@ -91,6 +91,20 @@ class SurveyAnswer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SurveyWatch(SQLModel, table=True):
+    """Someone shown a round's results live: the message that keeps them up to date."""
+
+    __tablename__ = "survey_watch"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="survey_round.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    identity_id: int = Field(foreign_key="channel_identity.id", ondelete="CASCADE")
+    outbox_id: int = Field(description="the live message's first outbox row")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 # --- definitions ------------------------------------------------------------------------
 
 

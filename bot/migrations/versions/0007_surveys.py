@@ -95,9 +95,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("response_id", "question_id", "subject"),
     )
     op.create_index("ix_survey_answer_response", "survey_answer", ["response_id"])
+    op.create_table(
+        "survey_watch",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "round_id",
+            sa.Integer,
+            sa.ForeignKey("survey_round.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "person_id", sa.Integer, sa.ForeignKey("person.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column(
+            "identity_id",
+            sa.Integer,
+            sa.ForeignKey("channel_identity.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("outbox_id", sa.Integer, nullable=False),
+        sa.Column("created_at", TIME, nullable=False),
+        sa.UniqueConstraint("round_id", "person_id"),
+    )
+    op.create_index("ix_survey_watch_round_id", "survey_watch", ["round_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("survey_watch")
     op.drop_table("survey_answer")
     op.drop_table("survey_response")
     op.drop_table("survey_round")
