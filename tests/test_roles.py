@@ -96,6 +96,7 @@ def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tu
     inputs += [("button", f"ingat|{a}:{event_id}") for a in reminders]
     inputs += [("button", f"umumkan|{a}:{broadcast_id}") for a in ("report", "cancel", "stop")]
     inputs += [("button", f"umumkan|list:{event_id}")]
+    inputs += [("button", f"hasil|xlsx:{event_id}")]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -176,10 +177,12 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
 def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {
-        "invite", "team", "import", "mysessions", "broadcast", "broadcasts"
+        "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
+        "results",
     }  # fmt: skip
     assert set(registry().buttons) == {
-        "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei"
+        "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
+        "umpan", "hasil",
     }  # fmt: skip
     assert len(registry().files) == 1
 

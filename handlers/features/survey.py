@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pydantic import BaseModel
 
 from handlers.flow import Flow, Prompt, Step, UnknownChoiceError, end_flow, goto, interrupt
+from handlers.live_results import refresh
 from handlers.questions import Answer, QuestionStep
 from handlers.registry import Command, Feature
 from handlers.survey_items import Item, as_question, items
@@ -213,6 +214,8 @@ class SurveyStep(Step[SurveyState]):
             return
         end_flow(turn)
         first = submit(found.response, turn.now)
+        assert found.round.id is not None
+        await refresh(turn.session, found.round.id, turn.now)
         title = found.definition.title_in(turn.locale)
         turn.say("survey.submitted" if first else "survey.changed", title=title)
 

@@ -183,12 +183,20 @@ def _input(row: _Row, asked: int, responses: Sequence[Response]) -> RoundInput:
 
 
 async def event_report(
-    session: AsyncSession, event_id: int, *, survey_key: str | None = None, names: bool = True
+    session: AsyncSession,
+    event_id: int,
+    *,
+    survey_key: str | None = None,
+    round_id: int | None = None,
+    names: bool = True,
 ) -> EventReport:
-    """Every round of the event (of one survey, with ``survey_key``); without ``names``
-    the people stay unnamed and their comments unattributed."""
+    """Every round of the event (of one survey, with ``survey_key``; one round, with
+    ``round_id``); without ``names`` the people stay unnamed and their comments
+    unattributed."""
     event = await _event(session, event_id)
     rows = await _rounds(session, event_id, survey_key)
+    if round_id is not None:
+        rows = [row for row in rows if row[0].id == round_id]
     asked = await _asked(session, event_id)
     ids = [_id(row) for row in rows]
     responses = await _responses(session, event_id, ids, names=names)
