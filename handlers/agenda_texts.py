@@ -89,8 +89,22 @@ def report_text(t: Translator, event: Event, report: ImportReport, *, applied: b
             )
     if report.removed:
         lines += ["", t("agenda_import.report.removed_heading")]
-        lines += [f"• {session_line(t, event, item)}" for item in report.removed]
+        lines += [_removed_line(t, event, report, item) for item in report.removed]
+    restored = [item for item in report.added if item.id in report.restored]
+    if restored:
+        lines += ["", t("agenda_import.report.restored_heading")]
+        lines += [f"• {session_line(t, event, item)}" for item in restored]
     return "\n".join(lines)
+
+
+def _removed_line(t: Translator, event: Event, report: ImportReport, item: AgendaSession) -> str:
+    """A removed session; one kept archived says why ("it has feedback")."""
+    line = session_line(t, event, item)
+    reasons = report.archived.get(item.id) if item.id is not None else None
+    if not reasons:
+        return f"• {line}"
+    why = ", ".join(t(f"agenda_import.in_use.{reason}") for reason in reasons)
+    return t("agenda_import.report.archived_line", session=line, why=why)
 
 
 def agenda_text(t: Translator, event: Event, sessions: Sequence[AgendaSession]) -> str:

@@ -1,4 +1,5 @@
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +28,13 @@ class EventClass(SQLModel, table=True):
 
 class AgendaSession(SQLModel, table=True):
     """One session of an event's agenda. Times are stored in UTC; ``day`` is the date in
-    the event's time zone, for grouping."""
+    the event's time zone, for grouping.
+
+    An archived session (``archived_at`` set) is one a re-imported agenda dropped while
+    something pointed at it (feedback): the row stays for what points at it, but it is
+    on nobody's agenda. Every look-up reads the agenda through ``agenda_of`` or
+    ``agenda``, which leave it out; ``session_titles`` and ``archived_sessions`` are for
+    the few readers that need it."""
 
     __tablename__ = "agenda_session"
     __table_args__ = (Index("ix_agenda_session_event_start", "event_id", "starts_at"),)
@@ -43,6 +50,11 @@ class AgendaSession(SQLModel, table=True):
     class_name: str | None = Field(default=None, max_length=40, description="None: plenary")
     description: str = Field(default="", max_length=1000)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+_LIVE = col(AgendaSession.archived_at).is_(None)
+_ARCHIVED = col(AgendaSession.archived_at).is_not(None)
 
 
 async def classes_of(session: AsyncSession, event_id: int | None) -> list[EventClass]:
@@ -59,15 +71,38 @@ async def class_names(session: AsyncSession, event_id: int | None) -> list[str]:
 
 
 async def agenda_of(session: AsyncSession, event_id: int | None) -> list[AgendaSession]:
-    """An event's sessions in the order of the day (parallel classes side by side)."""
+    """An event's sessions in the order of the day (parallel classes side by side);
+    archived ones are not on its agenda."""
     found = await session.execute(
         select(AgendaSession)
-        .where(col(AgendaSession.event_id) == event_id)
+        .where(col(AgendaSession.event_id) == event_id, _LIVE)
         .order_by(
             col(AgendaSession.starts_at), col(AgendaSession.class_name), col(AgendaSession.id)
         )
     )
     return list(found.scalars())
+
+
+async def archived_sessions(session: AsyncSession, event_id: int | None) -> list[AgendaSession]:
+    """An event's archived sessions, oldest first: what a later import may bring back."""
+    found = await session.execute(
+        select(AgendaSession)
+        .where(col(AgendaSession.event_id) == event_id, _ARCHIVED)
+        .order_by(col(AgendaSession.starts_at), col(AgendaSession.id))
+    )
+    return list(found.scalars())
+
+
+async def session_titles(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """The titles of these sessions by id, archived ones included: results and exports
+    name the session feedback was given on, whether or not it is still on the agenda."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found = await session.execute(
+        select(AgendaSession.id, AgendaSession.title).where(col(AgendaSession.id).in_(wanted))
+    )
+    return {int(ident): str(title) for ident, title in found.all()}
 
 
 # --- an event's agenda as read by look-ups, kept between messages --------------------------
@@ -111,7 +146,7 @@ class Agenda:
 
 _ITEMS = (
     select(AgendaSession)
-    .where(col(AgendaSession.event_id) == bindparam("event_id"))
+    .where(col(AgendaSession.event_id) == bindparam("event_id"), _LIVE)
     .order_by(col(AgendaSession.starts_at), col(AgendaSession.class_name), col(AgendaSession.id))
 )
 _CLASSES = (

@@ -2,7 +2,9 @@
 
 The organiser's file is the source of truth. Importing it again updates the stored agenda
 in place: matched sessions keep their ids (feedback and attendance point at them), new
-rows are added and sessions no longer in the file are removed. A file with any problem
+rows are added and sessions no longer in the file are removed. A removed session that
+something points at (``sessions_in_use``) is archived instead of deleted: off the agenda,
+its row kept; a later file that brings it back re-uses that row. A file with any problem
 changes nothing, and every problem is reported with the row number Excel shows.
 """
 
@@ -17,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models import AgendaSession, Event
-from models.agenda import agenda_of, class_names
+from models.agenda import agenda_of, archived_sessions, class_names
 from models.agenda_import.classes import class_key, event_id
+from models.agenda_import.in_use import sessions_in_use
 from models.agenda_import.problems import AgendaFileError, Problem
 from models.agenda_import.rows import AgendaRow, Sheet
 from models.agenda_import.text import words
@@ -38,10 +41,15 @@ MAX_CLASHES = 100
 class ImportReport:
     added: list[AgendaSession] = field(default_factory=list)
     changed: list[tuple[AgendaSession, list[str]]] = field(default_factory=list)
+    # Off the agenda: deleted, or archived when something points at them.
     removed: list[AgendaSession] = field(default_factory=list)
     unchanged: int = 0
     # The changed sessions as they were, by id: what a change notice says they moved from.
     before: dict[int, AgendaSession] = field(default_factory=dict)
+    # The removed sessions kept, archived, by id, with what points at them ("feedback").
+    archived: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # The added sessions that are archived ones brought back, by id.
+    restored: set[int] = field(default_factory=set)
 
     @property
     def has_changes(self) -> bool:
@@ -217,25 +225,38 @@ def _changes(stored: AgendaSession, new: _Planned, zone: ZoneInfo) -> list[str]:
     return [name for name, same in compared if not same]
 
 
+def _class_of(name: str | None) -> str:
+    return "" if name is None else class_key(name)
+
+
+Pass = tuple[Callable[[Any], Hashable], bool]  # a key both sides are matched on; unique only
+_SAME_START: Pass = (lambda s: (words(s.title), _class_of(s.class_name), s.starts_at), False)
+_SAME_DAY: Pass = (lambda s: (words(s.title), _class_of(s.class_name), s.day), True)
+_RENAMED: Pass = (lambda s: (s.starts_at, _class_of(s.class_name)), False)
+_OTHER_DAY: Pass = (lambda s: (words(s.title), _class_of(s.class_name)), True)
+# The title says what a session is, so it leads: same title, class, day and start; then
+# same title, class and day, found once on each side (moved within the day); then same
+# start and class (renamed in place); then a title and class found once on each side
+# (moved to another day).
+LIVE_PASSES = (_SAME_START, _SAME_DAY, _RENAMED, _OTHER_DAY)
+# Archived sessions are matched only by the rows no live session took (the file updates
+# what people see first), and only as the same session on the same day: same title and
+# class, at the same start or found once on each side that day. Never by slot alone (a
+# new session in a dropped one's slot is another session) nor on another day: the
+# feedback pointing at it was about that session on that day.
+ARCHIVED_PASSES = (_SAME_START, _SAME_DAY)
+
+
 def _match(
-    stored: Sequence[AgendaSession], planned: Sequence[_Planned]
+    stored: Sequence[AgendaSession],
+    planned: Sequence[_Planned],
+    passes: Sequence[Pass],
+    pairs: dict[int, AgendaSession] | None = None,
 ) -> dict[int, AgendaSession]:
-    """Which stored session each planned row updates (by position in ``planned``). The
-    title says what a session is, so it leads: same title, class, day and start; then
-    same title, class and day, found once on each side (moved within the day); then same
-    start and class (renamed in place); then a title and class found once on each side
-    (moved to another day). Two sessions that swap slots keep their own ids."""
-
-    def class_of(name: str | None) -> str:
-        return "" if name is None else class_key(name)
-
-    passes: list[tuple[Callable[[Any], Hashable], bool]] = [
-        (lambda s: (words(s.title), class_of(s.class_name), s.starts_at), False),
-        (lambda s: (words(s.title), class_of(s.class_name), s.day), True),
-        (lambda s: (s.starts_at, class_of(s.class_name)), False),
-        (lambda s: (words(s.title), class_of(s.class_name)), True),
-    ]
-    pairs: dict[int, AgendaSession] = {}
+    """Which stored session each planned row updates (by position in ``planned``),
+    adding to ``pairs`` (the rows already matched). Two sessions that swap slots keep
+    their own ids."""
+    pairs = {} if pairs is None else dict(pairs)
     taken: set[int] = set()
     for key_of, unique_only in passes:
         free: dict[Hashable, list[AgendaSession]] = {}
@@ -292,7 +313,10 @@ async def import_sheet(
         # each match against the same old agenda and add the same sessions twice.
         await session.execute(select(Event.id).where(col(Event.id) == event.id).with_for_update())
     stored = await agenda_of(session, event.id)
-    pairs = _match(stored, planned)
+    pairs = _match(stored, planned, LIVE_PASSES)
+    if len(pairs) < len(planned):
+        archived = await archived_sessions(session, event.id)
+        pairs = _match(archived, planned, ARCHIVED_PASSES, pairs)
     report = ImportReport()
     for i, new in enumerate(planned):
         target = pairs.get(i)
@@ -309,6 +333,15 @@ async def import_sheet(
                 session.add(added)
             report.added.append(added)
             continue
+        if target.archived_at is not None:  # back on the agenda, as a new session is
+            assert target.id is not None
+            report.restored.add(target.id)
+            if not apply:
+                target = AgendaSession(**target.model_dump())
+            target.archived_at = None
+            _fill(target, new)
+            report.added.append(target)
+            continue
         changed = _changes(target, new, zone)
         if changed:
             assert target.id is not None
@@ -320,12 +353,17 @@ async def import_sheet(
         else:
             report.unchanged += 1
     kept = {id(s) for s in pairs.values()}
-    for old in stored:
-        if id(old) not in kept:
-            if apply:
-                await session.delete(old)
-            report.removed.append(old)
+    report.removed = [old for old in stored if id(old) not in kept]
+    report.archived = await sessions_in_use(
+        session, [old.id for old in report.removed if old.id is not None]
+    )
     if apply:
+        now = utcnow()
+        for old in report.removed:
+            if old.id in report.archived:
+                old.archived_at = now
+            else:
+                await session.delete(old)
         await session.flush()
         # What was planned to be said about the old agenda is not said.
         sessions, days = report.outdated()

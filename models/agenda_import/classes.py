@@ -41,18 +41,18 @@ def class_key(name: str) -> str:
 
 async def _class_use(session: AsyncSession, event: Event) -> list[tuple[str, str, int]]:
     """(problem key, class name as stored, how many) for the sessions and participants
-    that name a class."""
+    that name a class. Archived sessions do not hold a class: they are on no agenda the
+    organiser sees, and one brought back must name a declared class again anyway."""
     use: list[tuple[str, str, int]] = []
     for key, model in (
         ("agenda_import.classes.in_use", AgendaSession),
         ("agenda_import.classes.has_participants", Enrollment),
     ):
         name = col(model.class_name)
-        found = await session.execute(
-            select(name, func.count())
-            .where(col(model.event_id) == event.id, name.is_not(None))
-            .group_by(name)
-        )
+        query = select(name, func.count()).where(col(model.event_id) == event.id, name.is_not(None))
+        if model is AgendaSession:
+            query = query.where(col(AgendaSession.archived_at).is_(None))
+        found = await session.execute(query.group_by(name))
         use += [(key, str(row[0]), int(row[1])) for row in found.all()]
     return use
 
