@@ -462,7 +462,7 @@ def _across_questions(root: yaml.Node, data: dict[Any, Any]) -> list[Problem]:
             first.setdefault(qid, i)
         if question is not None:
             asked[question.id] = question
-    problems += _key_problems(data.get("purpose"), raw, valid, root, at)
+    problems += _key_problems(data.get("purpose"), raw, valid, root)
     return problems
 
 
@@ -472,32 +472,38 @@ def _condition_problems(
     ids: list[Any],
     first: dict[str, int],
     asked: dict[str, QuestionDef],
-    at: Any,
+    at: Callable[..., int],
 ) -> list[Problem]:
     condition = question.show_if
     assert condition is not None
     target, name = condition.question, f"question '{question.id}'"
     if target not in first:
         if target == question.id:
-            said = "cannot depend on itself"
+            said = "'show_if' names the question itself"
         elif target in ids[i:]:
-            said = f"comes before '{target}': a follow-up comes after the question it depends on"
+            said = (
+                f"'show_if' names '{target}', which comes after it: a follow-up comes after "
+                "the question it depends on"
+            )
         else:
             said = f"'show_if' names '{target}', but no question has that id"
-        return [Problem(at(i, "show_if", "question"), f"{name} {said}")]
+        return [Problem(at(i, "show_if", "question"), f"{name}: {said}")]
     earlier = asked.get(target)
     if earlier is None:  # it has mistakes of its own
         return []
     if earlier.per_speaker != question.per_speaker:
-        said = f"and '{earlier.id}' must both be per speaker or neither"
-        return [Problem(at(i, "show_if"), f"{name} {said}")]
+        said = (
+            f"'{earlier.id}' is{'' if earlier.per_speaker else ' not'} per speaker: a "
+            "follow-up and its question are both per speaker or neither"
+        )
+        return [Problem(at(i, "show_if"), f"{name}: {said}")]
     possible = earlier.possible()
     if possible is None:
         said = (
-            f"cannot depend on '{earlier.id}', a {earlier.type.value} question with free "
-            "answers: depend on a scale, choice or yes_no question"
+            f"'show_if' names '{earlier.id}', a {earlier.type.value} question with free "
+            "answers: a follow-up depends on a scale, choice or yes_no question"
         )
-        return [Problem(at(i, "show_if", "question"), f"{name} {said}")]
+        return [Problem(at(i, "show_if", "question"), f"{name}: {said}")]
     problems = []
     for j, wanted in enumerate(condition.in_):
         if not any((type(wanted), wanted) == (type(p), p) for p in possible):
@@ -508,12 +514,16 @@ def _condition_problems(
 
 
 def _answer(value: int | str | bool) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    """An answer as written in YAML; text quoted, so that '1' is not taken for 1."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def _key_problems(
-    purpose: Any, raw: list[Any], valid: dict[int, QuestionDef], root: yaml.Node, at: Any
+    purpose: Any, raw: list[Any], valid: dict[int, QuestionDef], root: yaml.Node
 ) -> list[Problem]:
+    """Answer keys where the purpose wants them, and only there."""
     if purpose not in {p.value for p in Purpose}:
         return []  # named already
     if Purpose(purpose) in SCORED:
