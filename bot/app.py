@@ -24,6 +24,7 @@ from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import Settings
 from handlers.i18n import Translator
+from models.surveys.shipped import install_shipped
 from models.types import utcnow
 from scheduler.runner import Scheduler
 
@@ -36,6 +37,8 @@ async def run(settings: Settings) -> None:
     try:
         await upgrade(db)
         sessions = session_maker(db)
+        async with sessions.begin() as session:
+            await install_shipped(session)
         console = settings.telegram_bot_token is None
         clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
         engine = Engine(sessions, clock, settings.deployment())

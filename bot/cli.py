@@ -22,6 +22,7 @@ from bot.cli_common import on_engine as _on_engine
 from bot.cli_common import translator as _translator
 from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
+from bot.survey_cli import survey_app
 from handlers.agenda_texts import agenda_text, problems_text, report_text
 from handlers.i18n import Translator
 from models import AgendaSession, Event, Invite, Role, RoleName
@@ -39,6 +40,7 @@ from models.agenda_import import (
 from models.event import EventError, create_event, event_by_code
 from models.people import identities_of
 from models.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
+from models.surveys.shipped import install_shipped
 from models.types import utcnow
 
 app = typer.Typer(help="Bimtek Bot administration.", no_args_is_help=True)
@@ -48,6 +50,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 event_app.command("reminders")(cli_notices.event_reminders)
 app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(survey_app, name="survey")
 
 
 @db_app.command("upgrade")
@@ -177,6 +180,7 @@ def demo() -> None:
 
     async def go(session: AsyncSession) -> tuple[Event, int, list[str]]:
         event = await ensure_demo_event(session)
+        await install_shipped(session)
         agenda = await agenda_of(session, event.id)
         return event, len(agenda), await class_names(session, event.id)
 

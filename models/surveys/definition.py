@@ -17,7 +17,8 @@ MAX_QUESTIONS = 60
 MAX_OPTIONS = 20
 MAX_TEXT_LENGTH = 4000
 
-Slug = Annotated[str, Field(pattern=SLUG.pattern, max_length=40)]
+# Anchored: pydantic searches for a pattern anywhere in the text.
+Slug = Annotated[str, Field(pattern=f"^{SLUG.pattern}$", max_length=40)]
 # What an answer can be, as stored: a scale point or a number, an option's value, the
 # values picked, a yes/no, free text.
 AnswerValue = int | float | str | bool | list[str]
