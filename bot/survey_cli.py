@@ -8,6 +8,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import in_session
+from bot.survey_results_cli import results
 from models.surveys.loading import SurveyFileError, load_survey_file
 from models.surveys.shipped import install_shipped
 from models.surveys.store import Survey, latest_survey, save_survey, surveys
@@ -53,6 +54,9 @@ def survey_load(
         return
     replaced = "; it replaces the bot's own template" if was_shipped else ""
     typer.echo(f"{summary}; stored as version {survey.version}{replaced}")
+
+
+survey_app.command("results")(results)
 
 
 @survey_app.command("list")

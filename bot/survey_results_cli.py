@@ -26,8 +26,6 @@ from models.surveys.results import (
     round_half_up,
 )
 
-results_app = typer.Typer(help="An event's survey results.", no_args_is_help=True)
-
 BAND_MEANS = {Band.A: "very good", Band.B: "good", Band.C: "fairly poor", Band.D: "poor"}
 
 
@@ -160,7 +158,6 @@ def _write(path: Path, content: bytes) -> None:
     typer.echo(f"Wrote {path}")
 
 
-@results_app.command("results")
 def results(
     code: Annotated[str, typer.Argument(help="the event's code")],
     survey: Annotated[

@@ -29,8 +29,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.db import SessionMaker, create_engine, session_maker
-from bot.survey_results_cli import results_app
 from models import Event, Person, RoleName
 from models.offload import Failed
 from models.surveys import charts
@@ -805,7 +805,9 @@ def test_the_command_prints_the_results_and_writes_the_files(
     asyncio.run(stored())
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
     xlsx, table = tmp_path / "hasil.xlsx", tmp_path / "hasil.csv"
-    ran = CliRunner().invoke(results_app, ["kukar24", "--xlsx", str(xlsx), "--csv", str(table)])
+    ran = CliRunner().invoke(
+        app, ["survey", "results", "kukar24", "--xlsx", str(xlsx), "--csv", str(table)]
+    )
     assert ran.exit_code == 0, ran.output
     lines = ran.output.splitlines()
     assert lines[0] == "Bimtek KUKAR24 (KUKAR24): 4 survey rounds"
@@ -845,9 +847,11 @@ def test_the_command_prints_the_results_and_writes_the_files(
     assert load_workbook(xlsx).sheetnames[0] == "Summary"
     assert len(table.read_text("utf-8-sig").splitlines()) == 1 + 2 + 1 + 5 + 4
 
-    ran = CliRunner().invoke(results_app, ["kukar24", "--survey", "tidak-ada"])
+    ran = CliRunner().invoke(app, ["survey", "results", "kukar24", "--survey", "tidak-ada"])
     assert ran.exit_code == 2
-    ran = CliRunner().invoke(results_app, ["KUKAR24", "--survey", "pre-tes", "--anonymous"])
+    ran = CliRunner().invoke(
+        app, ["survey", "results", "KUKAR24", "--survey", "pre-tes", "--anonymous"]
+    )
     assert ran.exit_code == 0, ran.output
     assert "Round 1: Pre-test SPP-TIK (pre_test)" in ran.output
     assert "Andi" not in ran.output
