@@ -28,7 +28,8 @@ NEGATIONS = frozenset({"tidak", "tdk", "bukan", "jangan", "belum", "no", "not", 
 
 def words(text: str) -> tuple[str, ...]:
     """Letters and digits only, folded: "✅ Saya Setuju!" → ("saya", "setuju")."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    # Upper case first: a dotless "ı" typed as "I", or "ᾀ" as "ἈΙ", is the same letter.
+    decomposed = unicodedata.normalize("NFKD", text.upper().casefold())
     kept = []
     for ch in decomposed:
         if unicodedata.combining(ch):

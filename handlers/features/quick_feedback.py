@@ -117,7 +117,7 @@ FEATURE = Feature(
     commands=(
         Command(
             "quickfeedback",
-            {"id": "umpanbalik", "en": "feedback"},
+            {"id": "umpanbalik", "en": "quickfeedback"},
             quick_feedback,
             order=72,
             button=True,

@@ -314,7 +314,6 @@ FEATURE = Feature(
             {"id": "survei", "en": "surveys"},
             list_surveys,
             order=42,
-            button=True,
             channel_menu=True,
         ),
     ),
