@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from bot.channels.console import ConsoleChannel, stdin_lines
 from bot.db import SessionMaker, create_engine, session_maker, upgrade
@@ -37,8 +38,12 @@ async def run(settings: Settings) -> None:
     try:
         await upgrade(db)
         sessions = session_maker(db)
-        async with sessions.begin() as session:
-            await install_shipped(session)
+        try:
+            async with sessions.begin() as session:
+                await install_shipped(session)
+        except IntegrityError:
+            # Another worker starting at the same moment stored them first.
+            log.info("survey_templates_stored_elsewhere")
         console = settings.telegram_bot_token is None
         clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
         engine = Engine(sessions, clock, settings.deployment())
