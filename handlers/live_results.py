@@ -82,26 +82,21 @@ async def watch(
 async def refresh(session: AsyncSession, round_id: int, now: datetime) -> int:
     """Bring every live message of the round up to date; how many there are."""
     found = await session.execute(
-        select(SurveyWatch, Person)
+        select(SurveyWatch, Person, ChannelIdentity.channel)
         .join(Person, col(Person.id) == col(SurveyWatch.person_id))
+        .join(ChannelIdentity, col(ChannelIdentity.id) == col(SurveyWatch.identity_id))
         .where(col(SurveyWatch.round_id) == round_id)
     )
     watching = found.all()
     round_ = await session.get(SurveyRound, round_id) if watching else None
     if round_ is None:
         return 0
-    for watch_row, person in watching:
+    for watch_row, person, channel in watching:
         text = await _text(session, person, round_)
         if text is None:
             continue
-        channel = await _channel(session, watch_row.identity_id)
         await update_live(
             session, original_id=watch_row.outbox_id, identity_id=watch_row.identity_id,
             channel=channel, body=body_of(Reply(text)), now=now, key_prefix=LIVE_KIND,
         )  # fmt: skip
     return len(watching)
-
-
-async def _channel(session: AsyncSession, identity_id: int) -> str:
-    identity = await session.get(ChannelIdentity, identity_id)
-    return identity.channel if identity is not None else ""

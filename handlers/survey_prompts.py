@@ -15,16 +15,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.i18n import Translator, supported
 from handlers.outgoing import body_of
 from handlers.timefmt import format_moment, format_time, zone_label
 from handlers.types import Choice, Reply
 from models import Event
 from models.agenda import AgendaItem
-from models.notifications import Kind, Planned, Recipient
+from models.notifications import Kind, Planned, Recipient, write
 from models.reminders import is_break
 from models.roles import name_key, split_speakers
-from models.survey_prompts import ACTION_PLAN_SLOT, PlanAnswer, prompt_key
+from models.survey_prompts import (
+    ACTION_PLAN_SLOT,
+    PlanAnswer,
+    action_plans,
+    known_keys,
+    prompt_key,
+    submitted_people,
+)
 from models.surveys.definition import SurveyDefinition
 
 # Survey keys (the definitions' ids) the event's rounds use.
@@ -307,3 +316,37 @@ def prompt_body(
 ) -> dict[str, Any]:
     reply = Reply(prompt_text(t, event, round_, plan), (answer_button(t, round_.id),))
     return body_of(reply)
+
+
+async def send_prompts(
+    session: AsyncSession,
+    event: Event,
+    rounds: Sequence[OpenRound],
+    people: Sequence[Recipient],
+    now: datetime,
+) -> int:
+    """Write the prompts of ``rounds`` not written yet, to those of ``people`` each asks
+    and who have not submitted; how many. The job and a trainer's /umpanbalik both."""
+    assert event.id is not None
+    asked = {r.id: addressed(r, people, now) for r in rounds}
+    keys = [prompt_key(round_id, p.person_id) for round_id, ps in asked.items() for p in ps]
+    if not keys:
+        return 0
+    # Most runs find every prompt written: one look-up by key, and nothing more.
+    known = await known_keys(session, keys)
+    fresh = {
+        round_id: [p for p in ps if prompt_key(round_id, p.person_id) not in known]
+        for round_id, ps in asked.items()
+    }
+    live = [r for r in rounds if fresh[r.id]]
+    if not live:
+        return 0
+    done = await submitted_people(session, [r.id for r in live])
+    follow_ups = any(r.opening.follow_up_days is not None for r in live)
+    plans = await action_plans(session, event.id) if follow_ups else {}
+    planned = [
+        found
+        for r in live
+        for found in prompts(event, r, fresh[r.id], now, submitted=done.get(r.id, ()), plans=plans)
+    ]
+    return await session.run_sync(write, planned)

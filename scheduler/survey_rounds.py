@@ -10,11 +10,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import SessionMaker
-from handlers.survey_prompts import LONGEST, OpenRound, addressed, prompts, schedule
+from handlers.survey_prompts import LONGEST, OpenRound, schedule, send_prompts
 from models import Event
 from models.agenda import agenda
-from models.notifications import audience, events_between, write
-from models.survey_prompts import action_plans, known_keys, prompt_key, submitted_people
+from models.notifications import audience, events_between
 from models.surveys.definition import SurveyDefinition
 from models.surveys.store import Survey, latest_survey, open_round, rounds_of_event
 from scheduler.notifications import locked
@@ -123,26 +122,4 @@ async def survey_event(session: AsyncSession, event: Event, now: datetime, surve
     rounds = await open_rounds(session, event, now, surveys)
     if not rounds:
         return 0
-    people = await audience(session, event.id)
-    asked = {r.id: addressed(r, people, now) for r in rounds}
-    keys = [prompt_key(round_id, p.person_id) for round_id, ps in asked.items() for p in ps]
-    if not keys:
-        return 0
-    # Most runs find every prompt written: one look-up by key, and nothing more.
-    known = await known_keys(session, keys)
-    fresh = {
-        round_id: [p for p in ps if prompt_key(round_id, p.person_id) not in known]
-        for round_id, ps in asked.items()
-    }
-    live = [r for r in rounds if fresh[r.id]]
-    if not live:
-        return 0
-    done = await submitted_people(session, [r.id for r in live])
-    follow_ups = any(r.opening.follow_up_days is not None for r in live)
-    plans = await action_plans(session, event.id) if follow_ups else {}
-    planned = [
-        found
-        for r in live
-        for found in prompts(event, r, fresh[r.id], now, submitted=done.get(r.id, ()), plans=plans)
-    ]
-    return await session.run_sync(write, planned)
+    return await send_prompts(session, event, rounds, await audience(session, event.id), now)

@@ -11,14 +11,13 @@ from handlers.menu import MENU_LIMIT
 from handlers.registry import Command, Feature
 from handlers.roles import may, my_role
 from handlers.staff import refuse, staff_event
-from handlers.survey_prompts import SESSION_FEEDBACK, OpenRound, prompts, schedule
+from handlers.survey_prompts import SESSION_FEEDBACK, OpenRound, schedule, send_prompts
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.validation import row_id
 from models import Event, RoleName
 from models.agenda import AgendaItem, agenda
-from models.notifications import audience, write
+from models.notifications import audience
 from models.roles import teaches
-from models.survey_prompts import known_keys, prompt_key, submitted_people
 from models.surveys.store import latest_survey, open_round, rounds_of_event
 
 QUICK = "umpan"  # "umpan|s12": quick feedback on session 12
@@ -99,11 +98,7 @@ async def start_feedback(turn: Turn, event: Event, item: AgendaItem) -> None:
         round_.id, opening, turn.now, round_.closes_at, survey.parsed(), tuple(round_.speakers)
     )
     people = await audience(turn.session, event.id)
-    known = await known_keys(turn.session, [prompt_key(round_.id, p.person_id) for p in people])
-    fresh = [p for p in people if prompt_key(round_.id, p.person_id) not in known]
-    done = (await submitted_people(turn.session, [round_.id])).get(round_.id, set())
-    planned = prompts(event, now_round, fresh, turn.now, submitted=done)
-    sent = await turn.session.run_sync(write, planned)
+    sent = await send_prompts(turn.session, event, [now_round], people, turn.now)
     turn.say("quick.started", session=item.title, count=sent)
     organiser = await may(turn, event, RoleName.ORGANIZER)
     assert turn.identity.id is not None
