@@ -5,6 +5,7 @@ sends the update of a live message anew on any other."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +22,12 @@ class Outcome(StrEnum):
     UNAVAILABLE = "unavailable"  # network trouble or a server error: try again later
     # Of an edit only: the message is gone or can no longer be changed; send it anew.
     NOT_EDITABLE = "not_editable"
+    # The platform takes only an approved template now (WhatsApp, 24 hours after the
+    # person's last message): send it again as one.
+    WINDOW_CLOSED = "window_closed"
+    # A template is needed and none is configured for this kind of message: held, and
+    # reported to the organiser, until the person writes again.
+    NEEDS_TEMPLATE = "needs_template"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +57,20 @@ class Editor(Sender, Protocol):
         sent earlier, awaiting ``pace`` first. Content the message shows already counts as
         sent; a reply that one message cannot show (a file, a text too long) is
         ``NOT_EDITABLE``, as is a message the platform no longer lets change."""
+        ...
+
+
+@runtime_checkable
+class WindowedSender(Sender, Protocol):
+    """A channel that takes free-form messages only for a while after the person's last
+    message (WhatsApp: 24 hours); after it, only approved templates."""
+
+    window: timedelta
+
+    async def send_template(
+        self, address: str, kind: str, reply: Reply, *, pace: Pace
+    ) -> SendResult:
+        """``reply`` as the template configured for ``kind`` of message (reminder,
+        digest, broadcast...), its text the template's parameter, awaiting ``pace``
+        first; ``NEEDS_TEMPLATE`` when no template is configured for ``kind``."""
         ...
