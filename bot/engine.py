@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -41,6 +41,10 @@ log = structlog.get_logger(__name__)
 # How stale the stored time of a person's last message may get before it is written
 # again: WhatsApp's 24-hour window needs it to the minute, not to the message.
 LAST_INBOUND_PRECISION = timedelta(minutes=1)
+# Messages held for want of a template exist only for someone silent longer than a
+# channel's window (or whose window the channel closed): after a shorter silence there is
+# nothing to release, and the query is not run.
+HELD_AFTER_SILENCE = timedelta(hours=1)
 
 
 # Built once: composing a statement costs more than running it on SQLite.
@@ -97,14 +101,14 @@ def _record_and_find(
     row = found.first()
     if row is None:
         return True, None
-    _note_inbound(connection, row[0], inbound, now)
+    _note_inbound(session, row[0], inbound, now)
     every = (inbound.channel, inbound.user_key) in admins
     assert row[1].id is not None
     return True, (row, events_of_now(session, row[1].id, every=every))
 
 
 def _note_inbound(
-    connection: Connection, identity: ChannelIdentity, inbound: Inbound, now: datetime
+    session: Session, identity: ChannelIdentity, inbound: Inbound, now: datetime
 ) -> None:
     """The time of the person's last message on this channel, and the address to answer
     them at. Written straight, not through the ORM's flush, which costs far more."""
@@ -112,6 +116,11 @@ def _note_inbound(
     last = identity.last_inbound_at
     if last is None or now - last >= LAST_INBOUND_PRECISION or now < last:
         changes["last_inbound_at"] = now
+        if last is None or now - last >= HELD_AFTER_SILENCE or identity.window_closed_at:
+            assert identity.id is not None
+            released = outbox.release_held(session, identity.id, now)
+            if released:
+                log.info("outbox_held_released", rows=released)
     if inbound.address and identity.address != inbound.address:
         changes["address"] = inbound.address
     if identity.unreachable_at is not None:
@@ -119,7 +128,7 @@ def _note_inbound(
     if not changes:
         return
     table = ChannelIdentity.__table__  # type: ignore[attr-defined]
-    connection.execute(update(table).where(table.c.id == identity.id).values(**changes))
+    session.connection().execute(update(table).where(table.c.id == identity.id).values(**changes))
     for name, value in changes.items():
         set_committed_value(identity, name, value)  # stored already: not for the flush
 

@@ -6,7 +6,7 @@ from models.broadcasts import Broadcast
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
 from models.notifications import Notification
-from models.outbox import OutboxFile, OutboxMessage
+from models.outbox import OutboxFile, OutboxMessage, SentMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
@@ -37,6 +37,7 @@ __all__ = [
     "ReminderSettings",
     "Role",
     "RoleName",
+    "SentMessage",
     "Survey",
     "SurveyAnswer",
     "SurveyResponse",

@@ -6,7 +6,13 @@ A row's life: ``pending`` (waiting for its moment) → ``sending`` (claimed by a
 until ``claimed_until``; a claim that runs out, because its process died, makes the row
 claimable again) → ``sent``, or ``failed`` (refused for good, or too many attempts),
 ``blocked`` (the person blocked the bot), ``expired`` (its moment passed unsent, a
-reminder of a session already over), ``cancelled`` (a broadcast called off).
+reminder of a session already over), ``cancelled`` (a broadcast called off), ``held``
+(the channel takes only a template now and none is configured: it waits for the person to
+write again, and the organiser sees it counted).
+
+Where the channel reports what became of a message after it took it (WhatsApp's status
+callbacks), ``sent_message`` maps each of the channel's message ids to its row:
+``delivered_at`` and ``read_at`` are recorded, and a late failure acted on.
 """
 
 import hashlib
@@ -21,7 +27,7 @@ from sqlalchemy import Index, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlmodel import JSON, Column, Field, SQLModel, col
+from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint, col
 
 from models.people import ChannelIdentity
 from models.types import UTCDateTime, utcnow
@@ -35,6 +41,7 @@ class Status(StrEnum):
     BLOCKED = "blocked"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    HELD = "held"
 
 
 UNSENT = (Status.PENDING, Status.SENDING)
@@ -85,9 +92,25 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0  # sends started; above 1, an earlier one failed or was cut short
     parts_sent: int = 0  # of a reply that takes several messages, those already sent
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Reported by the channel after the send, where it reports (WhatsApp).
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     external_ids: str = Field(default="", max_length=400, description="the channel's ids")
     error: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SentMessage(SQLModel, table=True):
+    """One message a channel took for a row, by the channel's id for it: status callbacks
+    name the message, and this finds the row."""
+
+    __tablename__ = "sent_message"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True, ondelete="CASCADE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +130,9 @@ class Claimed:
     parts_sent: int
     unreachable: bool  # the person blocked the bot; only their own message undoes it
     file: "FileToSend | None" = None  # the file, when the claimer has it at hand
+    # When the person last wrote on this channel, unless the channel said since that its
+    # window for free-form messages is closed (then None): see ``WindowedSender``.
+    window_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +373,8 @@ def _load(session: Session, ids: Sequence[int]) -> list[Claimed]:
             outbox.c.attempts,
             outbox.c.parts_sent,
             identity.c.unreachable_at,
+            identity.c.last_inbound_at,
+            identity.c.window_closed_at,
         )
         .join(identity, identity.c.id == outbox.c.identity_id)
         .where(outbox.c.id.in_(ids))
@@ -366,9 +394,16 @@ def _load(session: Session, ids: Sequence[int]) -> list[Claimed]:
             attempts=row.attempts,
             parts_sent=row.parts_sent,
             unreachable=row.unreachable_at is not None,
+            window_since=_window_since(row.last_inbound_at, row.window_closed_at),
         )
         for row in rows
     ]
+
+
+def _window_since(last_inbound: datetime | None, closed: datetime | None) -> datetime | None:
+    if last_inbound is None or (closed is not None and closed >= last_inbound):
+        return None
+    return last_inbound
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,9 +418,12 @@ class Settled:
     error: str = ""
     due_at: datetime | None = None  # for a row put back to wait (PENDING)
     uncount: bool = False  # the attempt does not count (a 429, a row never started)
+    # The channel's ids of the messages sent, to find the row by when it reports on them.
+    tracked: tuple[str, ...] = ()
+    channel: str = ""
 
 
-def settle(session: Session, outcomes: Iterable[Settled]) -> None:
+def settle(session: Session, outcomes: Sequence[Settled]) -> None:
     """Record the outcome of each send, in one statement per kind of outcome."""
     outbox = _outbox()
     finished = []
@@ -430,6 +468,15 @@ def settle(session: Session, outcomes: Iterable[Settled]) -> None:
         connection.execute(
             update(outbox).where(held).values(**common, due_at=bindparam("new_due")), waiting
         )
+    tracked = [
+        {"channel": outcome.channel, "external_id": external_id, "outbox_id": outcome.id}
+        for outcome in outcomes
+        for external_id in outcome.tracked
+    ]
+    if tracked:
+        table = SentMessage.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(table).on_conflict_do_nothing(), tracked)
 
 
 def mark_unreachable(session: Session, identity_id: int, now: datetime) -> int:
@@ -444,6 +491,30 @@ def mark_unreachable(session: Session, identity_id: int, now: datetime) -> int:
         .values(status=Status.BLOCKED, error="blocked")
     )
     return stopped.rowcount
+
+
+def mark_window_closed(session: Session, identity_ids: Iterable[int], now: datetime) -> None:
+    """The channel takes only templates for these identities until they write again."""
+    identity = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(identity).where(identity.c.id.in_(list(identity_ids))).values(window_closed_at=now)
+    )
+
+
+def release_held(session: Session, identity_id: int, now: datetime) -> int:
+    """The person wrote: what was held for want of a template goes now, unless its
+    moment has passed. How many rows were released."""
+    outbox = _outbox()
+    released = session.connection().execute(
+        update(outbox)
+        .where(
+            outbox.c.identity_id == identity_id,
+            outbox.c.status == Status.HELD,
+            or_(outbox.c.expires_at.is_(None), outbox.c.expires_at > now),
+        )
+        .values(status=Status.PENDING, due_at=now, parts_sent=0, error="")
+    )
+    return released.rowcount
 
 
 def renew(session: Session, ids: Sequence[int], until: datetime) -> None:

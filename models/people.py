@@ -74,6 +74,9 @@ class ChannelIdentity(SQLModel, table=True):
     # Set when a send was refused because the person blocked the bot; nothing more is
     # sent until they write again.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the channel refused a free-form message because its window had closed
+    # sooner than ``last_inbound_at`` says (WhatsApp's 131047); templates until they write.
+    window_closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

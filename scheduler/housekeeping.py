@@ -1,7 +1,9 @@
 """Housekeeping: rows kept only for a while.
 
 ``inbound_message`` remembers each delivery so that a channel's redelivery is dropped;
-after a week no channel redelivers, so older rows are deleted.
+after a week no channel redelivers, so older rows are deleted. ``sent_message`` maps a
+channel's message ids to outbox rows for its status reports, which come within days: after
+a week those go too.
 """
 
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from sqlmodel import col
 
 from bot.db import SessionMaker
 from models import InboundMessage
+from models.receipts import forget_tracking_before
 
 RETENTION = timedelta(days=7)
 # Rows deleted per transaction. SQLite runs each statement on the event loop and takes one
@@ -46,9 +49,15 @@ async def forget_old_deliveries(sessions: SessionMaker, now: datetime, batch: in
     transaction; how many were deleted."""
     cutoff = now - RETENTION
     total = 0
-    while True:
-        async with sessions.begin() as session:
-            deleted = await delete_inbound_messages_before(session, cutoff, batch)
-        total += deleted
-        if deleted < batch:
-            return total
+    for forget in (delete_inbound_messages_before, forget_tracking):
+        while True:
+            async with sessions.begin() as session:
+                deleted = await forget(session, cutoff, batch)
+            total += deleted
+            if deleted < batch:
+                break
+    return total
+
+
+async def forget_tracking(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    return await session.run_sync(forget_tracking_before, cutoff, limit)

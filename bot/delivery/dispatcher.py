@@ -6,6 +6,10 @@ broadcasts, rows put back after a 429, rows whose dispatcher died). Each person'
 in order, one at a time; different people's go side by side, so one chat's 429 or slow
 answer holds up nobody else. Outcomes are written in small batches. A row that updates a
 live message edits the message sent before where the channel allows (``_edit``).
+
+A channel with a window for free-form messages (WhatsApp: 24 hours after the person's last
+message) gets notifications outside it as templates; one with no template configured for
+the kind of message is ``held`` until the person writes again (``_send_windowed``).
 """
 
 import asyncio
@@ -20,7 +24,15 @@ from sqlalchemy.orm import Session
 
 from bot.db import SessionMaker
 from bot.delivery.rates import RateGate
-from bot.delivery.sending import Editor, Outcome, Pace, Sender, SendResult
+from bot.delivery.sending import (
+    Editor,
+    Outcome,
+    Pace,
+    ReportingSender,
+    Sender,
+    SendResult,
+    WindowedSender,
+)
 from handlers.outgoing import reply_of
 from handlers.types import Reply
 from models import live_message, outbox
@@ -64,6 +76,7 @@ class Dispatcher:
         self._in_gate: set[int] = set()  # people whose next message waits for its place
         self._settled: list[Settled] = []
         self._blocked: set[int] = set()  # identities found unreachable, to record
+        self._windows_closed: set[int] = set()  # identities whose window closed, to record
         self._flushing: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -196,7 +209,11 @@ class Dispatcher:
                     self._in_gate.discard(row.identity_id)
 
             original = live_message.edit_of(row.body)
-            if original is None:
+            if isinstance(sender, WindowedSender):
+                result = await asyncio.wait_for(
+                    self._send_windowed(sender, row, reply, pace, now), self._send_timeout
+                )
+            elif original is None:
                 result = await asyncio.wait_for(
                     sender.send(row.address, reply, skip=row.parts_sent, pace=pace, bulk=bulk),
                     self._send_timeout,
@@ -219,6 +236,27 @@ class Dispatcher:
             result = SendResult(Outcome.UNAVAILABLE, row.parts_sent, error=type(exc).__name__)
         return self._outcome(row, result)
 
+    async def _send_windowed(
+        self, sender: WindowedSender, row: Claimed, reply: Reply, pace: Pace, now: datetime
+    ) -> SendResult:
+        """Free-form inside the person's window, a template outside it. A reply answers a
+        message just received: it is never a template (a reply the window closed on fails)."""
+        notice = row.priority != Priority.REPLY
+        since = row.window_since
+        if notice and (since is None or now - since >= sender.window):
+            return await sender.send_template(row.address, row.kind, reply, pace=pace)
+        result = await sender.send(
+            row.address, reply, skip=row.parts_sent, pace=pace, bulk=row.priority == Priority.BULK
+        )
+        if result.outcome is Outcome.WINDOW_CLOSED:
+            # The window closed sooner than the person's last message says (their clock,
+            # the platform's): noted, so that what follows goes as templates at once.
+            self._windows_closed.add(row.identity_id)
+            if notice and result.parts_sent == row.parts_sent:
+                log.info("outbox_window_closed", channel=row.channel, row=row.id)
+                return await sender.send_template(row.address, row.kind, reply, pace=pace)
+        return result
+
     async def _edit(
         self, sender: Sender, row: Claimed, message_id: str | None, reply: Reply, pace: Pace
     ) -> SendResult:
@@ -237,7 +275,20 @@ class Dispatcher:
         match result.outcome:
             case Outcome.SENT:
                 ids = ",".join(result.message_ids)
-                return Settled(row.id, Status.SENT, now, parts, external_ids=ids)
+                reports = isinstance(self._senders.get(row.channel), ReportingSender)
+                tracked = result.message_ids if reports else ()
+                return Settled(
+                    row.id,
+                    Status.SENT,
+                    now,
+                    parts,
+                    external_ids=ids,
+                    tracked=tracked,
+                    channel=row.channel,
+                )
+            case Outcome.NEEDS_TEMPLATE:
+                log.info("outbox_held", channel=row.channel, kind=row.kind, row=row.id)
+                return Settled(row.id, Status.HELD, now, parts, error="needs template")
             case Outcome.RETRY_AFTER:
                 log.warning(
                     "outbox_rate_limited", channel=row.channel, retry_after=result.retry_after
@@ -250,7 +301,7 @@ class Dispatcher:
                 log.info("outbox_blocked", channel=row.channel, row=row.id)
                 self._blocked.add(row.identity_id)
                 return Settled(row.id, Status.BLOCKED, now, parts, error="blocked")
-            case Outcome.REFUSED | Outcome.NOT_EDITABLE:
+            case Outcome.REFUSED | Outcome.NOT_EDITABLE | Outcome.WINDOW_CLOSED:
                 log.warning("outbox_refused", channel=row.channel, row=row.id, error=result.error)
                 return Settled(row.id, Status.FAILED, now, parts, error=result.error)
         if row.attempts >= self._max_attempts:
@@ -291,18 +342,20 @@ class Dispatcher:
         await self._flush()
 
     async def _flush(self) -> None:
-        while self._settled or self._blocked:
+        while self._settled or self._blocked or self._windows_closed:
             batch, self._settled = self._settled, []
             blocked, self._blocked = self._blocked, set()
+            closed, self._windows_closed = self._windows_closed, set()
             now = self._clock()
             try:
                 async with self.sessions.begin() as session:
-                    await session.run_sync(_write, batch, blocked, now)
+                    await session.run_sync(_write, batch, blocked, closed, now)
             except Exception:
                 # Kept to try again: losing them would send those rows twice.
                 log.exception("outbox_record_failed", rows=len(batch))
                 self._settled[:0] = batch
                 self._blocked |= blocked
+                self._windows_closed |= closed
                 await asyncio.sleep(1)
                 continue
             self._held.difference_update(s.id for s in batch)
@@ -359,7 +412,11 @@ def _renew(session: Session, ids: list[int], until: datetime) -> None:
     outbox.renew(session, ids, until)
 
 
-def _write(session: Session, batch: list[Settled], blocked: set[int], now: datetime) -> None:
+def _write(
+    session: Session, batch: list[Settled], blocked: set[int], closed: set[int], now: datetime
+) -> None:
     outbox.settle(session, batch)
     for identity_id in blocked:
         outbox.mark_unreachable(session, identity_id, now)
+    if closed:
+        outbox.mark_window_closed(session, closed, now)

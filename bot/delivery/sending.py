@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from handlers.types import Reply
 
@@ -74,3 +74,11 @@ class WindowedSender(Sender, Protocol):
         digest, broadcast...), its text the template's parameter, awaiting ``pace``
         first; ``NEEDS_TEMPLATE`` when no template is configured for ``kind``."""
         ...
+
+
+@runtime_checkable
+class ReportingSender(Sender, Protocol):
+    """A channel that reports later what became of each message it took (WhatsApp's
+    status callbacks): the dispatcher keeps the message ids to find the rows by."""
+
+    reports_status: Literal[True]
