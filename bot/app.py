@@ -1,7 +1,8 @@
-"""``python -m bot``: Telegram when a token is set, otherwise the console with the demo event.
+"""``python -m bot``: Telegram, WhatsApp or both, by which settings are present; the
+console with the demo event when neither is.
 
-The Telegram channel (aiogram) and the web server (uvicorn) are imported only when they
-are used: the console starts without them.
+The channels (aiogram, httpx) and the web server (uvicorn) are imported only when they are
+used: the console starts without them.
 """
 
 import argparse
@@ -9,9 +10,10 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -20,14 +22,23 @@ from bot.channels.console import ConsoleChannel, stdin_lines
 from bot.db import SessionMaker, create_engine, session_maker, upgrade
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
+from bot.delivery.sending import Sender
 from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import Settings
+from bot.web import WebPart, web_app
 from handlers.i18n import Translator
 from models.surveys.shipped import install_shipped
 from models.types import utcnow
 from scheduler.runner import Scheduler
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from fastapi import FastAPI
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.web import WebPart
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +55,7 @@ async def run(settings: Settings) -> None:
         except IntegrityError:
             # Another worker starting at the same moment stored them first.
             log.info("survey_templates_stored_elsewhere")
-        console = settings.telegram_bot_token is None
+        console = not settings.channels
         clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
         engine = Engine(sessions, clock, settings.deployment())
         if settings.scheduler_in_bot:
@@ -57,7 +68,7 @@ async def run(settings: Settings) -> None:
         if console:
             await run_console(settings, sessions, engine, stop)
         else:
-            await run_telegram(settings, engine, stop)
+            await run_channels(settings, engine, stop)
     finally:
         if jobs is not None:
             await jobs.stop()
@@ -78,9 +89,59 @@ async def run_console(
     await terminal.run(stdin_lines(), stop)
 
 
-async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
-    import uvicorn
+async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    """Every configured channel on one dispatcher; the web server when a channel takes
+    webhooks (WhatsApp always, Telegram when TELEGRAM_WEBHOOK_URL is set), else Telegram's
+    long polling."""
 
+    async with contextlib.AsyncExitStack() as stack:
+        senders: list[Sender] = []
+        bot_rates: dict[str, str] = {}
+        chat_rates: dict[str, str | None] = {}
+        telegram = None
+        if settings.telegram_bot_token is not None:
+            telegram = await stack.enter_async_context(telegram_channel(settings, engine))
+            senders.append(telegram.sender)
+            bot_rates.update(telegram.bot_rates)
+            chat_rates.update(telegram.chat_rates)
+        gate = RateGate(bot_rates, chat_rates, storage=settings.rate_limit_storage)
+        dispatcher = Dispatcher(
+            engine.sessions,
+            senders,
+            gate,
+            engine.clock,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
+        engine.delivery = dispatcher
+        parts: list[WebPart] = []
+        polling = None
+        if telegram is not None:
+            channel = telegram.channel(dispatcher)
+            if settings.telegram_webhook_url:
+                assert settings.telegram_webhook_secret is not None
+                secret = settings.telegram_webhook_secret.get_secret_value()
+                parts.append(channel.webhook(settings.telegram_webhook_url, secret))
+            else:
+                polling = channel
+        if parts:
+            await serve(settings, web_app(dispatcher, parts), stop, also=polling)
+        elif polling is not None:
+            await until_stopped(polling.poll(), stop, on_stop=polling.stop)
+
+
+@dataclass
+class TelegramParts:
+    """The Telegram channel's pieces, before the dispatcher that all channels share."""
+
+    bot: "Bot"
+    sender: Sender
+    bot_rates: dict[str, str]
+    chat_rates: dict[str, str | None]
+    channel: Callable[[Dispatcher], "TelegramChannel"]
+
+
+@contextlib.asynccontextmanager
+async def telegram_channel(settings: Settings, engine: Engine) -> AsyncIterator[TelegramParts]:
     from bot.channels.telegram import TelegramChannel, create_bot
     from bot.channels.telegram_send import BULK_LANE, CHANNEL, TelegramSender
 
@@ -89,45 +150,53 @@ async def run_telegram(settings: Settings, engine: Engine, stop: asyncio.Event) 
     rates = {CHANNEL: settings.telegram_rate}
     if settings.telegram_paid_broadcast:
         rates[BULK_LANE] = settings.telegram_paid_broadcast_rate
-    gate = RateGate(
-        rates,
-        {CHANNEL: settings.telegram_chat_rate},
-        storage=settings.rate_limit_storage,
-    )
-    dispatcher = Dispatcher(
-        engine.sessions,
-        [TelegramSender(bot, settings.telegram_paid_broadcast)],
-        gate,
-        engine.clock,
-        lease=timedelta(seconds=settings.outbox_lease_seconds),
-    )
-    channel = TelegramChannel(
-        bot, engine, settings.telegram_poll_timeout, engine.features, dispatcher
-    )
+
+    def channel(dispatcher: Dispatcher) -> TelegramChannel:
+        return TelegramChannel(
+            bot, engine, settings.telegram_poll_timeout, engine.features, dispatcher
+        )
+
     try:
-        if settings.telegram_webhook_url:
-            assert settings.telegram_webhook_secret is not None
-            app = channel.webhook_app(
-                settings.telegram_webhook_url,
-                settings.telegram_webhook_secret.get_secret_value(),
-            )
-            config = uvicorn.Config(
-                app,
-                host=settings.webhook_listen_host,
-                port=settings.webhook_listen_port,
-                log_config=None,
-                lifespan="on",
-            )
-            server = uvicorn.Server(config)
-
-            def shut_down() -> None:
-                server.should_exit = True
-
-            await until_stopped(server.serve(), stop, on_stop=shut_down)
-        else:
-            await until_stopped(channel.poll(), stop, on_stop=channel.stop)
+        yield TelegramParts(
+            bot,
+            TelegramSender(bot, settings.telegram_paid_broadcast),
+            rates,
+            {CHANNEL: settings.telegram_chat_rate},
+            channel,
+        )
     finally:
         await bot.session.close()
+
+
+async def serve(
+    settings: Settings, app: "FastAPI", stop: asyncio.Event, *, also: "TelegramChannel | None"
+) -> None:
+    """The web app until stopped; Telegram's long polling beside it when Telegram takes
+    no webhook while WhatsApp does."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=settings.webhook_listen_host,
+        port=settings.webhook_listen_port,
+        log_config=None,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+
+    def shut_down() -> None:
+        server.should_exit = True
+        if also is not None:
+            also.stop()
+
+    work = server.serve()
+    if also is not None:
+        work = _together(work, also.poll())
+    await until_stopped(work, stop, on_stop=shut_down)
+
+
+async def _together(*works: Coroutine[Any, Any, None]) -> None:
+    await asyncio.gather(*works)
 
 
 def shifted_clock(start: datetime) -> Callable[[], datetime]:
@@ -160,8 +229,9 @@ async def until_stopped(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        description="Bimtek Bot: on Telegram when TELEGRAM_BOT_TOKEN is set, otherwise in "
-        "this terminal with the demo event.",
+        description="Bimtek Bot: on Telegram when TELEGRAM_BOT_TOKEN is set, on WhatsApp "
+        "when WHATSAPP_ACCESS_TOKEN is set (both when both are), otherwise in this terminal "
+        "with the demo event.",
     )
     parser.add_argument(
         "--as-participant",

@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 import phonenumbers
 import platformdirs
-from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.turn import Deployment
@@ -29,6 +36,13 @@ def default_database_path() -> Path:
     return Path(platformdirs.user_data_dir("bimtek-bot", appauthor=False)) / "bimtek.sqlite3"
 
 
+class WhatsAppTemplate(BaseModel):
+    """An approved message template: its name and language as in WhatsApp Manager."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -43,6 +57,24 @@ class Settings(BaseSettings):
     webhook_listen_port: int = Field(default=8080, ge=1, le=65535)
 
     telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
+
+    # WhatsApp Cloud API: on when the access token is set; then the phone number id, the
+    # app secret (signs the webhook's deliveries) and the verify token are needed too. The
+    # webhook is served at /webhooks/whatsapp on WEBHOOK_LISTEN_HOST:WEBHOOK_LISTEN_PORT.
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = Field(default=None, pattern=r"^[0-9]{5,32}$")
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v23.0"
+    # Cloud API throughput per business number, and a pace for notifications to one
+    # person (WhatsApp refuses bursts to one number: error 131056).
+    whatsapp_rate: str = "80/second"
+    whatsapp_chat_rate: str = "10/minute"
+    # Outside the 24 hours after a person's last message, only templates go: one per kind
+    # of message, as JSON, e.g. {"reminder": {"name": "bimtek_pengingat", "language": "id"},
+    # "broadcast": {"name": "bimtek_pengumuman"}}. A kind without one is held until the
+    # person writes, and counted for the organiser.
+    whatsapp_templates: dict[str, WhatsAppTemplate] = {}
 
     # Sending: rates as the limits library writes them ("30/second", "20 per minute").
     # The per-chat rate holds for notifications and broadcasts; replies keep to the
@@ -90,7 +122,15 @@ class Settings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value)
 
-    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "whatsapp_access_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_phone_number_id",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -126,7 +166,13 @@ class Settings(BaseSettings):
             admins.add(("console", self.console_user))
         return Deployment(frozenset(admins), self.telegram_bot_username)
 
-    @field_validator("telegram_rate", "telegram_chat_rate", "telegram_paid_broadcast_rate")
+    @field_validator(
+        "telegram_rate",
+        "telegram_chat_rate",
+        "telegram_paid_broadcast_rate",
+        "whatsapp_rate",
+        "whatsapp_chat_rate",
+    )
     @classmethod
     def _a_rate(cls, value: str) -> str:
         from limits import parse  # a rate the limits library cannot read fails at start
@@ -134,7 +180,7 @@ class Settings(BaseSettings):
         parse(value)
         return value
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("telegram_api_base_url", "whatsapp_api_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -152,4 +198,32 @@ class Settings(BaseSettings):
                     "TELEGRAM_WEBHOOK_SECRET must be set (16-256 characters of A-Z, a-z, 0-9, _ "
                     "and -) when TELEGRAM_WEBHOOK_URL is set"
                 )
+        self._check_whatsapp()
         return self
+
+    def _check_whatsapp(self) -> None:
+        """The WhatsApp channel does not start half-configured: without the app secret
+        anyone could post to its webhook as WhatsApp."""
+        token = self.whatsapp_access_token
+        if token is None:
+            return
+        if token.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("WHATSAPP_ACCESS_TOKEN is still a placeholder")
+        if self.whatsapp_phone_number_id is None:
+            raise ValueError("WHATSAPP_PHONE_NUMBER_ID must be set with WHATSAPP_ACCESS_TOKEN")
+        for name, secret in (
+            ("WHATSAPP_APP_SECRET", self.whatsapp_app_secret),
+            ("WHATSAPP_VERIFY_TOKEN", self.whatsapp_verify_token),
+        ):
+            value = "" if secret is None else secret.get_secret_value()
+            if len(value) < 8 or value.strip().lower() in _PLACEHOLDERS:
+                raise ValueError(f"{name} must be set (8 characters or more) for WhatsApp")
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The messaging channels the settings configure; none: the console."""
+        configured = {
+            "telegram": self.telegram_bot_token is not None,
+            "whatsapp": self.whatsapp_access_token is not None,
+        }
+        return tuple(name for name, on in configured.items() if on)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, create_bot
 from bot.db import SessionMaker, session_maker
 from bot.engine import Engine
+from bot.web import web_app
 from handlers.i18n import Translator
 from models import Conversation, Event, InboundMessage
 from tests.drivers import TelegramDriver, texts
@@ -118,7 +119,7 @@ async def test_webhook_checks_the_secret_and_drops_duplicates(
     bot = create_bot(telegram_server.token, telegram_server.base_url)
     channel = TelegramChannel(bot, Engine(session_maker(engine)))
     url = f"http://127.0.0.1:{port}/telegram/webhook"
-    app = channel.webhook_app(url, secret)
+    app = web_app(channel.dispatcher, [channel.webhook(url, secret)])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

@@ -52,7 +52,7 @@ from aiogram.types import (
 )
 from aiogram.types import File as TelegramFile
 from aiohttp import FormData
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from bot.channels.rendering import (
     safe_filename,
@@ -60,6 +60,7 @@ from bot.channels.rendering import (
 from bot.channels.telegram_send import CHANNEL, TelegramSender, default_gate
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Engine
+from bot.web import WebPart
 from handlers.flow import answers_a_question
 from handlers.i18n import DEFAULT_LOCALE, LOCALES, Translator
 from handlers.registry import Registry, registry
@@ -394,18 +395,9 @@ class TelegramChannel:
                 offset = updates[-1].update_id + 1
                 await self.process_batch(updates)
 
-    @contextlib.asynccontextmanager
-    async def sending(self) -> AsyncIterator[None]:
-        """The dispatcher runs while the channel takes updates; at the end, it finishes
-        what is in flight and puts the rest back for the next start."""
-        running = asyncio.create_task(self.dispatcher.run())
-        try:
-            yield
-        finally:
-            await self.dispatcher.stop()
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+    def sending(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """The dispatcher runs while the channel takes updates (see ``Dispatcher.running``)."""
+        return self.dispatcher.running()
 
     async def process_batch(self, updates: Sequence[Update]) -> None:
         by_person: dict[int, list[Update]] = defaultdict(list)
@@ -422,23 +414,23 @@ class TelegramChannel:
 
         await asyncio.gather(*(in_order(batch) for batch in by_person.values()))
 
-    def webhook_app(self, url: str, secret: str) -> FastAPI:
+    def webhook(self, url: str, secret: str) -> WebPart:
+        """The webhook's route at ``url``'s path; at start-up, the command menus and the
+        webhook are registered with Telegram."""
         path = urlsplit(url).path or "/"
         expected = secret.encode()
         channel = self
 
-        async def lifespan(_app: FastAPI) -> Any:
-            async with channel.sending():
-                await channel.register_commands()
-                await channel.bot.set_webhook(
-                    url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
-                )
-                log.info("telegram_webhook_set")
-                yield
+        @contextlib.asynccontextmanager
+        async def registered() -> AsyncIterator[None]:
+            await channel.register_commands()
+            await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram_webhook_set")
+            yield
 
-        app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+        router = APIRouter()
 
-        @app.post(path)
+        @router.post(path)
         async def receive(request: Request) -> Response:
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, expected):
@@ -450,4 +442,4 @@ class TelegramChannel:
             await channel.process(update)
             return Response(status_code=200)
 
-        return app
+        return WebPart(router, registered)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import contextvars
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -83,6 +83,8 @@ class Dispatcher:
         self._idle.set()
         self._stopping = False
         self._files: OrderedDict[int, FileToSend] = OrderedDict()
+        self._users = 0  # of ``running``: each channel of the process enters it
+        self._running: asyncio.Task[None] | None = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -363,6 +365,25 @@ class Dispatcher:
             self._idle.set()
 
     # Stopping -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Sends while the channels take messages. Every channel of the process enters
+        it; at the last one's exit, what is in flight finishes and the rest is put back
+        for the next start."""
+        self._users += 1
+        if self._running is None:
+            self._running = asyncio.create_task(self.run())
+        try:
+            yield
+        finally:
+            self._users -= 1
+            if self._users == 0:
+                running, self._running = self._running, None
+                await self.stop()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
 
     async def settled(self) -> None:
         """Until everything held so far is sent (or put back) and recorded."""
