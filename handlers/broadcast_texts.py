@@ -61,6 +61,10 @@ def counts_text(t: Translator, report: Report) -> str:
         line += " · " + t("broadcast.report.cancelled_count", cancelled=report.cancelled)
     if report.expired:
         line += " · " + t("broadcast.report.expired_count", expired=report.expired)
+    if report.held:
+        line += " · " + t("broadcast.report.held_count", held=report.held)
+    if report.delivered:
+        line += "\n" + t("broadcast.report.receipts", delivered=report.delivered, read=report.read)
     return line
 
 

@@ -108,4 +108,4 @@ def counts_line(t: Translator, counts: dict[str, dict[str, int]]) -> str:
         expired=total.get(Status.EXPIRED, 0),
         cancelled=total.get(Status.CANCELLED, 0),
         failed=total.get(Status.FAILED, 0) + total.get(Status.BLOCKED, 0),
-    )
+    ) + (" " + t("reminders.held_count", held=total[Status.HELD]) if total.get(Status.HELD) else "")

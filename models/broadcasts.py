@@ -342,13 +342,27 @@ class Report:
     waiting: int = 0  # pending (its moment, or its turn, has not come) or being sent
     cancelled: int = 0
     expired: int = 0
+    # WhatsApp outside the 24 hours with no template configured for broadcasts: waiting
+    # for the person to write.
+    held: int = 0
+    # Of those sent, how many the channel says reached the phone, and were read (WhatsApp).
+    delivered: int = 0
+    read: int = 0
 
     @property
     def total(self) -> int:
-        return self.sent + self.failed + self.blocked + self.waiting + self.cancelled + self.expired
+        return (
+            self.sent
+            + self.failed
+            + self.blocked
+            + self.waiting
+            + self.cancelled
+            + self.expired
+            + self.held
+        )
 
 
-def _report(counts: dict[str, int]) -> Report:
+def _report(counts: dict[str, int], delivered: int = 0, read: int = 0) -> Report:
     return Report(
         sent=counts.get(Status.SENT, 0),
         failed=counts.get(Status.FAILED, 0),
@@ -356,21 +370,37 @@ def _report(counts: dict[str, int]) -> Report:
         waiting=counts.get(Status.PENDING, 0) + counts.get(Status.SENDING, 0),
         cancelled=counts.get(Status.CANCELLED, 0),
         expired=counts.get(Status.EXPIRED, 0),
+        held=counts.get(Status.HELD, 0),
+        delivered=delivered,
+        read=read,
     )
 
 
 async def reports_of(session: AsyncSession, broadcast_ids: list[int]) -> dict[int, Report]:
     """Each broadcast's report, in one query."""
     found = await session.execute(
-        select(col(OutboxMessage.broadcast_id), col(OutboxMessage.status), sa.func.count())
+        sa.select(
+            col(OutboxMessage.broadcast_id),
+            col(OutboxMessage.status),
+            sa.func.count(),
+            sa.func.count(col(OutboxMessage.delivered_at)),
+            sa.func.count(col(OutboxMessage.read_at)),
+        )
         .where(col(OutboxMessage.broadcast_id).in_(broadcast_ids))
         .group_by(col(OutboxMessage.broadcast_id), col(OutboxMessage.status))
     )
     counts: dict[int, dict[str, int]] = {ident: {} for ident in broadcast_ids}
-    for broadcast_id, status, number in found.all():
+    delivered = dict.fromkeys(broadcast_ids, 0)
+    read = dict.fromkeys(broadcast_ids, 0)
+    for broadcast_id, status, number, reached, seen in found.all():
         assert broadcast_id is not None  # asked for by id
         counts[broadcast_id][status] = number
-    return {ident: _report(found_counts) for ident, found_counts in counts.items()}
+        delivered[broadcast_id] += reached
+        read[broadcast_id] += seen
+    return {
+        ident: _report(found_counts, delivered[ident], read[ident])
+        for ident, found_counts in counts.items()
+    }
 
 
 async def report(session: AsyncSession, broadcast_id: int) -> Report:
