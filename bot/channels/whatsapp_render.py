@@ -156,19 +156,36 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _with_body(parts: list[str]) -> tuple[list[str], str]:
-    """The parts as plain texts and the body that carries the choices: the last part,
-    or when it is longer than a body, as much of its end as fits, cut where
-    ``split_text`` would cut it (a line break, a space, never inside a character)."""
+    """The parts as plain texts, and the body that carries the choices: the last part,
+    or when it is longer than a body, as much of its end as fits, from the start of a
+    line, else of a word, else of a character as people see it."""
     *head, last = parts
     if len(last) <= BODY_LIMIT:
         return head, last
-    at = 0
-    for piece in split_text(last, BODY_LIMIT):
-        at = last.index(piece, at)
-        if len(last) - at <= BODY_LIMIT:
+    earliest = len(last) - BODY_LIMIT
+    for separator in ("\n", " "):
+        at = last.find(separator, earliest)
+        while at != -1:
+            cut = at - 1 if separator == "\n" and last[at - 1] == "\r" else at
+            start = _past_spaces(last, cut)
+            if cut >= earliest and grapheme_boundary(last, cut) and last[:cut].strip():
+                return [*head, last[:cut].rstrip()], last[start:]
+            at = last.find(separator, at + 1)
+    cut = earliest
+    while cut < len(last) - 1 and not grapheme_boundary(last, cut):
+        cut += 1
+    return [*head, last[:cut]], last[cut:]
+
+
+def _past_spaces(text: str, at: int) -> int:
+    """Where the text after a cut at ``at`` begins: past its line breaks and spaces, but
+    not past a space that an accent or a joiner after it belongs to."""
+    while at < len(text) and text[at] in "\r\n ":
+        after = at + 2 if text.startswith("\r\n", at) else at + 1
+        if after < len(text) and not grapheme_boundary(text, after):
             break
-        at += len(piece)
-    return [*head, last[:at].rstrip()], last[at:]
+        at = after
+    return at
 
 
 def _numbered(reply: Reply) -> str:
