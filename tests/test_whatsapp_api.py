@@ -10,8 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.channels.whatsapp_api import GraphClient, GraphError
-from bot.channels.whatsapp_send import TemplateRef, WhatsAppSender
-from bot.delivery.sending import Outcome
+from bot.channels.whatsapp_send import TemplateRef, WhatsAppConfig, WhatsAppSender
+from bot.delivery.sending import Editor, Outcome, WindowedSender
 from handlers.types import Attachment, Reply
 from tests.channel_contract import JPEG, menu
 from tests.fakes.whatsapp_api import PHONE_NUMBER_ID, TOKEN, FakeWhatsAppServer
@@ -41,6 +41,25 @@ async def client(server: FakeWhatsAppServer) -> AsyncIterator[GraphClient]:
         yield client
     finally:
         await client.aclose()
+
+
+def test_the_sender_keeps_to_a_window_and_edits_nothing() -> None:
+    sender = WhatsAppSender(GraphClient("https://graph.example/v23.0", PHONE_NUMBER_ID, TOKEN))
+    assert isinstance(sender, WindowedSender)
+    assert not isinstance(sender, Editor)
+    assert sender.window.total_seconds() == 24 * 3600
+
+
+async def test_the_settings_make_a_client_without_showing_the_token(
+    server: FakeWhatsAppServer,
+) -> None:
+    config = WhatsAppConfig(PHONE_NUMBER_ID, TOKEN, server.base_url, timeout=5)
+    assert TOKEN not in repr(config)
+    client = config.client()
+    result = await WhatsAppSender(client).send(SRI, Reply("Halo"), skip=0, pace=no_pace)
+    await client.aclose()
+    assert result.outcome is Outcome.SENT
+    assert [m.text for m in server.sent_to(SRI)] == ["Halo"]
 
 
 # Errors --------------------------------------------------------------------------------
@@ -241,3 +260,20 @@ async def test_a_file_larger_than_it_said_is_read_no_further_than_the_limit(
 
 async def test_a_file_meta_no_longer_has_is_none(client: GraphClient) -> None:
     assert await client.fetch_media("1037543291549999", limit=1000) is None
+
+
+async def test_the_token_goes_to_no_other_host_over_plain_http() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        info = {"url": "http://media.example/file.jpg", "mime_type": "image/jpeg", "file_size": 9}
+        return httpx.Response(200, json=info)
+
+    client = GraphClient(
+        "https://graph.example/v23.0", PHONE_NUMBER_ID, TOKEN, transport=httpx.MockTransport(answer)
+    )
+    with pytest.raises(GraphError):
+        await client.fetch_media("1037543291543636", limit=1000)
+    await client.aclose()
+    assert asked == ["https://graph.example/v23.0/1037543291543636"]

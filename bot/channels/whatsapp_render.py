@@ -74,7 +74,7 @@ def render(reply: Reply) -> list[Outgoing]:
     the last part of the text, cut to fit an interactive body; the text before it goes
     as plain messages. Choices that can be neither are numbered lines under the text.
     """
-    action = interactive_action(reply.choices)
+    action = _interactive_action(reply.choices)
     if action is not None:
         text = reply.text
     elif reply.text.strip():
@@ -102,7 +102,7 @@ def render(reply: Reply) -> list[Outgoing]:
     return messages
 
 
-def interactive_action(choices: Sequence[Choice]) -> dict[str, Any] | None:
+def _interactive_action(choices: Sequence[Choice]) -> dict[str, Any] | None:
     """Reply buttons for up to three short, distinct labels; a list for up to ten labels
     a row can show; None for numbered lines. Payloads that the platform might refuse as
     ids (empty, or with spaces around) make the choices numbered lines too: they are

@@ -80,7 +80,7 @@ class WhatsAppSender:
                 await pace()
                 sent.append(await self.client.send_message(payload))
             except GraphError as exc:
-                return failed(exc, index, tuple(sent))
+                return _failed(exc, index, tuple(sent))
         return SendResult(Outcome.SENT, len(messages), tuple(sent))
 
     async def send_template(
@@ -110,7 +110,7 @@ class WhatsAppSender:
         try:
             message_id = await self.client.send_message(payload)
         except GraphError as exc:
-            return failed(exc, 0, ())
+            return _failed(exc, 0, ())
         return SendResult(Outcome.SENT, 1, (message_id,))
 
     async def _payload(self, address: str, message: Outgoing) -> dict[str, Any]:
@@ -176,7 +176,7 @@ _OUTCOMES = {
 _ACCOUNT = {0, 3, 10, 190, 368, 131005, 131031, 131042, 133010, *range(200, 300)}
 
 
-def failed(exc: GraphError, parts_sent: int, sent: tuple[str, ...]) -> SendResult:
+def _failed(exc: GraphError, parts_sent: int, sent: tuple[str, ...]) -> SendResult:
     """How a refused call went, in the dispatcher's terms; ``error`` holds the code."""
     code, status = exc.code, exc.http_status
     if code in _WAIT or (code is None and status == 429):

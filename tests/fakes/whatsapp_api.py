@@ -151,9 +151,13 @@ class FakeWhatsAppServer:
         refused = self._refused(request)
         if refused is None:
             try:
-                call.body = await request.json()
+                body = await request.json()
             except ValueError:
-                refused = _error(400, 100, "the body must be JSON")
+                body = None
+            if isinstance(body, dict):
+                call.body = body
+            else:
+                refused = _error(400, 100, "the body must be a JSON object")
         if refused is None:
             call.to = str(call.body.get("to", "")).lstrip("+")
             refused = self._fault(call.to) or self._over_rate()
