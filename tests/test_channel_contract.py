@@ -24,6 +24,8 @@ from bot.channels.console import ConsoleSender  # noqa: E402
 from bot.channels.rendering import split_text  # noqa: E402
 from bot.channels.telegram import TelegramChannel, create_bot, to_inbound  # noqa: E402
 from bot.channels.telegram_send import CallbackDataWarning, TelegramSender  # noqa: E402
+from bot.channels.whatsapp_api import GraphClient  # noqa: E402
+from bot.channels.whatsapp_send import WhatsAppSender  # noqa: E402
 from bot.db import SessionMaker  # noqa: E402
 from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.delivery.rates import RateGate  # noqa: E402
@@ -49,6 +51,8 @@ from tests.channel_contract import (  # noqa: E402
     spans,
 )
 from tests.fakes.telegram_api import Call, FakeTelegramServer, StoredFile, Upload  # noqa: E402
+from tests.fakes.whatsapp_api import PHONE_NUMBER_ID, TOKEN, FakeWhatsAppServer  # noqa: E402
+from tests.fakes.whatsapp_rules import Option, Received  # noqa: E402
 
 # Telegram ---------------------------------------------------------------------------
 
@@ -410,6 +414,57 @@ class TestConsoleContract(RenderingContract):
         # Not tmp_path: hypothesis runs many examples in one test, each saving files.
         with tempfile.TemporaryDirectory(prefix="bimtek-contract-") as folder:
             yield ConsoleHarness(Path(folder))
+
+
+# WhatsApp (what goes out; what comes in is the webhook's) ------------------------------
+
+
+class WhatsAppHarness(ChannelHarness):
+    """Replies sent by the WhatsApp sender to the fake Cloud API, read back as the phone
+    shows them. WhatsApp counts a text's length in characters."""
+
+    text_limit = 4096
+    caption_limit = 1024
+    wa_id = "6281200000001"
+
+    def __init__(self, server: FakeWhatsAppServer, sender: WhatsAppSender) -> None:
+        self.server = server
+        self.sender = sender
+
+    async def render(self, reply: Reply) -> list[Sent]:
+        before = len(self.server.sent_to(self.wa_id))
+        result = await self.sender.send(self.wa_id, reply, skip=0, pace=no_pace)
+        assert result.outcome is Outcome.SENT, result
+        return [whatsapp_sent(m) for m in self.server.sent_to(self.wa_id)[before:]]
+
+
+def whatsapp_sent(message: Received) -> Sent:
+    buttons = tuple(Button(shown_label(option), option.id) for option in message.options)
+    media = message.media
+    document = None if media is None else (message.filename or media.filename, media.content)
+    return Sent(message.text, buttons, document=document)
+
+
+def shown_label(option: Option) -> str:
+    """The label a button or a list row shows in full. A row whose title was shortened
+    shows the whole label as its description, under a title that begins it."""
+    if not option.description:
+        return option.title
+    assert option.title.endswith("…"), option
+    assert option.description.startswith(option.title[:-1].rstrip()), option
+    return option.description
+
+
+class TestWhatsAppRendering(RenderingContract):
+    @pytest.fixture
+    async def harness(self) -> AsyncIterator[WhatsAppHarness]:
+        server = await FakeWhatsAppServer().start()
+        client = GraphClient(server.base_url, PHONE_NUMBER_ID, TOKEN)
+        try:
+            yield WhatsAppHarness(server, WhatsAppSender(client))
+        finally:
+            await client.aclose()
+            await server.stop()
 
 
 def test_check_reply_catches_what_it_should() -> None:
