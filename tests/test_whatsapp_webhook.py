@@ -14,11 +14,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import col
 from structlog.testing import capture_logs
 
-from bot.channels.whatsapp import LEASE, SIGNATURE_HEADER
+from bot.channels.whatsapp import ATTEMPTS, LEASE, SIGNATURE_HEADER
 from bot.channels.whatsapp_parse import Receipt
 from bot.db import SessionMaker
 from bot.engine import Engine
@@ -28,6 +30,8 @@ from handlers.outgoing import reply_of
 from handlers.types import Inbound, InboundKind, Reply
 from models import ChannelIdentity, Event, InboundMessage, OutboxMessage, webhook_inbox
 from models.types import utcnow
+from tests.channel_contract import FUZZ
+from tests.test_whatsapp_inbound import mutated_fixtures
 from tests.whatsapp_harness import (
     RAHMAT,
     SRI,
@@ -530,3 +534,57 @@ async def test_no_personal_data_in_logs(
         wamid("text.json")[6:30],
     ):
         assert secret not in logs, f"{secret!r} leaked into the logs"
+
+
+async def test_a_backlog_is_read_batch_after_batch(sessions: SessionMaker) -> None:
+    """Deliveries piled up while no process read them (250: more than one batch) are all
+    read at the start, without waiting for the next sweep."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        for n in range(250):
+            body = json.dumps(text_from(SRI, f"pesan {n}", f"wamid.backlog-{n}")).encode()
+            await session.run_sync(webhook_inbox.store, "whatsapp", body, now, None)
+    engine = RecordingEngine()
+    hook = await Webhook(channel(engine, sessions, sweep_every=600), sessions).start()
+    try:
+        await hook.wait_read()
+    finally:
+        await hook.stop()
+    assert [i.text for i in engine.inbound] == [f"pesan {n}" for n in range(250)]
+
+
+async def test_a_delivery_that_keeps_failing_is_given_up(sessions: SessionMaker) -> None:
+    body = json.dumps(text_from(SRI, "halo", "wamid.poison-1")).encode()
+    now = utcnow()
+    async with sessions.begin() as session:
+        stored = await session.run_sync(webhook_inbox.store, "whatsapp", body, now, now)
+        for _ in range(ATTEMPTS - 1):  # as earlier tries left it
+            await session.run_sync(webhook_inbox.claim, "whatsapp", now, now, 10)
+    engine = RecordingEngine()
+    with capture_logs() as logs:
+        hook = await Webhook(channel(engine, sessions), sessions).start()
+        try:
+            await hook.wait_read()
+        finally:
+            await hook.stop()
+    assert engine.inbound == []
+    (given_up,) = [e for e in logs if e["event"] == "whatsapp_inbox_given_up"]
+    assert given_up["inbox_ids"] == [stored.id]
+    assert given_up["log_level"] == "error"
+
+
+@settings(FUZZ, max_examples=10)
+@given(bodies=st.lists(mutated_fixtures(), min_size=3, max_size=8))
+async def test_odd_deliveries_signed_by_meta_are_taken_and_break_nothing(
+    sessions: SessionMaker, bodies: list[Any]
+) -> None:
+    engine = RecordingEngine()
+    hook = await Webhook(channel(engine, sessions), sessions).start()
+    try:
+        for body in bodies:
+            assert await hook.post(json.dumps(body).encode()) == 200
+        await hook.deliver(text_from(RAHMAT, "masih hidup?", f"wamid.alive-{len(bodies)}"))
+    finally:
+        await hook.stop()
+    assert all(i.user_key.isascii() and i.user_key.isdigit() for i in engine.inbound)
+    assert engine.inbound[-1].text == "masih hidup?"

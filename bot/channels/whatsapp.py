@@ -193,16 +193,18 @@ class WhatsAppChannel:
 
     async def _process(self) -> None:
         """Deliveries as they come, and those nobody holds (left by a stop, by a process
-        that died, or after a failure) at the start and every ``sweep_every`` seconds."""
-        swept = asyncio.get_running_loop().time() - self._sweep_every
+        that died, or after a failure) at the start and every ``sweep_every`` seconds;
+        a backlog, one batch after the other."""
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while self._running:
-            if asyncio.get_running_loop().time() - swept >= self._sweep_every:
-                swept = asyncio.get_running_loop().time()
-                await self._sweep()
+            if loop.time() >= next_sweep:
+                backlog = await self._sweep()
+                next_sweep = loop.time() + (0 if backlog else self._sweep_every)
             if not self._pending:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._sweep_every)
+                    await asyncio.wait_for(self._wake.wait(), next_sweep - loop.time())
                 continue
             batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
             try:
@@ -213,7 +215,8 @@ class WhatsAppChannel:
             finally:
                 self._held.difference_update(row.id for row in batch)
 
-    async def _sweep(self) -> None:
+    async def _sweep(self) -> bool:
+        """Claim stored deliveries nobody holds; whether there may be more."""
         now = self._clock()
         try:
             async with self._sessions.begin() as session:
@@ -224,7 +227,7 @@ class WhatsAppChannel:
                 await session.run_sync(webhook_inbox.forget, given_up)
         except Exception:
             log.exception("whatsapp_inbox_sweep_failed")
-            return
+            return False
         if given_up:
             log.error("whatsapp_inbox_given_up", inbox_ids=given_up, attempts=ATTEMPTS)
         taken = [row for row in rows if row.attempts <= ATTEMPTS]
@@ -233,6 +236,7 @@ class WhatsAppChannel:
             self._held.update(row.id for row in taken)
             # Older than any delivery that came since: read first.
             self._pending[:0] = taken
+        return len(rows) == BATCH
 
     async def _read(self, rows: Sequence[Stored]) -> None:
         """Read stored deliveries: each person's messages in order, different people's
