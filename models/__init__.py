@@ -18,6 +18,7 @@ from models.surveys.store import (
     SurveyWatch,
 )
 from models.uploads import Upload
+from models.webhook_inbox import WebhookInbox
 
 __all__ = [
     "AgendaSession",
@@ -44,4 +45,5 @@ __all__ = [
     "SurveyRound",
     "SurveyWatch",
     "Upload",
+    "WebhookInbox",
 ]

@@ -1,7 +1,7 @@
 """delivery receipts and WhatsApp's window: what a channel reports after a send
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01 19:00:00
 
 ``outbox`` gets ``delivered_at`` and ``read_at``, told by the channel after the send;
@@ -17,7 +17,7 @@ from alembic import op
 
 revision: str = "0011"
 # The migration before this one. Only this line changes when another lands in between.
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
