@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from bot.channels.telegram import TelegramChannel
-    from bot.web import WebPart
+    from bot.channels.whatsapp import WhatsAppChannel
+    from bot.channels.whatsapp_send import WhatsAppSender
 
 log = structlog.get_logger(__name__)
 
@@ -104,6 +105,12 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
             senders.append(telegram.sender)
             bot_rates.update(telegram.bot_rates)
             chat_rates.update(telegram.chat_rates)
+        whatsapp = None
+        if settings.whatsapp_access_token is not None:
+            whatsapp = await stack.enter_async_context(whatsapp_channel(settings, engine))
+            senders.append(whatsapp.sender)
+            bot_rates[whatsapp.sender.channel] = settings.whatsapp_rate
+            chat_rates[whatsapp.sender.channel] = settings.whatsapp_chat_rate
         gate = RateGate(bot_rates, chat_rates, storage=settings.rate_limit_storage)
         dispatcher = Dispatcher(
             engine.sessions,
@@ -123,6 +130,8 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
                 parts.append(channel.webhook(settings.telegram_webhook_url, secret))
             else:
                 polling = channel
+        if whatsapp is not None:
+            parts.append(WebPart(whatsapp.channel.routes(), whatsapp.channel.running))
         if parts:
             await serve(settings, web_app(dispatcher, parts), stop, also=polling)
         elif polling is not None:
@@ -166,6 +175,39 @@ async def telegram_channel(settings: Settings, engine: Engine) -> AsyncIterator[
         )
     finally:
         await bot.session.close()
+
+
+@dataclass
+class WhatsAppParts:
+    sender: "WhatsAppSender"
+    channel: "WhatsAppChannel"
+
+
+@contextlib.asynccontextmanager
+async def whatsapp_channel(settings: Settings, engine: Engine) -> AsyncIterator[WhatsAppParts]:
+    from bot.channels.whatsapp import WhatsAppChannel
+    from bot.channels.whatsapp_receipts import recorder
+    from bot.channels.whatsapp_send import WhatsAppSender
+
+    config = settings.whatsapp()
+    assert config is not None
+    assert settings.whatsapp_app_secret is not None
+    assert settings.whatsapp_verify_token is not None
+    client = config.client()
+    try:
+        channel = WhatsAppChannel(
+            engine,
+            engine.sessions,
+            phone_number_id=config.phone_number_id,
+            app_secret=settings.whatsapp_app_secret.get_secret_value(),
+            verify_token=settings.whatsapp_verify_token.get_secret_value(),
+            fetch_media=client.fetch_media,
+            on_receipts=recorder(engine.sessions),
+            clock=engine.clock,
+        )
+        yield WhatsAppParts(WhatsAppSender(client, config.templates), channel)
+    finally:
+        await client.aclose()
 
 
 async def serve(

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import phonenumbers
 import platformdirs
@@ -17,6 +17,9 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.turn import Deployment
+
+if TYPE_CHECKING:
+    from bot.channels.whatsapp_send import WhatsAppConfig
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "xxx"}
 
@@ -218,6 +221,19 @@ class Settings(BaseSettings):
             value = "" if secret is None else secret.get_secret_value()
             if len(value) < 8 or value.strip().lower() in _PLACEHOLDERS:
                 raise ValueError(f"{name} must be set (8 characters or more) for WhatsApp")
+
+    def whatsapp(self) -> "WhatsAppConfig | None":
+        """What the WhatsApp sender needs, when WhatsApp is configured."""
+        from bot.channels.whatsapp_send import TemplateRef, WhatsAppConfig
+
+        if self.whatsapp_access_token is None or self.whatsapp_phone_number_id is None:
+            return None
+        return WhatsAppConfig(
+            self.whatsapp_phone_number_id,
+            self.whatsapp_access_token.get_secret_value(),
+            self.whatsapp_api_base_url,
+            {kind: TemplateRef(t.name, t.language) for kind, t in self.whatsapp_templates.items()},
+        )
 
     @property
     def channels(self) -> tuple[str, ...]:

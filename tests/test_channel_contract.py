@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import copy
 import io
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ from tests.channel_contract import (  # noqa: E402
 from tests.fakes.telegram_api import Call, FakeTelegramServer, StoredFile, Upload  # noqa: E402
 from tests.fakes.whatsapp_api import PHONE_NUMBER_ID, TOKEN, FakeWhatsAppServer  # noqa: E402
 from tests.fakes.whatsapp_rules import Option, Received  # noqa: E402
+from tests.whatsapp_harness import FIXTURES as WHATSAPP_FIXTURES  # noqa: E402
+from tests.whatsapp_harness import WHATSAPP_EXPECTED, WhatsAppInboundHarness  # noqa: E402
 
 # Telegram ---------------------------------------------------------------------------
 
@@ -455,14 +458,43 @@ def shown_label(option: Option) -> str:
     return option.description
 
 
-class TestWhatsAppRendering(RenderingContract):
+class WhatsAppPlatformHarness(WhatsAppHarness, PlatformHarness):
+    """Both halves: replies through the sender to the fake Cloud API, deliveries through
+    the real webhook (signed, stored, read) with captured payloads."""
+
+    def __init__(
+        self, server: FakeWhatsAppServer, sender: WhatsAppSender, inbound: WhatsAppInboundHarness
+    ) -> None:
+        super().__init__(server, sender)
+        self.inbound = inbound
+
+    def translate(self, payload: Payload) -> Inbound | None:
+        return self.inbound.translate(payload)
+
+    async def receive(self, payload: Payload) -> Inbound | None:
+        return await self.inbound.receive(payload)
+
+    def other_deliveries(self, payload: Payload) -> list[Payload]:
+        return self.inbound.other_deliveries(payload)
+
+
+class TestWhatsAppContract(PlatformContract):
+    fixtures = WHATSAPP_FIXTURES
+    expected: ClassVar[dict[str, Inbound | None]] = WHATSAPP_EXPECTED
+
     @pytest.fixture
-    async def harness(self) -> AsyncIterator[WhatsAppHarness]:
+    async def harness(
+        self, sqlite_template: Path, tmp_path: Path
+    ) -> AsyncIterator[WhatsAppPlatformHarness]:
+        database = tmp_path / "bimtek.sqlite3"
+        shutil.copyfile(sqlite_template, database)
+        inbound = WhatsAppInboundHarness(f"sqlite+aiosqlite:///{database}")
         server = await FakeWhatsAppServer().start()
         client = GraphClient(server.base_url, PHONE_NUMBER_ID, TOKEN)
         try:
-            yield WhatsAppHarness(server, WhatsAppSender(client))
+            yield WhatsAppPlatformHarness(server, WhatsAppSender(client), inbound)
         finally:
+            await inbound.close()
             await client.aclose()
             await server.stop()
 

@@ -1,18 +1,9 @@
-"""What WhatsApp's deliveries say, as the engine is handed it: each captured payload
-becomes its ``Inbound`` (by the parser, and through the real webhook), keys tell
-deliveries apart, and no delivery, however odd, breaks the parser.
-
-The first tests are the inbound half of the channel contract (tests/channel_contract.py);
-once the sending half's ``render`` joins ``WhatsAppInboundHarness``, the contract's
-``TestWhatsAppContract`` runs them instead.
-"""
+"""What WhatsApp's deliveries say, beyond the captured payloads the channel contract
+checks (tests/test_channel_contract.py, ``TestWhatsAppContract``): odd shapes, names and
+types of files, and no delivery, however odd, breaks the parser."""
 
 import copy
-import shutil
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,78 +15,13 @@ from handlers.types import Attachment, Inbound, InboundKind
 from tests.channel_contract import FUZZ
 from tests.whatsapp_harness import (
     ANDI,
-    FIXTURES,
     PHONE_NUMBER_ID,
     SRI,
     WHATSAPP_EXPECTED,
     Payload,
-    WhatsAppInboundHarness,
     load,
     whatsapp,
 )
-
-
-@pytest.fixture
-async def harness(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[WhatsAppInboundHarness]:
-    path = tmp_path / "bimtek.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    harness = WhatsAppInboundHarness(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield harness
-    finally:
-        await harness.close()
-
-
-# The inbound half of the channel contract ---------------------------------------------
-
-FIXTURE_NAMES = sorted(WHATSAPP_EXPECTED)
-MESSAGES = sorted(name for name, inbound in WHATSAPP_EXPECTED.items() if inbound)
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert sorted(p.name for p in FIXTURES.glob("*.json")) == FIXTURE_NAMES
-
-
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_a_fixture_becomes_its_inbound(harness: WhatsAppInboundHarness, name: str) -> None:
-    assert harness.translate(load(name)) == WHATSAPP_EXPECTED[name]
-
-
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
-async def test_a_fixture_reaches_the_engine_as_its_inbound(
-    harness: WhatsAppInboundHarness, name: str
-) -> None:
-    expected = WHATSAPP_EXPECTED[name]
-    received = await harness.receive(load(name))
-    if expected is not None and expected.attachment is not None:
-        assert received is not None
-        assert received.attachment is not None
-        content = received.attachment.content
-        assert content is not None, "the file was not fetched"
-        assert received.attachment.size == len(content)
-        fetched = replace(received.attachment, content=None, size=0)
-        received = replace(received, attachment=fetched)
-    assert received == expected
-
-
-@pytest.mark.parametrize("name", MESSAGES)
-def test_keys_tell_deliveries_apart(harness: WhatsAppInboundHarness, name: str) -> None:
-    first = harness.translate(load(name))
-    again = harness.translate(load(name))
-    assert first is not None
-    assert again is not None
-    assert again.message_key == first.message_key, "a redelivery keeps its key"
-    for other in harness.other_deliveries(load(name)):
-        inbound = harness.translate(other)
-        assert inbound is not None
-        assert inbound.message_key != first.message_key
-
-
-def test_keys_are_unique_across_fixtures(harness: WhatsAppInboundHarness) -> None:
-    keys = [inbound.message_key for name in MESSAGES if (inbound := harness.translate(load(name)))]
-    assert len(keys) == len(MESSAGES)
-    assert len(set(keys)) == len(keys)
-
 
 # Cases the fixtures do not show ------------------------------------------------------
 
@@ -341,7 +267,7 @@ def mutated_fixtures(draw: st.DrawFn) -> Any:
     """A captured delivery with some of its parts, mostly of its messages and statuses,
     replaced by anything."""
     payload: Any = copy.deepcopy(
-        load(draw(st.sampled_from([*FIXTURE_NAMES, "batches/two_people.json"])))
+        load(draw(st.sampled_from([*sorted(WHATSAPP_EXPECTED), "batches/two_people.json"])))
     )
     for _ in range(draw(st.integers(1, 3))):
         places = paths(payload)

@@ -8,17 +8,17 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
 from bot.channels.rendering import numbered
 from bot.channels.whatsapp_api import DEFAULT_BASE_URL, GraphClient, GraphError
+from bot.channels.whatsapp_parse import CHANNEL
 from bot.channels.whatsapp_render import Outgoing, Upload, render, shorten
 from bot.delivery.sending import Outcome, Pace, SendResult
 from handlers.types import Reply
 
-CHANNEL = "whatsapp"
 # An uploaded file stays on Meta's servers for 30 days: a broadcast's file is uploaded
 # once, not once a recipient, and a media id is used for a day at most.
 MEDIA_REUSE_SECONDS = 24 * 3600
@@ -61,6 +61,8 @@ class WhatsAppSender:
 
     channel = CHANNEL
     window = timedelta(hours=24)
+    # Meta reports what became of each message (delivered, read, failed) to the webhook.
+    reports_status: Literal[True] = True
 
     def __init__(self, client: GraphClient, templates: Mapping[str, TemplateRef] | None = None):
         self.client = client
