@@ -16,7 +16,9 @@ from bot.demo import ensure_demo_event
 from models import Event
 from tests.drivers import Driver, EngineDriver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.whatsapp_api import FakeWhatsAppServer
 from tests.postgres import ADMIN_DSN, create_database, drop_database, migrated
+from tests.whatsapp_driver import WhatsAppBot, WhatsAppDriver
 
 # Every table, emptied between tests on the shared PostgreSQL database.
 TRUNCATE = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
@@ -95,6 +97,30 @@ async def driver(database_url: str, demo_event: Event) -> AsyncIterator[Driver]:
     person = EngineDriver(database_url)
     yield person
     await person.close()
+
+
+@pytest.fixture
+async def whatsapp_server() -> AsyncIterator[FakeWhatsAppServer]:
+    server = await FakeWhatsAppServer().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def whatsapp_bot(
+    database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer
+) -> AsyncIterator[WhatsAppBot]:
+    """The bot's WhatsApp side: its webhook under uvicorn, the engine, the dispatcher and
+    the real sender against the fake Cloud API."""
+    bot = await WhatsAppBot(whatsapp_server, database_url).start()
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
+def whatsapp_person(whatsapp_bot: WhatsAppBot) -> WhatsAppDriver:
+    """A person on WhatsApp, writing from their own number."""
+    return WhatsAppDriver(whatsapp_bot)
 
 
 @pytest.fixture
