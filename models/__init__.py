@@ -5,6 +5,7 @@ from models.agenda import AgendaSession, EventClass
 from models.broadcasts import Broadcast
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
+from models.linking import LinkCode
 from models.notifications import Notification
 from models.outbox import OutboxFile, OutboxMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
@@ -30,6 +31,7 @@ __all__ = [
     "EventClass",
     "InboundMessage",
     "Invite",
+    "LinkCode",
     "Notification",
     "OutboxFile",
     "OutboxMessage",
