@@ -28,9 +28,11 @@ from models import (
     Role,
     RoleName,
 )
+from models.linking import link_identity
 from models.people import PROFILE_FIELDS
 from models.roles import create_invite
 from tests.drivers import Driver, EngineDriver, Shown
+from tests.factories import make_event
 from tests.test_registration import last, stored
 from tests.test_whatsapp_registration import TelegramPerson, WhatsAppPerson, answer_everything
 
@@ -493,3 +495,52 @@ async def test_typed_codes_never_link_anyone(
     assert [(p.id, profile(p)) for p in await people(sessions)] == state.before
     assert await owners(sessions) == state.owners
     assert await sent_to(sessions, state.two.telegram, "link_notice") == []
+
+
+async def test_linking_moves_what_the_newcomer_held_unless_the_person_holds_it(
+    sessions: SessionMaker, demo_event: Event
+) -> None:
+    other = await make_event(sessions, "JBI2024")
+    async with sessions.begin() as session:
+        registered, newcomer = Person(locale="id", full_name="Siti"), Person(locale="en")
+        session.add_all([registered, newcomer])
+        await session.flush()
+        assert registered.id is not None
+        assert newcomer.id is not None
+        identity = ChannelIdentity(
+            person_id=newcomer.id, channel="whatsapp", user_key=SITI_WA, address=SITI_WA
+        )
+        session.add(identity)
+        for person_id, event in ((registered.id, demo_event), (newcomer.id, demo_event),
+                                 (newcomer.id, other)):  # fmt: skip
+            assert event.id is not None
+            session.add(
+                Enrollment(person_id=person_id, event_id=event.id, class_name=str(person_id))
+            )
+        session.add(Consent(person_id=newcomer.id, channel="whatsapp", text_version="v",
+                            locale="en", text_sha256="0" * 64))  # fmt: skip
+        await session.flush()
+        ids = (registered.id, newcomer.id)
+    async with sessions.begin() as session:
+        found = await session.get(ChannelIdentity, identity.id)
+        into = await session.get(Person, ids[0])
+        assert found is not None
+        assert into is not None
+        await link_identity(session, found, into, START)
+    async with sessions() as session:
+        enrolments = await session.execute(
+            select(Enrollment.event_id, Enrollment.person_id, Enrollment.class_name)
+        )
+        consents = await session.execute(select(Consent.person_id))
+        persons = await session.execute(select(Person.id, Person.locale))
+        moved = await session.get(ChannelIdentity, identity.id)
+    assert sorted(enrolments.all()) == sorted(
+        [
+            (demo_event.id, ids[0], str(ids[0])),  # theirs stays; the newcomer's went
+            (other.id, ids[0], str(ids[1])),  # moved
+        ]
+    )
+    assert consents.scalars().all() == [ids[0]]
+    assert persons.all() == [(ids[0], "id")], "the newcomer's person is gone; the language kept"
+    assert moved is not None
+    assert moved.person_id == ids[0]
