@@ -20,6 +20,7 @@ from bot.cli_common import event_or_exit as _event_or_exit
 from bot.cli_common import in_session as _in_session
 from bot.cli_common import on_engine as _on_engine
 from bot.cli_common import translator as _translator
+from bot.cli_links import QrFile, print_join_links
 from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
 from bot.survey_cli import survey_app
@@ -97,8 +98,9 @@ def event_create(
     classes: Annotated[
         str, typer.Option(help='parallel classes (kelas), comma-separated, e.g. "A,B"')
     ] = "",
+    qr: QrFile = None,
 ) -> None:
-    """Create an event open for registration."""
+    """Create an event open for registration, and print the links that join it."""
     try:
         starts_on, ends_on = date.fromisoformat(starts), date.fromisoformat(ends)
     except ValueError:
@@ -129,6 +131,7 @@ def event_create(
         typer.echo(_problems(Translator("en"), exc, "agenda_import.classes.heading"), err=True)
         raise typer.Exit(2) from None
     typer.echo(f"created {event.name}; join code {event.code}")
+    print_join_links(_settings().deployment(), event.code, qr)
 
 
 @event_app.command("list")
@@ -174,9 +177,9 @@ def event_open(code: str) -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(qr: QrFile = None) -> None:
     """Create the demo event from the project brief and its four-day agenda (once) and
-    print its join code."""
+    print its join code and links."""
 
     async def go(session: AsyncSession) -> tuple[Event, int, list[str]]:
         event = await ensure_demo_event(session)
@@ -185,11 +188,12 @@ def demo() -> None:
         return event, len(agenda), await class_names(session, event.id)
 
     event, sessions, classes = asyncio.run(_in_session(go))
-    typer.echo(f"{event.name}\njoin code: {event.code}\nTelegram: t.me/<bot>?start={event.code}")
+    typer.echo(f"{event.name}\njoin code: {event.code}")
     typer.echo(
         f"agenda: {sessions} sessions, {event.starts_on} to {event.ends_on} ({event.timezone})"
     )
     typer.echo(f"classes: {', '.join(classes) or '(none)'}")
+    print_join_links(_settings().deployment(), event.code, qr)
 
 
 # --- agendas and classes ----------------------------------------------------------------
@@ -368,9 +372,11 @@ def _print_invite(code: str, event: Event, role: RoleName, speaker: str = "") ->
     who = f"{role.value} {speaker}".strip()
     days = INVITE_VALID_FOR.days
     typer.echo(f"invite for {who} at {event.code}, valid {days} days, works once:\n  /start {code}")
-    link = _settings().deployment().start_link(code.replace("-", ""))
-    if link is not None:
-        typer.echo(f"  {link}")
+    deployment = _settings().deployment()
+    start = code.replace("-", "")
+    for link in (deployment.start_link(start), deployment.whatsapp_link(f"/start {start}")):
+        if link is not None:
+            typer.echo(f"  {link}")
 
 
 def _invite(code: str, role: RoleName, speaker: str = "") -> None:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     webhook_listen_port: int = Field(default=8080, ge=1, le=65535)
 
     telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
+    # The WhatsApp business number people write to, for wa.me join links ("+62 811...").
+    whatsapp_display_number: str | None = None
 
     # WhatsApp Cloud API: on when the access token is set; then the phone number id, the
     # app secret (signs the webhook's deliveries) and the verify token are needed too. The
@@ -138,6 +140,20 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("whatsapp_display_number")
+    @classmethod
+    def _wa_me_digits(cls, value: str | None) -> str | None:
+        """As a wa.me link writes it: the international number, digits only."""
+        if value is None or not value.strip():
+            return None
+        try:
+            number = phonenumbers.parse(value, "ID")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValueError("WHATSAPP_DISPLAY_NUMBER is not a valid phone number")
+        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))[1:]
+
     @field_validator("admin_telegram_ids", "admin_phones", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -167,7 +183,11 @@ class Settings(BaseSettings):
         # Whoever types in the console runs the server, and may do anything anyway.
         if self.console_admin:
             admins.add(("console", self.console_user))
-        return Deployment(frozenset(admins), self.telegram_bot_username)
+        return Deployment(
+            frozenset(admins),
+            self.telegram_bot_username,
+            whatsapp_number=self.whatsapp_display_number,
+        )
 
     @field_validator(
         "telegram_rate",

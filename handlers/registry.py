@@ -25,6 +25,9 @@ Action = Callable[["Turn"], Awaitable[None]]
 ButtonAction = Callable[["Turn", str], Awaitable[bool]]
 # A file someone sent: returns False when it is not for this handler.
 FileAction = Callable[["Turn"], Awaitable[bool]]
+# Typed words that answer no question and pick no button (an event code, a greeting):
+# returns False when they mean nothing to this handler.
+TypedAction = Callable[["Turn", str], Awaitable[bool]]
 
 
 class FileReadAhead(Protocol):
@@ -100,6 +103,7 @@ class Feature:
     buttons: Mapping[str, ButtonAction] = field(default_factory=dict)
     files: FileAction | None = None
     read_ahead: FileReadAhead | None = None
+    typed: TypedAction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,7 @@ class Registry:
     buttons: Mapping[str, ButtonAction]
     files: tuple[FileAction, ...]
     read_ahead: tuple[FileReadAhead, ...]
+    typed: tuple[TypedAction, ...]
 
 
 def build(features: list[Feature]) -> Registry:
@@ -135,7 +140,8 @@ def build(features: list[Feature]) -> Registry:
                 raise ValueError(f"two button namespaces {namespace!r}")
     files = tuple(f.files for f in features if f.files is not None)
     read_ahead = tuple(f.read_ahead for f in features if f.read_ahead is not None)
-    return Registry(tuple(commands), by_name, by_key, flows, buttons, files, read_ahead)
+    typed = tuple(f.typed for f in features if f.typed is not None)
+    return Registry(tuple(commands), by_name, by_key, flows, buttons, files, read_ahead, typed)
 
 
 def discover(package_name: str) -> list[Feature]:

@@ -123,5 +123,8 @@ async def on_text(turn: Turn, text: str) -> None:
         turn.asked = True  # an answer to the question; the step says what comes next
         await step.on_text(turn, step.flow.state(turn), text)
     else:
+        for understood in turn.registry.typed:
+            if await understood(turn, text):
+                return
         key = "idle.registered" if turn.person.is_registered else "idle.unregistered"
         await main_menu(turn, key)

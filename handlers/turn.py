@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import structlog
 from pydantic import BaseModel, ValidationError
@@ -56,12 +57,20 @@ class Deployment:
 
     admins: frozenset[tuple[str, str]] = frozenset()  # (channel, user_key)
     telegram_username: str | None = None
+    whatsapp_number: str | None = None  # the business number people write to, digits only
 
     def start_link(self, argument: str) -> str | None:
         """A link that opens the bot with ``/start argument``, where the channel has one."""
         if not self.telegram_username:
             return None
         return f"https://t.me/{self.telegram_username}?start={argument}"
+
+    def whatsapp_link(self, text: str) -> str | None:
+        """A link that opens a chat with the bot on WhatsApp with ``text`` typed in,
+        ready to send; None without a WhatsApp number."""
+        if not self.whatsapp_number:
+            return None
+        return f"https://wa.me/{self.whatsapp_number}?text={quote(text)}"
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from models.agenda import AgendaSession, EventClass
 from models.broadcasts import Broadcast
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
+from models.linking import LinkCode
 from models.notifications import Notification
 from models.outbox import OutboxFile, OutboxMessage, SentMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
@@ -31,6 +32,7 @@ __all__ = [
     "EventClass",
     "InboundMessage",
     "Invite",
+    "LinkCode",
     "Notification",
     "OutboxFile",
     "OutboxMessage",

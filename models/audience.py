@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from models.conversation import Conversation
-from models.people import ChannelIdentity, Enrollment, Person
+from models.people import ChannelIdentity, Enrollment, Person, delivery_order
 from models.roles import Role
 
 # The flow whose state names the event someone is joining (handlers/features/registration.py).
@@ -124,20 +124,17 @@ def _joining(event_id: int) -> Any:
 
 def recipients_query(event_id: int, spec: Audience) -> Any:
     """The people ``spec`` reaches in the event, one row each (``identity_id``,
-    ``person_id``, ``channel``, ``unreachable_at``): the identity to send to is
-    one they have not blocked the bot on, the one they last wrote from. Someone who has
-    not finished registering is written to where they are registering."""
+    ``person_id``, ``channel``, ``unreachable_at``): the identity to send to is the first
+    by ``delivery_order`` (one they have not blocked the bot on, on the channel they
+    chose, else the one they last wrote from). Someone who has not finished registering
+    is written to where they are registering."""
     identity = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    person = Person.__table__  # type: ignore[attr-defined]
     conversation = Conversation.__table__  # type: ignore[attr-defined]
-    order: list[Any] = [
-        identity.c.unreachable_at.is_not(None),
-        identity.c.last_inbound_at.is_(None),
-        identity.c.last_inbound_at.desc(),
-        identity.c.id.desc(),
-    ]
-    source = identity
+    order = delivery_order(identity, person.c.notify_channel)
+    source = identity.join(person, person.c.id == identity.c.person_id)
     if isinstance(spec, Unregistered):
-        source = identity.join(conversation, conversation.c.identity_id == identity.c.id)
+        source = source.join(conversation, conversation.c.identity_id == identity.c.id)
         joining = conversation.c.state[(REGISTRATION_FLOW, "event_id")].as_integer()
         order.insert(0, sa.case((joining == event_id, 0), else_=1))
     ranked = (

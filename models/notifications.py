@@ -12,7 +12,7 @@ written twice.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,11 +25,10 @@ from sqlmodel import Field, SQLModel, col
 
 from models.event import Event
 from models.outbox import OutboxMessage, Outgoing, Priority, Status, enqueue
-from models.people import ChannelIdentity, Enrollment, Person
+from models.people import ChannelIdentity, Enrollment, Person, delivery_order
 
 # Rows looked up by key at a time: well within every database's limit on parameters.
 CHUNK = 500
-_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class Kind(StrEnum):
@@ -105,44 +104,44 @@ async def events_between(session: AsyncSession, first: date, last: date) -> list
 
 
 async def audience(session: AsyncSession, event_id: int) -> list[Recipient]:
-    """The event's registered participants who have not muted reminders, each on the
-    reachable channel they wrote from last. Someone who blocked the bot everywhere is
-    left out: only their own next message makes them reachable again."""
-    identity = ChannelIdentity
-    found: sa.Result[Any] = await session.execute(
+    """The event's registered participants who have not muted reminders, each on one
+    reachable identity: the first by ``delivery_order`` (the channel they chose, else the
+    one they wrote from last). Someone who blocked the bot everywhere is left out: only
+    their own next message makes them reachable again."""
+    identity = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    person = Person.__table__  # type: ignore[attr-defined]
+    ranked = (
         select(
-            col(Person.id).label("person_id"),
-            col(Person.locale).label("locale"),
+            person.c.id.label("person_id"),
+            person.c.locale,
             col(Enrollment.class_name).label("class_name"),
-            col(identity.id).label("identity_id"),
-            col(identity.channel).label("channel"),
-            col(identity.last_inbound_at).label("last_inbound_at"),
+            identity.c.id.label("identity_id"),
+            identity.c.channel,
+            sa.func.row_number()
+            .over(
+                partition_by=person.c.id,
+                order_by=delivery_order(identity, person.c.notify_channel),
+            )
+            .label("rank"),
         )
-        .join(Enrollment, col(Enrollment.person_id) == col(Person.id))
-        .join(identity, col(identity.person_id) == col(Person.id))
+        .select_from(person)
+        .join(Enrollment, col(Enrollment.person_id) == person.c.id)
+        .join(identity, identity.c.person_id == person.c.id)
         .where(
             col(Enrollment.event_id) == event_id,
-            col(Person.registered_at).is_not(None),
-            col(Person.reminders_muted_at).is_(None),
-            col(identity.unreachable_at).is_(None),
+            person.c.registered_at.is_not(None),
+            person.c.reminders_muted_at.is_(None),
+            identity.c.unreachable_at.is_(None),
         )
-        .order_by(col(Person.id), col(identity.id))
+        .subquery()
     )
-    chosen: dict[int, Any] = {}
-    for row in found.all():
-        kept = chosen.get(row.person_id)
-        if kept is None or _recency(row) >= _recency(kept):
-            chosen[row.person_id] = row
+    found: sa.Result[Any] = await session.execute(
+        select(ranked).where(ranked.c.rank == 1).order_by(ranked.c.person_id)
+    )
     return [
         Recipient(row.person_id, row.identity_id, row.channel, row.locale or "id", row.class_name)
-        for row in chosen.values()
+        for row in found.all()
     ]
-
-
-def _recency(row: Any) -> tuple[datetime, int]:
-    """The identity written from last comes first; of those never written from, the
-    newest."""
-    return (row.last_inbound_at or _NEVER, row.identity_id)
 
 
 async def unplanned(session: AsyncSession, planned: Sequence[Planned]) -> list[Planned]:

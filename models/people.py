@@ -6,7 +6,9 @@ person; a conversation belongs to one channel identity.
 """
 
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -50,6 +52,9 @@ class Person(SQLModel, table=True):
     event_chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when they muted reminders (/pengingat), in every event; None: they get them.
     reminders_muted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The channel reminders and announcements go to, chosen in /pengingat by someone who
+    # writes from several; None (or that channel unreachable): the one written from last.
+    notify_channel: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -178,6 +183,37 @@ def enroll(session: AsyncSession, person: Person, event_id: int, now: datetime) 
     session.add(joined)
     person.viewing_event_id = event_id
     return joined
+
+
+def delivery_order(identity: sa.Table, notify_channel: Any) -> list[Any]:
+    """How a person's identities rank as the one to write to, best first: one they have
+    not blocked the bot on; the channel they chose (``notify_channel``, a column or a
+    value); the one they wrote from last; of those never written from, the newest. Every
+    query that picks one identity per person orders by this."""
+    return [
+        identity.c.unreachable_at.is_not(None),
+        sa.case((identity.c.channel == notify_channel, 0), else_=1),
+        identity.c.last_inbound_at.is_(None),
+        identity.c.last_inbound_at.desc(),
+        identity.c.id.desc(),
+    ]
+
+
+async def preferred_identity(
+    session: AsyncSession, person: "Person", *, besides: str | None = None
+) -> ChannelIdentity | None:
+    """The identity a message to ``person`` goes to (on a channel other than
+    ``besides``, when given)."""
+    table = ChannelIdentity.__table__  # type: ignore[attr-defined]
+    query = (
+        select(ChannelIdentity)
+        .where(col(ChannelIdentity.person_id) == person.id)
+        .order_by(*delivery_order(table, person.notify_channel))
+        .limit(1)
+    )
+    if besides is not None:
+        query = query.where(col(ChannelIdentity.channel) != besides)
+    return (await session.execute(query)).scalars().first()
 
 
 async def identities_of(session: AsyncSession, person_id: int) -> list[ChannelIdentity]:

@@ -138,10 +138,16 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
 
 
 def invite_message(turn: Turn, code: str) -> str:
-    link = turn.deployment.start_link(code.replace("-", ""))
+    start = code.replace("-", "")
+    link = turn.deployment.start_link(start)
     if link is None:
-        return turn.t("invite.forward_code", code=code)
-    return turn.t("invite.forward_link", code=code, link=link)
+        text = turn.t("invite.forward_code", code=code)
+    else:
+        text = turn.t("invite.forward_link", code=code, link=link)
+    on_whatsapp = turn.deployment.whatsapp_link(f"/start {start}")
+    if on_whatsapp is not None:
+        text += "\n" + turn.t("join.whatsapp_link", link=on_whatsapp)
+    return text
 
 
 async def redeem(turn: Turn, typed: str) -> bool:

@@ -18,7 +18,10 @@ from handlers.questions import Answer, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Option, Turn
 from handlers.types import Reply
+from models.linking import phone_owner
 from models.people import PROFILE_FIELDS, has_consented
+
+PHONE = "phone_e164"
 
 
 class EditState(ProvincePage):
@@ -87,6 +90,16 @@ def save_to(field: str) -> Callable[[Turn, EditState, Answer], Awaitable[None]]:
     return answered
 
 
+async def phone_saved(turn: Turn, state: EditState, value: Answer) -> None:
+    """A phone number belongs to one person: another's is refused, and asked again."""
+    assert isinstance(value, str)
+    if await phone_owner(turn.session, value, turn.person_id) is not None:
+        turn.say("phone.taken")
+        await goto(turn, EDIT.steps[PHONE])
+        return
+    await saved(turn, PHONE, value)
+
+
 def with_current_value(field: str) -> Callable[[Turn, EditState, str], Awaitable[str]]:
     """The question also shows what is stored now."""
 
@@ -106,6 +119,10 @@ def field_steps() -> list[Step[EditState]]:
     for name in PROFILE_FIELDS:
         if name == PROVINCE:
             steps.append(ProvinceStep[EditState](province_saved, with_current_value(name)))
+        elif name == PHONE:
+            steps.append(
+                QuestionStep(QUESTIONS[name], phone_saved, wording=with_current_value(name))
+            )
         else:
             wording = with_current_value(name)
             steps.append(QuestionStep(QUESTIONS[name], save_to(name), wording=wording))

@@ -1,6 +1,10 @@
 """Joining an event: language, event code, consent, the registration questions, summary.
 
 ``/start CODE`` (from a t.me link) names the event; an invite code instead grants a role.
+The code typed on its own, or a greeting from someone not registered, does the same (a
+wa.me link fills in the code). A channel that knows the person's number (WhatsApp) does
+not ask for it. A number someone registered on another channel is linked to them, once
+they prove it is theirs (handlers/linking.py); one registered on this channel is refused.
 """
 
 import hashlib
@@ -10,10 +14,13 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from handlers.channel_names import channel_name, vouched_phone
 from handlers.event_choice import current_event, enrollment
 from handlers.features.invites import redeem
 from handlers.flow import Flow, Prompt, Step, UnknownChoiceError, end_flow, goto
+from handlers.greetings import is_opening
 from handlers.i18n import LOCALES
+from handlers.linking import LinkCodeStep, LinkingState, LinkOfferStep
 from handlers.menu import main_menu
 from handlers.profile_fields import PROVINCE, QUESTIONS, profile_lines
 from handlers.province_step import ProvincePage, ProvinceStep
@@ -21,9 +28,11 @@ from handlers.questions import Answer, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Option, Turn
 from handlers.types import Meaning
-from models import Consent, Event
+from models import Consent, Event, Person
 from models.event import event_by_code
-from models.people import PROFILE_FIELDS, enroll, has_consented
+from models.linking import phone_owner
+from models.people import PROFILE_FIELDS, enroll, has_consented, preferred_identity
+from models.roles import find_invite
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -46,10 +55,12 @@ class Answers(BaseModel):
         return [name for name in PROFILE_FIELDS if getattr(self, name) is None]
 
 
-class RegistrationState(ProvincePage):
+class RegistrationState(ProvincePage, LinkingState):
     event_id: int | None = None  # the event being joined
     answers: Answers = Field(default_factory=Answers)
     review: bool = False  # fixing one answer from the summary: back to the summary after
+    # The number the channel vouches for was tried already (taken: it is asked instead).
+    channel_phone_tried: bool = False
 
 
 # --- the language question, asked here and by /bahasa --------------------------------
@@ -107,7 +118,12 @@ async def find_event(turn: Turn, code: str) -> Event | None:
 async def start(turn: Turn) -> None:
     """/start, from a join link (``/start CODE``) or typed. An invite code grants a
     role instead."""
-    code = turn.argument
+    await begin(turn, turn.argument)
+
+
+async def begin(turn: Turn, code: str) -> None:
+    """Join the event ``code`` names (none: the default one), or take the role an invite
+    code grants; continue a registration under way."""
     if code and await redeem(turn, code):
         return
     conversation = turn.conversation
@@ -128,6 +144,23 @@ async def start(turn: Turn) -> None:
     elif state.event_id is None:
         state.event_id = await default_event(turn)
     await continue_registration(turn)
+
+
+async def typed_join(turn: Turn, text: str) -> bool:
+    """Words that answer no question: an event's code or an invite code, typed on its
+    own, does what ``/start CODE`` does; so does a greeting from someone not registered
+    (without a code)."""
+    code = text.strip()
+    if await event_by_code(turn.session, code) is not None:
+        await begin(turn, code)
+        return True
+    if await find_invite(turn.session, code) is not None:
+        await begin(turn, code)
+        return True
+    if not turn.person.is_registered and is_opening(text):
+        await begin(turn, "")
+        return True
+    return False
 
 
 async def default_event(turn: Turn) -> int | None:
@@ -160,6 +193,12 @@ async def continue_registration(turn: Turn) -> None:
         if not await has_consented(turn.session, turn.person_id):
             await goto(turn, CONSENT_STEP)
             return
+        if state.answers.phone_e164 is None and not state.channel_phone_tried:
+            phone = vouched_phone(turn.identity.channel, turn.identity.user_key)
+            if phone is not None:
+                state.channel_phone_tried = True
+                await phone_given(turn, state, phone)
+                return
         missing = state.answers.missing()
         await goto(turn, REGISTRATION.steps[missing[0]] if missing else SUMMARY_STEP)
         return
@@ -238,6 +277,61 @@ async def field_answered(turn: Turn, state: RegistrationState, field: str, value
         await continue_registration(turn)
 
 
+async def phone_answered(turn: Turn, state: RegistrationState, value: Answer) -> None:
+    assert isinstance(value, str)
+    await phone_given(turn, state, value)
+
+
+async def phone_given(turn: Turn, state: RegistrationState, phone: str) -> None:
+    """A number typed, or the one the channel vouches for. Free, it is the answer. A
+    person reachable on another channel registered it: they may prove it is theirs and
+    link the two. Registered from this channel (another account), or by someone who
+    cannot be reached: refused, and asked again."""
+    owner = await phone_owner(turn.session, phone, turn.person_id)
+    if owner is None:
+        await field_answered(turn, state, "phone_e164", phone)
+        return
+    here = turn.identity.channel
+    if owner.channels and here not in owner.channels:
+        state.link_person_id, state.link_phone = owner.person_id, phone
+        await goto(turn, LINK_OFFER_STEP)
+        return
+    key = "phone.taken_here" if here in owner.channels else "phone.taken"
+    await phone_again(turn, state, key)
+
+
+async def phone_again(turn: Turn, state: RegistrationState, key: str) -> None:
+    """The number cannot be this person's: say ``key`` and ask for another."""
+    turn.say(key, channel=channel_name(turn.t, turn.identity.channel))
+    state.answers.phone_e164 = state.link_person_id = state.link_phone = None
+    state.channel_phone_tried = True
+    await goto(turn, REGISTRATION.steps["phone_e164"])
+
+
+async def linked(turn: Turn, state: RegistrationState, person: Person) -> None:
+    """This identity now belongs to ``person``, registered already: the registration is
+    over, and the event being joined is theirs too."""
+    turn.person = person
+    turn.forget_cached()
+    event = await joining(turn)
+    end_flow(turn)
+    found = await preferred_identity(turn.session, person, besides=turn.identity.channel)
+    values = {
+        "channel": channel_name(turn.t, turn.identity.channel),
+        "other": channel_name(turn.t, found.channel) if found is not None else "—",
+        "name": person.full_name,
+    }
+    if event is None or event.id is None or not await can_join(turn, event):
+        await main_menu(turn, "link.done", **values)
+        return
+    if await enrollment(turn, event) is None:
+        enroll(turn.session, person, event.id, turn.now)
+        turn.forget_cached()
+    else:
+        person.viewing_event_id = event.id
+    await main_menu(turn, "link.done_event", event=event.name, **values)
+
+
 def answer_to(field: str) -> Callable[[Turn, RegistrationState, Answer], Awaitable[None]]:
     async def answered(turn: Turn, state: RegistrationState, value: Answer) -> None:
         await field_answered(turn, state, field, value)
@@ -268,6 +362,10 @@ class SummaryStep(Step[RegistrationState]):
         if state.answers.missing() or event is None or not event.is_open:
             await continue_registration(turn)
             return
+        phone = state.answers.phone_e164
+        if phone is not None and await phone_owner(turn.session, phone, turn.person_id):
+            await phone_given(turn, state, phone)  # registered by someone meanwhile
+            return
         person = turn.person
         for name in PROFILE_FIELDS:
             setattr(person, name, getattr(state.answers, name))
@@ -294,15 +392,27 @@ def field_steps() -> list[Step[RegistrationState]]:
     for name in PROFILE_FIELDS:
         if name == PROVINCE:
             steps.append(ProvinceStep[RegistrationState](province_answered))
+        elif name == "phone_e164":
+            steps.append(QuestionStep(QUESTIONS[name], phone_answered))
         else:
             steps.append(QuestionStep(QUESTIONS[name], answer_to(name)))
     return steps
 
 
+LINK_CODE_STEP = LinkCodeStep[RegistrationState](phone_again, linked)
+LINK_OFFER_STEP = LinkOfferStep[RegistrationState](phone_again, LINK_CODE_STEP)
 REGISTRATION: Flow[RegistrationState] = Flow(
     "registration",
     RegistrationState,
-    [LANGUAGE_STEP, EVENT_CODE_STEP, CONSENT_STEP, *field_steps(), SUMMARY_STEP],
+    [
+        LANGUAGE_STEP,
+        EVENT_CODE_STEP,
+        CONSENT_STEP,
+        *field_steps(),
+        LINK_OFFER_STEP,
+        LINK_CODE_STEP,
+        SUMMARY_STEP,
+    ],
     cancelled="cancel.registration",
 )
 
@@ -325,4 +435,5 @@ FEATURE = Feature(
         ),
     ),
     flows=(REGISTRATION,),
+    typed=typed_join,
 )

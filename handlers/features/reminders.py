@@ -1,9 +1,11 @@
-"""``/pengingat``: a person turns their reminders off and on again; an organiser sees the
+"""``/pengingat``: a person turns their reminders off and on again, and, writing from
+several channels, chooses the one reminders and announcements go to; an organiser sees the
 event's settings (minutes before each session, the morning digest), how many reminders
 went and how many came too late, and changes the settings with buttons."""
 
 from pydantic import BaseModel
 
+from handlers.channel_names import channel_name
 from handlers.event_choice import current_event
 from handlers.flow import Flow, interrupt, leave_side_flow
 from handlers.i18n import Translator
@@ -17,6 +19,7 @@ from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.validation import InvalidInputError, row_id
 from models import Event, RoleName
 from models.notifications import event_counts
+from models.people import identities_of, preferred_identity
 from models.reminders import (
     MAX_OFFSET,
     MAX_OFFSETS,
@@ -31,6 +34,7 @@ from models.reminders import (
 
 REMIND = "ingat"  # button namespace: "ingat|mute", "ingat|digest-off:<event id>"...
 MUTE, UNMUTE = "mute", "unmute"
+VIA = "via"  # "ingat|via:whatsapp": reminders go to that channel
 # An organiser's switches: (before sessions, digest) as each one sets them (None: as is).
 SWITCHES: dict[str, tuple[bool | None, bool | None]] = {
     "sessions-on": (True, None),
@@ -56,6 +60,9 @@ async def show_reminders(turn: Turn, event: Event | None) -> None:
         if muted
         else Option(payload(MUTE), t("reminders.mute"))
     ]
+    channel_lines, channel_options = await channel_choice(turn)
+    lines += channel_lines
+    options += channel_options
     if event is not None and event.id is not None:
         settings = await reminders_of(turn.session, event.id)
         lines += ["", *settings_lines(t, event, settings)]
@@ -63,6 +70,39 @@ async def show_reminders(turn: Turn, event: Event | None) -> None:
             lines.append(counts_line(t, await event_counts(turn.session, event.id)))
             options += organiser_options(t, event.id, settings)
     turn.offer("\n".join(lines), options)
+
+
+async def channel_choice(turn: Turn) -> tuple[list[str], list[Option]]:
+    """Where their reminders and announcements go, and a button for each other channel
+    they write from; nothing for someone on one channel only."""
+    person, t = turn.person, turn.t
+    channels = {i.channel for i in await identities_of(turn.session, turn.person_id)}
+    current = await preferred_identity(turn.session, person)
+    if len(channels) < 2 or current is None:
+        return [], []
+    lines = [t("reminders.channel", channel=channel_name(t, current.channel))]
+    chosen = person.notify_channel
+    if chosen in channels and chosen != current.channel:
+        lines.append(t("reminders.channel_unreachable", chosen=channel_name(t, chosen)))
+    options = [
+        Option(
+            payload(f"{VIA}:{channel}"), t("reminders.send_via", channel=channel_name(t, channel))
+        )
+        for channel in sorted(channels - {current.channel})
+    ]
+    return lines, options
+
+
+async def choose_channel(turn: Turn, channel: str) -> bool:
+    """Reminders and announcements go to ``channel`` from now on, if it is one of theirs."""
+    channels = {i.channel for i in await identities_of(turn.session, turn.person_id)}
+    if channel not in channels:
+        return False
+    turn.person.notify_channel = channel
+    turn.person.updated_at = turn.now
+    turn.say("reminders.channel_saved", channel=channel_name(turn.t, channel))
+    await show_reminders(turn, await current_event(turn))
+    return True
 
 
 def organiser_options(t: Translator, event_id: int, settings: Reminders) -> list[Option]:
@@ -93,6 +133,8 @@ async def reminders_button(turn: Turn, value: str) -> bool:
         await show_reminders(turn, await current_event(turn))
         return True
     action, _, ident = value.partition(":")
+    if action == VIA:
+        return await choose_channel(turn, ident)
     number = row_id(ident)
     event = await turn.session.get(Event, number) if number is not None else None
     if event is None or event.id is None or (action not in SWITCHES and action not in ASKS):

@@ -1,7 +1,7 @@
 """webhook inbox: deliveries of the WhatsApp webhook, stored before they are handled
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 10:00:00
 
 A new table only. Its rows live from a delivery's arrival until it is handled.
@@ -14,7 +14,7 @@ from alembic import op
 
 revision: str = "0010"
 # The migration before this one. Only this line changes when another lands in between.
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
