@@ -1,6 +1,7 @@
 """The bot as its users start it: ``python -m bot`` in a terminal or against Telegram."""
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -9,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from handlers.i18n import Translator
 from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.whatsapp_api import FakeWhatsAppServer
+from tests.whatsapp_harness import APP_SECRET, VERIFY_TOKEN, free_port, sign
 
 pytestmark = pytest.mark.subprocess
 
@@ -76,15 +80,24 @@ def test_console_registration_from_piped_input_survives_a_new_process(tmp_path: 
     assert row == ("Budi Santoso", "+6281234567890", "desa", "Kalimantan Timur")
 
 
-async def test_telegram_mode_answers_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, telegram_server: FakeTelegramServer
+async def test_telegram_and_whatsapp_in_one_process_answer_and_stop_cleanly_on_sigterm(
+    tmp_path: Path, telegram_server: FakeTelegramServer, whatsapp_server: FakeWhatsAppServer
 ) -> None:
+    """Both channels' settings: Telegram long-polls while WhatsApp's webhook is served,
+    both on one outbox."""
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bimtek.sqlite3'}",
         "TELEGRAM_BOT_TOKEN": telegram_server.token,
         "TELEGRAM_API_BASE_URL": telegram_server.base_url,
         "TELEGRAM_POLL_TIMEOUT": "1",
+        "WHATSAPP_ACCESS_TOKEN": whatsapp_server.token,
+        "WHATSAPP_PHONE_NUMBER_ID": whatsapp_server.phone_number_id,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_BASE_URL": whatsapp_server.base_url,
+        "WEBHOOK_LISTEN_PORT": str(port),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
@@ -108,6 +121,32 @@ async def test_telegram_mode_answers_and_stops_cleanly_on_sigterm(
             await asyncio.sleep(0.05)
         assert [c.params["text"] for c in telegram_server.sent(555)] == [ID("ask.language")]
         assert any(c.method == "setMyCommands" for c in telegram_server.calls)
+
+        wa_id = "6281200004001"
+        message = {"from": wa_id, "id": "wamid.APP1", "timestamp": str(int(time.time()))}
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281100000000",
+                         "phone_number_id": whatsapp_server.phone_number_id},
+            "contacts": [{"profile": {"name": "P"}, "wa_id": wa_id}],
+            "messages": [{**message, "type": "text", "text": {"body": "halo"}}],
+        }  # fmt: skip
+        body = json.dumps(
+            {"object": "whatsapp_business_account",
+             "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
+        ).encode()  # fmt: skip
+        url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=b"{}", headers={"X-Hub-Signature-256": "x"}) as bad:
+                assert bad.status == 403
+            async with http.post(url, data=body, headers=headers) as answer:
+                assert answer.status == 200
+        for _ in range(100):
+            if whatsapp_server.sent_to(wa_id):
+                break
+            await asyncio.sleep(0.05)
+        assert [m.text for m in whatsapp_server.sent_to(wa_id)] == [ID("ask.language")]
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
