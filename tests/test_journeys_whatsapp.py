@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from bot.db import SessionMaker
 from bot.logging import configure_logging
-from models import ChannelIdentity, Event, Person
+from models import ChannelIdentity, Event, Person, RoleName
+from models.roles import create_invite
+from models.types import utcnow
 from tests.drivers import TelegramDriver, texts
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.whatsapp_api import FakeWhatsAppServer
@@ -127,3 +129,33 @@ async def test_no_number_name_or_message_text_in_the_logs(
     assert "whatsapp_delivery_stored" in logged, "the logs were captured"
     for secret in (person.user_key, person.user_key[2:], "Siti Rahmawati", "Rahasia", "Sukamaju"):
         assert secret not in logged, secret
+
+
+async def test_an_organiser_gets_the_template_and_sends_an_agenda_on_whatsapp(
+    whatsapp_person: WhatsAppDriver,
+    whatsapp_server: FakeWhatsAppServer,
+    sessions: SessionMaker,
+    demo_event: Event,
+) -> None:
+    """Files both ways: the template spreadsheet uploaded, then sent by its media id;
+    the organiser's file fetched by its media id before the agenda import reads it."""
+    organiser = whatsapp_person
+    assert demo_event.id is not None
+    async with sessions.begin() as session:
+        code = await create_invite(
+            session, demo_event.id, RoleName.ORGANIZER, created_by="cli", now=utcnow()
+        )
+    shown = await organiser.send(f"/start {code}")
+    assert "Selamat datang di tim panitia" in texts(shown)
+    shown = await organiser.send("/impor")
+    assert shown[0].document is not None
+    assert shown[0].document[0].endswith(".xlsx")
+    assert whatsapp_server.of_kind("upload"), "uploaded, then sent by its id"
+    broken = (
+        "Tanggal;Mulai;Selesai;Materi;Narasumber;Ruang\n"
+        "14/11/2024;08.00;09.00;Sesi baru;;Ballroom\n"
+        "14/11/2024;10.00;09.00;Mundur;;Ballroom\n"
+    )
+    shown = await organiser.send_file("jadwal.csv", broken.encode(), "text/csv")
+    assert "tidak dimuat" in texts(shown), "the file was fetched and read"
+    assert "3" in texts(shown)
