@@ -50,6 +50,15 @@ STEP_WITHIN = 60.0
 Params = dict[str, Any]
 
 
+# Each person types a number of their own: a number registered once is refused to anyone
+# else (it belongs to one person).
+PHONE = "<phone>"
+
+
+def phone_of(user_id: int) -> str:
+    return f"0812-{user_id:07d}"
+
+
 @dataclass(frozen=True)
 class Step:
     text: str
@@ -63,7 +72,7 @@ def script(help_messages: int) -> list[Step]:
         Step("Bahasa Indonesia", press=True),
         Step(ID("consent.agree"), press=True),
         Step("Siti Rahmawati, S.Sos"),
-        Step("0812-3456-7890"),
+        Step(PHONE),
         Step("Perpustakaan Desa Sukamaju"),
         Step(ID("library_type.desa"), press=True),
         Step("Kutai Kartanegara"),
@@ -201,7 +210,8 @@ async def person(
             )
             update = callback_update(user_id, *found)
         else:
-            update = message_update(user_id, next(message_ids), step.text)
+            text = phone_of(user_id) if step.text == PHONE else step.text
+            update = message_update(user_id, next(message_ids), text)
         seen = len(server.inbox[user_id])
         started = time.perf_counter()
         update_id = await server.push(update)
