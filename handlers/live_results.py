@@ -1,23 +1,27 @@
 """Results shown live: the message a trainer (or organiser) gets when they start quick
 feedback, brought up to date each time someone submits."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from handlers.channel_names import APPEND_ONLY_CHANNELS
 from handlers.i18n import Translator, supported
 from handlers.outgoing import body_of
 from handlers.results_texts import round_text
 from handlers.types import Reply
 from models import ChannelIdentity, Person, RoleName
-from models.live_message import start_live, update_live
+from models.live_message import UPDATE_DELAY, start_live, update_live
 from models.roles import roles_in
 from models.surveys.report import event_report, trainer_report
 from models.surveys.results import RoundResult
 from models.surveys.store import SurveyRound, SurveyWatch
 
 LIVE_KIND = "live_results"
+# On a channel that cannot edit, a trainer gets the results anew at most about once a
+# minute while answers come in, not once an answer.
+APPEND_ONLY_DELAY = timedelta(minutes=1)
 
 
 async def result_for(
@@ -95,8 +99,10 @@ async def refresh(session: AsyncSession, round_id: int, now: datetime) -> int:
         text = await _text(session, person, round_)
         if text is None:
             continue
+        delay = APPEND_ONLY_DELAY if channel in APPEND_ONLY_CHANNELS else UPDATE_DELAY
         await update_live(
             session, original_id=watch_row.outbox_id, identity_id=watch_row.identity_id,
             channel=channel, body=body_of(Reply(text)), now=now, key_prefix=LIVE_KIND,
+            delay=delay,
         )  # fmt: skip
     return len(watching)

@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.db import SessionMaker
-from models import ChannelIdentity, Event, Person, Role, RoleName
+from handlers.types import InboundKind
+from models import ChannelIdentity, Event, OutboxMessage, Person, Role, RoleName
+from models.outbox import Status
 from models.surveys.definition import SurveyDefinition
 from models.surveys.store import save_survey
-from tests.drivers import Shown, TelegramDriver
+from tests.drivers import EngineDriver, Shown, TelegramDriver
 from tests.factories import id_of, someone
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.test_broadcast_telegram import participant
@@ -136,3 +139,70 @@ async def test_quick_feedback_live_results_and_the_chart(
         assert all("Siti Rahayu" not in s.text for s in shown)
     finally:
         await trainer.close()
+
+
+class WhatsAppTrainer(EngineDriver):
+    """A trainer on WhatsApp as the core sees them (the channel is tested apart)."""
+
+    channel = "whatsapp"
+
+
+class TelegramParticipant(EngineDriver):
+    channel = "telegram"
+
+
+async def test_on_whatsapp_live_results_gather_answers_for_a_minute(
+    database_url: str, sessions: SessionMaker, demo_event: Event
+) -> None:
+    """WhatsApp cannot change a message: each update arrives as a new one, so there the
+    results wait a minute for more answers rather than a moment."""
+    clock = moving_clock()
+    async with sessions.begin() as session:
+        await save_survey(session, SurveyDefinition.model_validate(FEEDBACK))
+    trainer = WhatsAppTrainer(database_url, user_key="6281200005001", clock=clock)
+    siti = TelegramParticipant(database_url, user_key="700555", clock=clock)
+    try:
+        trainer_id = await someone(sessions, trainer.user_key, "whatsapp")
+        async with sessions.begin() as session:
+            session.add(
+                Role(
+                    event_id=id_of(demo_event), person_id=trainer_id, role=RoleName.TRAINER,
+                    speaker="Rachmawati", granted_at=START,
+                )
+            )  # fmt: skip
+        await participant(sessions, demo_event, siti)  # type: ignore[arg-type]
+        await trainer.send("/umpanbalik")
+        async with sessions.begin() as session:
+            # The results message went out (no dispatcher runs here): what follows updates it.
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.kind) == "live_results")
+                .values(status=Status.SENT, external_ids="wamid.HBgNLIVE")
+            )
+        async with sessions() as session:
+            prompt = (
+                await session.execute(
+                    select(OutboxMessage).where(col(OutboxMessage.kind) == "survey")
+                )
+            ).scalar_one()
+        [[payload, label, *_]] = prompt.body["choices"]
+        assert label == "Isi sekarang"
+        await siti._deliver(kind=InboundKind.CHOICE, choice=payload)
+        await siti.press("5")
+        answered = clock()
+        await siti.press("Lewati")
+        async with sessions() as session:
+            updates = (
+                (
+                    await session.execute(
+                        select(OutboxMessage).where(col(OutboxMessage.kind) == "live_update")
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert [u.channel for u in updates] == ["whatsapp"]
+        assert updates[0].due_at >= answered + timedelta(seconds=59)
+    finally:
+        await trainer.close()
+        await siti.close()
