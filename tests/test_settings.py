@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -92,3 +93,45 @@ def test_the_bot_username_makes_invite_links() -> None:
         "https://t.me/BimtekBot?start=K7Q2M9XDPH4T"
     )
     assert Settings(_env_file=None).deployment().start_link("X") is None
+
+
+WHATSAPP: dict[str, Any] = {
+    "whatsapp_access_token": "EAAGm0PX4ZCpsBAKZAZBexample",
+    "whatsapp_phone_number_id": "106540352242922",
+    "whatsapp_app_secret": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "whatsapp_verify_token": "bimtek-verify-2026",
+}
+
+
+def test_the_channels_follow_the_settings_present() -> None:
+    assert Settings(_env_file=None).channels == ()
+    telegram: dict[str, Any] = {"telegram_bot_token": "123456:ABCdefGhIJKlmNoPQRstuVWxyz"}
+    assert Settings(_env_file=None, **telegram).channels == ("telegram",)
+    assert Settings(_env_file=None, **WHATSAPP).channels == ("whatsapp",)
+    assert Settings(_env_file=None, **telegram, **WHATSAPP).channels == ("telegram", "whatsapp")
+
+
+@pytest.mark.parametrize(
+    "missing", ["whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_phone_number_id"]
+)
+def test_whatsapp_does_not_start_half_configured(missing: str) -> None:
+    given = {**WHATSAPP, missing: ""}
+    with pytest.raises(ValidationError, match=missing.upper()):
+        Settings(_env_file=None, **given)
+
+
+def test_whatsapp_templates_are_read_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "WHATSAPP_TEMPLATES",
+        '{"reminder": {"name": "bimtek_pengingat", "language": "id"},'
+        ' "broadcast": {"name": "bimtek_pengumuman"}}',
+    )
+    config = Settings(_env_file=None, **WHATSAPP).whatsapp()
+    assert config is not None
+    assert {kind: (t.name, t.language) for kind, t in config.templates.items()} == {
+        "reminder": ("bimtek_pengingat", "id"),
+        "broadcast": ("bimtek_pengumuman", "id"),
+    }
+    monkeypatch.setenv("WHATSAPP_TEMPLATES", '{"reminder": {"name": "Bimtek Pengingat"}}')
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **WHATSAPP)
