@@ -3,7 +3,7 @@ adds them one at a time), for the delivery benchmarks."""
 
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -32,10 +32,18 @@ async def database(url: str | None) -> AsyncIterator[SessionMaker]:
             await db.dispose()
 
 
-async def seed(sessions: SessionMaker, count: int, now: datetime, *, classes: bool) -> int:
-    """The demo event and ``count`` registered participants on Telegram, chat ids
-    1..count, one in ten reading English; with ``classes``, 45 % in class A, 45 % in B and
-    10 % without. The event's id."""
+async def seed(
+    sessions: SessionMaker,
+    count: int,
+    now: datetime,
+    *,
+    classes: bool,
+    channel: str = CHANNEL,
+    address: Callable[[int], str] = str,
+) -> int:
+    """The demo event and ``count`` registered participants on ``channel`` (Telegram: chat
+    ids 1..count; elsewhere ``address`` of 1..count), one in ten reading English; with
+    ``classes``, 45 % in class A, 45 % in B and 10 % without. The event's id."""
     async with sessions.begin() as session:
         event = await ensure_demo_event(session)
         event_id = event.id
@@ -62,9 +70,9 @@ async def seed(sessions: SessionMaker, count: int, now: datetime, *, classes: bo
             [
                 {
                     "person_id": first + chat,
-                    "channel": CHANNEL,
-                    "user_key": str(chat),
-                    "address": str(chat),
+                    "channel": channel,
+                    "user_key": address(chat),
+                    "address": address(chat),
                     "last_inbound_at": now,
                     "created_at": now,
                 }

@@ -59,6 +59,10 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
             ["ratio", "429s received", "lost                  0", "duplicates            0"],
         ),
         (
+            ["bench.whatsapp_broadcast", "--n", "30", "--rate", "200"],
+            ["ratio", "lost 0 · duplicates 0"],
+        ),
+        (
             ["bench.reminders", "--participants", "20", "--every", "60"],
             ["round s", "reminder", "digest", "lateness s (ready)", "lateness s (sent at 30/s)"],
         ),
@@ -69,6 +73,7 @@ def run(command: list[str]) -> subprocess.CompletedProcess[str]:
         "agenda_files",
         "console_start",
         "broadcast",
+        "whatsapp_broadcast",
         "reminders",
     ],
 )

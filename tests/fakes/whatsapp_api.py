@@ -63,6 +63,7 @@ class Call:
     body: dict[str, Any]
     status: int = 200
     to: str = ""
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
