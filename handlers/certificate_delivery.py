@@ -34,9 +34,7 @@ def document(certificate: Certificate) -> FileToSend:
 async def send_certificate(session: AsyncSession, certificate: Certificate, now: datetime) -> bool:
     """Write the certificate's PDF to its holder's outbox; False when there is nobody to
     send it to (gone, or never reachable): it waits for them to ask (``/sertifikat``)."""
-    person = (
-        await session.get(Person, certificate.person_id) if certificate.person_id else None
-    )
+    person = await session.get(Person, certificate.person_id) if certificate.person_id else None
     identity = await preferred_identity(session, person) if person is not None else None
     if person is None or identity is None or identity.id is None:
         return False

@@ -2,8 +2,6 @@
 status, and the paper's text in the certificate's language. Shared by the chat, the
 command line and the job that sends the papers."""
 
-from datetime import date
-
 from handlers.i18n import Translator, supported
 from handlers.timefmt import format_date_range
 from handlers.turn import Deployment
@@ -69,10 +67,6 @@ def progress_text(t: Translator, rule: Rule, verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-def dates_text(first: date, last: date, locale: str) -> str:
-    return format_date_range(first, last, locale)
-
-
 def status_text(t: Translator, certificate: Certificate) -> str:
     if certificate.revoked:
         return t("certificate.status.revoked")
@@ -88,7 +82,7 @@ def paper(
     """The certificate's text, in the event's certificate language."""
     t = Translator(supported(settings.locale))
     locale = t.locale
-    dates = dates_text(certificate.starts_on, certificate.ends_on, locale)
+    dates = format_date_range(certificate.starts_on, certificate.ends_on, locale)
     body = fill_body(
         settings.body or t("certificate.pdf.body"),
         {
@@ -108,6 +102,7 @@ def paper(
     place = settings.signing_place.strip()
     link = deployment.certificate_link(certificate.code)
     code = certificate.code
+    verify: tuple[str, ...]
     if link is not None:
         verify = (t("certificate.pdf.verify_at"), link, t("certificate.pdf.code", code=code))
     else:
@@ -127,7 +122,3 @@ def paper(
         verify_lines=verify,
         logo=settings.logo,
     )
-
-
-def filename(certificate: Certificate) -> str:
-    return f"sertifikat-{certificate.seq:03d}.pdf"

@@ -42,8 +42,7 @@ def event_end(event: Event, items: Sequence[AgendaItem]) -> datetime:
     its last day in its zone."""
     if items:
         return max(item.ends_at for item in items)
-    midnight = datetime.combine(event.ends_on + timedelta(days=1), time(), ZoneInfo(event.timezone))
-    return midnight
+    return datetime.combine(event.ends_on + timedelta(days=1), time(), ZoneInfo(event.timezone))
 
 
 async def is_over(session: AsyncSession, event: Event, now: datetime) -> bool:

@@ -153,9 +153,9 @@ async def by_number(session: AsyncSession, event_id: int, text: str) -> Certific
 
 async def certificates_of(session: AsyncSession, event_id: int) -> list[Certificate]:
     found = await session.execute(
-        select(Certificate).where(col(Certificate.event_id) == event_id).order_by(
-            col(Certificate.seq)
-        )
+        select(Certificate)
+        .where(col(Certificate.event_id) == event_id)
+        .order_by(col(Certificate.seq))
     )
     return list(found.scalars())
 
