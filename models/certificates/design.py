@@ -50,11 +50,16 @@ def fill_body(template: str, values: dict[str, str]) -> str:
     return template.format_map({name: values.get(name, "") for name in PLACEHOLDERS})
 
 
+def check_line(text: str, limit: int) -> str:
+    """One line of the paper (a name, a position, a place), spaces tidied."""
+    line = " ".join(text.split())
+    if len(line) > limit:
+        raise DesignError("certificate.design.text_long", text=line[:40], limit=limit)
+    return line
+
+
 def check_title(title: str) -> str:
-    text = " ".join(title.split())
-    if len(text) > MAX_TITLE:
-        raise DesignError("certificate.design.title_long", limit=MAX_TITLE)
-    return text
+    return check_line(title, MAX_TITLE)
 
 
 def check_logo(content: bytes) -> str:
