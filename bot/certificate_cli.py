@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.cli_common import Lang, cli_settings, event_or_exit, in_session, on_engine, translator
 from bot.db import session_maker, upgrade
 from handlers.certificate_texts import missing_text, paper, rule_text, status_text
-from handlers.i18n import LOCALES, Translator
+from handlers.i18n import LOCALES, Translator, supported
 from handlers.timefmt import format_date_range
 from handlers.validation import InvalidInputError, phone_e164
 from models import Event
@@ -202,7 +202,8 @@ def certificate_settings(
         current = await settings_of(session, event.id)
         sample = Certificate(
             event_id=event.id, seq=1, number=certificate_number(1, event),
-            code="0123456789", holder_name=t("certificate.cli.sample_name"), jp=32,
+            code="0123456789", jp=32,
+            holder_name=Translator(supported(current.locale))("certificate.cli.sample_name"),
             event_name=event.name, starts_on=event.starts_on, ends_on=event.ends_on,
             venue=event.venue, issued_at=utcnow(), issued_by="cli",
         )  # fmt: skip

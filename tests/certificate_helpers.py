@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.db import SessionMaker
-from models import ChannelIdentity, Event, SurveyResponse
+from models import ChannelIdentity, Event, Person, SurveyResponse
+from models.agenda import agenda
+from models.reminders import is_break
 from models.surveys.shipped import install_shipped
 from models.surveys.store import latest_survey, open_round
+from tests.factories import enrol
 
 
 @dataclass
@@ -75,3 +78,29 @@ def pdf_qr_codes(content: bytes) -> list[str]:
         for picture in page.images:
             found += [code.text for code in zxingcpp.read_barcodes(picture.image)]
     return found
+
+
+async def participant(
+    sessions: SessionMaker,
+    event: Event,
+    name: str,
+    phone: str,
+    class_name: str | None = "A",
+    channel: str = "console",
+    locale: str = "id",
+) -> tuple[str, int]:
+    """A registered participant named ``name``: their user key and person id."""
+    user_key = await enrol(sessions, event, class_name=class_name, channel=channel, locale=locale)
+    person_id = await person_of(sessions, user_key)
+    async with sessions.begin() as session:
+        person = await session.get(Person, person_id)
+        assert person is not None
+        person.full_name, person.phone_e164 = name, phone
+    return user_key, person_id
+
+
+async def agenda_ids(sessions: SessionMaker, event: Event, class_name: str | None) -> set[int]:
+    """The ids of the sessions a participant of ``class_name`` attends, breaks left out."""
+    async with sessions() as session:
+        whole = await agenda(session, event)
+    return {i.id for i in whole.for_class(class_name) if not is_break(i.title)}
