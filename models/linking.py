@@ -176,7 +176,7 @@ async def link_identity(
     session: AsyncSession, identity: ChannelIdentity, into: Person, now: datetime
 ) -> None:
     """Move ``identity`` to the person ``into``. What the person it leaves holds
-    (consent records, roles, enrolments, survey answers, waiting files) goes along,
+    (consent records, roles, enrolments, survey answers, certificates, waiting files) goes along,
     unless ``into`` holds the same already; that person, then empty, is deleted. The
     identity's conversation stays with it."""
     source, target = identity.person_id, into.id

@@ -43,7 +43,8 @@ async def answered(
     async with sessions.begin() as session:
         await install_shipped(session)
         survey = await latest_survey(session, survey_key)
-        assert survey is not None and event.id is not None
+        assert survey is not None
+        assert event.id is not None
         opened = datetime(2024, 11, 16, 2, tzinfo=UTC)
         round_, _ = await open_round(
             session, survey=survey, event_id=event.id, slot=survey_key, opens_at=opened

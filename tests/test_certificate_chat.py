@@ -35,7 +35,8 @@ async def given(
 ) -> None:
     """Attendance: each of ``people`` (id → class) attended every session of their class
     but one, except those whose class is written in lower case, who came to three."""
-    expected, attended = {}, {}
+    expected: dict[str | None, set[int]] = {}
+    attended: dict[int, set[int]] = {}
     for person_id, class_name in people.items():
         ids = sorted(await agenda_ids(sessions, event, class_name.upper()))
         expected[class_name.upper()] = set(ids)
@@ -99,7 +100,8 @@ async def test_participants_hear_why_and_organisers_issue_and_revoke(
     assert await deliver_pending(sessions, AFTER, ONLINE) == 1
     assert await deliver_pending(sessions, AFTER, ONLINE) == 0  # once
     [reply] = await siti_talks.send("/sertifikat")
-    assert reply.attachment is not None and reply.attachment.content is not None
+    assert reply.attachment is not None
+    assert reply.attachment.content is not None
     assert reply.attachment.filename == "sertifikat-001.pdf"
     assert "Siti Rahayu" in pdf_text(reply.attachment.content)
     assert pdf_qr_codes(reply.attachment.content) == [

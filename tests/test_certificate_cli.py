@@ -141,7 +141,8 @@ async def test_list_issue_revoke_verify(demo: Event, sessions: SessionMaker) -> 
         [message] = (await session.execute(select(OutboxMessage))).scalars().all()
         file = await session.get(OutboxFile, message.file_id)
     assert (message.kind, message.key) == ("certificate", f"certificate:{siti.id}")
-    assert file is not None and file.content == siti.pdf
+    assert file is not None
+    assert file.content == siti.pdf
     assert file.filename == "sertifikat-001.pdf"
     assert "Kode verifikasi: " + siti.code in message.body["text"]
 
@@ -203,8 +204,6 @@ async def test_list_issue_revoke_verify(demo: Event, sessions: SessionMaker) -> 
     ] == 2
     assert (await bimtek("certificate", "revoke", "KUKAR2024", "2", "--reason", "x"))[0] == 2
     code, output = await bimtek("certificate", "verify", "ZZZZZZZZZZ")
-    assert (code, output.strip()) == (
-        1,
-        "There is no certificate with this code. Check the code again; a certificate whose code is not on record is not genuine.",
-    )
+    assert code == 1
+    assert output.startswith("There is no certificate with this code.")
     assert (await bimtek("certificate", "verify", "../../etc/passwd"))[0] == 1
