@@ -12,7 +12,7 @@ from bot.db import SessionMaker
 from handlers.turn import Deployment
 from models import Certificate, ChannelIdentity, Conversation, Enrollment, Event, Person, RoleName
 from models.certificates import sources
-from models.certificates.store import settings_for_update
+from models.certificates.store import Holder, issue, settings_for_update
 from scheduler.certificates import certificate_round, deliver_pending
 from tests.certificate_helpers import (
     GivenAttendance,
@@ -23,7 +23,7 @@ from tests.certificate_helpers import (
     pdf_text,
 )
 from tests.drivers import TelegramDriver
-from tests.factories import Talker, give_role, id_of, labels, text_of
+from tests.factories import ID, Talker, give_role, id_of, labels, text_of
 
 DURING = datetime(2024, 11, 14, 2, tzinfo=UTC)  # Thursday 10.00 WITA
 AFTER = datetime(2024, 11, 16, 6, tzinfo=UTC)  # Saturday 14.00 WITA, after the closing
@@ -188,3 +188,21 @@ async def test_on_telegram_the_pdf_arrives_by_itself_at_the_end_and_again_when_a
 
     shown = await telegram_person.send("/sertifikat")
     assert shown[-1].document == ("sertifikat-001.pdf", upload.content)
+
+
+async def test_erasing_ones_data_revokes_the_certificate_and_drops_the_name(
+    sessions: SessionMaker, demo_event: Event
+) -> None:
+    key, person_id = await participant(sessions, demo_event, "Siti Rahayu", "+6281234500001")
+    async with sessions.begin() as session:
+        [certificate] = await issue(
+            session, demo_event, [Holder(person_id, "Siti Rahayu", "A", 33)], AFTER,
+            issued_by="cli",
+        )  # fmt: skip
+    siti = Talker(sessions, key, AFTER)
+    await siti.press_label(await siti.send("/hapus"), ID("erase.yes"))
+    [kept] = await stored(sessions)
+    assert (kept.number, kept.holder_name, kept.person_id, kept.pdf) == (
+        certificate.number, "", None, None,
+    )  # fmt: skip
+    assert kept.revoked
