@@ -31,6 +31,7 @@ from bot.web import WebPart, web_app
 from handlers.i18n import Translator
 from models.surveys.shipped import install_shipped
 from models.types import utcnow
+from scheduler.jobs import jobs_for
 from scheduler.runner import Scheduler
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ async def run(settings: Settings) -> None:
         clock = shifted_clock(settings.console_now) if console and settings.console_now else utcnow
         engine = Engine(sessions, clock, settings.deployment())
         if settings.scheduler_in_bot:
-            jobs = Scheduler(sessions, settings.database_url, clock)
+            jobs = Scheduler(
+                sessions, settings.database_url, clock, jobs_for(settings.deployment())
+            )
             await jobs.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot import cli_notices
 from bot.broadcast_cli import broadcast_app
+from bot.certificate_cli import certificate_app
 from bot.cli_common import Lang
 from bot.cli_common import ask as _ask
 from bot.cli_common import cli_settings as _settings
@@ -52,6 +53,7 @@ app.add_typer(event_app, name="event")
 event_app.command("reminders")(cli_notices.event_reminders)
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(survey_app, name="survey")
+app.add_typer(certificate_app, name="certificate")
 
 
 @db_app.command("upgrade")

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # out again once this has passed.
     outbox_lease_seconds: float = Field(default=30, gt=0, le=600)
 
+    # Where the bot's web server is reached from outside, e.g. https://bimtek.example.id:
+    # certificates carry a QR code of their verification page there (/sertifikat/CODE).
+    # Unset, the QR code carries the verification code alone.
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
     # Comma-separated. Admins may act as organiser of every event. A phone number is
     # trusted only where the channel itself vouches for it (WhatsApp).
     admin_telegram_ids: Annotated[list[int], NoDecode] = []
@@ -134,6 +139,7 @@ class Settings(BaseSettings):
         "whatsapp_app_secret",
         "whatsapp_verify_token",
         "whatsapp_phone_number_id",
+        "public_base_url",
         mode="before",
     )
     @classmethod
@@ -187,6 +193,7 @@ class Settings(BaseSettings):
             frozenset(admins),
             self.telegram_bot_username,
             whatsapp_number=self.whatsapp_display_number,
+            public_base_url=self.public_base_url,
         )
 
     @field_validator(

@@ -33,3 +33,15 @@ def format_moment(moment: datetime, tz: str, locale: str) -> str:
     """ "Rabu, 20 November 2024 14.05 WITA": a moment as the event's people read it."""
     local_day = moment.astimezone(ZoneInfo(tz)).date()
     return f"{format_date(local_day, locale)} {format_time(moment, tz)} {zone_label(tz, moment)}"
+
+
+def format_date_range(first: date, last: date, locale: str) -> str:
+    """ "13–16 November 2024", "30 Oktober – 2 November 2024", "30 Desember 2024 – 2
+    Januari 2025", or one day: "13 November 2024" (the same in English)."""
+    whole = "d MMMM y"
+    if first == last:
+        return babel_format_date(first, whole, locale=locale)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{babel_format_date(last, whole, locale=locale)}"
+    start = babel_format_date(first, "d MMMM" if first.year == last.year else whole, locale=locale)
+    return f"{start} – {babel_format_date(last, whole, locale=locale)}"

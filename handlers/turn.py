@@ -58,6 +58,9 @@ class Deployment:
     admins: frozenset[tuple[str, str]] = frozenset()  # (channel, user_key)
     telegram_username: str | None = None
     whatsapp_number: str | None = None  # the business number people write to, digits only
+    # Where the bot's web pages are reached from outside ("https://bimtek.example.id"):
+    # certificates carry a link to their verification page there.
+    public_base_url: str | None = None
 
     def start_link(self, argument: str) -> str | None:
         """A link that opens the bot with ``/start argument``, where the channel has one."""
@@ -71,6 +74,13 @@ class Deployment:
         if not self.whatsapp_number:
             return None
         return f"https://wa.me/{self.whatsapp_number}?text={quote(text)}"
+
+    def certificate_link(self, code: str) -> str | None:
+        """The verification page of the certificate with ``code``; None without a public
+        address."""
+        if not self.public_base_url:
+            return None
+        return f"{self.public_base_url.rstrip('/')}/sertifikat/{code}"
 
 
 @dataclass(slots=True)

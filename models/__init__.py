@@ -3,6 +3,7 @@ package registers every table on ``SQLModel.metadata``."""
 
 from models.agenda import AgendaSession, EventClass
 from models.broadcasts import Broadcast
+from models.certificates.store import Certificate, CertificateSettings
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
 from models.linking import LinkCode
@@ -24,6 +25,8 @@ from models.webhook_inbox import WebhookInbox
 __all__ = [
     "AgendaSession",
     "Broadcast",
+    "Certificate",
+    "CertificateSettings",
     "ChannelIdentity",
     "Consent",
     "Conversation",

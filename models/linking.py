@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
 from models.broadcasts import Broadcast
+from models.certificates.store import move_certificates
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.roles import Role
 from models.surveys.store import SurveyResponse, SurveyRound, SurveyWatch
@@ -175,7 +176,7 @@ async def link_identity(
     session: AsyncSession, identity: ChannelIdentity, into: Person, now: datetime
 ) -> None:
     """Move ``identity`` to the person ``into``. What the person it leaves holds
-    (consent records, roles, enrolments, survey answers, waiting files) goes along,
+    (consent records, roles, enrolments, survey answers, certificates, waiting files) goes along,
     unless ``into`` holds the same already; that person, then empty, is deleted. The
     identity's conversation stays with it."""
     source, target = identity.person_id, into.id
@@ -192,6 +193,7 @@ async def link_identity(
         update(SurveyRound).where(col(SurveyRound.started_by) == source).values(started_by=target)
     )
     await _move_unless_held(session, Enrollment, "event_id", source, target)
+    await move_certificates(session, source, target)
     await _move_unless_held(session, SurveyResponse, "round_id", source, target)
     await _move_unless_held(session, SurveyWatch, "round_id", source, target)
     left = await session.get(Person, source)

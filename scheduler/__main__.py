@@ -11,6 +11,7 @@ import structlog
 from bot.db import create_engine, session_maker, upgrade
 from bot.logging import configure_logging
 from bot.settings import Settings
+from scheduler.jobs import jobs_for
 from scheduler.runner import Scheduler
 
 log = structlog.get_logger(__name__)
@@ -24,7 +25,8 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with Scheduler(session_maker(db), settings.database_url):
+        jobs = jobs_for(settings.deployment())
+        async with Scheduler(session_maker(db), settings.database_url, jobs=jobs):
             await stop.wait()
     finally:
         await db.dispose()

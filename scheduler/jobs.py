@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.db import SessionMaker
-from scheduler import housekeeping, notifications, survey_rounds
+from handlers.turn import Deployment
+from scheduler import certificates, housekeeping, notifications, survey_rounds
 
 Clock = Callable[[], datetime]
 
@@ -27,3 +28,10 @@ DEFAULT_JOBS: tuple[Job, ...] = (
     Job("plan_notifications", timedelta(minutes=1), notifications.plan_notifications),
     Job("plan_survey_prompts", timedelta(minutes=1), survey_rounds.plan_survey_prompts),
 )
+
+
+def jobs_for(deployment: Deployment) -> tuple[Job, ...]:
+    """DEFAULT_JOBS, and the jobs that need to know how the bot is reached from outside
+    (a certificate's paper links to its verification page)."""
+    certificate_round = certificates.certificate_round(deployment)
+    return (*DEFAULT_JOBS, Job("certificates", timedelta(minutes=1), certificate_round))

@@ -14,6 +14,7 @@ from handlers.types import Attachment, InboundKind
 from models import (
     AgendaSession,
     Broadcast,
+    Certificate,
     ChannelIdentity,
     Conversation,
     Event,
@@ -97,6 +98,8 @@ def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tu
     inputs += [("button", f"umumkan|{a}:{broadcast_id}") for a in ("report", "cancel", "stop")]
     inputs += [("button", f"umumkan|list:{event_id}")]
     inputs += [("button", f"hasil|xlsx:{event_id}")]
+    certificates = ("list", "all", "confirm-all", "hand", "revoke")
+    inputs += [("button", f"sertifikat|{a}:{event_id}") for a in certificates]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -164,6 +167,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert await reminders_of(session, id_of(mine)) == Reminders()
         assert (await report(session, broadcast_id)).waiting == 4  # 2 participants, 2 staff
         assert (await session.execute(select(Broadcast))).scalars().one().cancelled_at is None
+        assert (await session.execute(select(Certificate))).first() is None
 
     # The organiser of the event may do each of them.
     for name in ("tim", "undang", "impor", "umumkan", "pengumuman"):
@@ -182,7 +186,7 @@ def test_every_privileged_action_is_walked() -> None:
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
-        "umpan", "hasil",
+        "umpan", "hasil", "sertifikat",
     }  # fmt: skip
     assert len(registry().files) == 1
 

@@ -7,6 +7,7 @@ from handlers.flow import Flow, end_flow, interrupt, leave_side_flow, repeat_que
 from handlers.questions import Answer, Kind, Msg, Question, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Turn
+from models.certificates.store import forget_holder
 from models.notifications import cancel_for_person
 from models.people import erase_personal_data, has_consented
 
@@ -29,6 +30,8 @@ async def answered(turn: Turn, state: EraseState, value: Answer) -> None:
         await leave_side_flow(turn)
         return
     await erase_personal_data(turn.session, turn.person, turn.now)
+    # A certificate names its holder: it is revoked, and keeps neither name nor paper.
+    await forget_holder(turn.session, turn.person_id, turn.now)
     # Reminders already planned for them go no more: they are no participant now.
     await cancel_for_person(turn.session, turn.person_id, "erased")
     # Whatever was under way on this channel goes too (the other channels' already went).
