@@ -27,7 +27,6 @@ from bot.demo import ensure_demo_event
 from bot.engine import Engine
 from bot.logging import configure_logging
 from bot.settings import Settings
-from bot.web import WebPart, web_app
 from handlers.i18n import Translator
 from models.surveys.shipped import install_shipped
 from models.types import utcnow
@@ -97,6 +96,8 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
     """Every configured channel on one dispatcher; the web server when a channel takes
     webhooks (WhatsApp always, Telegram when TELEGRAM_WEBHOOK_URL is set), else Telegram's
     long polling."""
+    from bot.web import WebPart, web_app
+    from bot.web_certificates import certificate_pages
 
     async with contextlib.AsyncExitStack() as stack:
         senders: list[Sender] = []
@@ -135,7 +136,10 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
                 polling = channel
         if whatsapp is not None:
             parts.append(WebPart(whatsapp.channel.routes(), whatsapp.channel.running))
-        if parts:
+        # The certificates' verification page is public wherever the web app runs: with a
+        # webhook, or because PUBLIC_BASE_URL says where the printed QR codes point.
+        if parts or settings.public_base_url:
+            parts.append(certificate_pages(engine.sessions))
             await serve(settings, web_app(dispatcher, parts), stop, also=polling)
         elif polling is not None:
             await until_stopped(polling.poll(), stop, on_stop=polling.stop)
