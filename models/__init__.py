@@ -2,6 +2,13 @@
 package registers every table on ``SQLModel.metadata``."""
 
 from models.agenda import AgendaSession, EventClass
+from models.attendance import (
+    Attendance,
+    AttendanceMark,
+    AttendanceOpening,
+    AttendanceSettings,
+    AttendanceTries,
+)
 from models.broadcasts import Broadcast
 from models.conversation import Conversation, InboundMessage
 from models.event import Event
@@ -23,6 +30,11 @@ from models.webhook_inbox import WebhookInbox
 
 __all__ = [
     "AgendaSession",
+    "Attendance",
+    "AttendanceMark",
+    "AttendanceOpening",
+    "AttendanceSettings",
+    "AttendanceTries",
     "Broadcast",
     "ChannelIdentity",
     "Consent",
