@@ -172,23 +172,19 @@ async def _open(turn: Turn, value: str) -> bool:
     return True
 
 
-async def _opening_in_reach(turn: Turn, value: str) -> AttendanceOpening | None:
-    """The opening a button names, if this person may see or stop it: its opener, an
-    organiser of its event, or a trainer of its session. None after saying why not."""
-    number = row_id(value)
-    opening = await turn.session.get(AttendanceOpening, number) if number is not None else None
-    if opening is None:
-        return None
+async def _may_see(turn: Turn, opening: AttendanceOpening) -> bool:
+    """Whether this person may see or stop the code: its opener, an organiser of its
+    event, or a trainer of its session. Says why not."""
     event = await turn.session.get(Event, opening.event_id)
-    allowed = await may(turn, event, RoleName.ORGANIZER) or opening.opened_by == turn.person_id
-    if not allowed and event is not None and opening.session_id is not None:
+    if await may(turn, event, RoleName.ORGANIZER) or opening.opened_by == turn.person_id:
+        return True
+    if event is not None and opening.session_id is not None:
         role = await my_role(turn, event, RoleName.TRAINER)
         item = (await agenda(turn.session, event)).item(opening.session_id)
-        allowed = role is not None and item is not None and teaches(role.speaker, item.speakers)
-    if not allowed:
-        await refuse(turn, RoleName.TRAINER, event)
-        return None
-    return opening
+        if role is not None and item is not None and teaches(role.speaker, item.speakers):
+            return True
+    await refuse(turn, RoleName.TRAINER, event)
+    return False
 
 
 async def _download(turn: Turn, value: str) -> bool:
@@ -224,9 +220,12 @@ async def attendance_button(turn: Turn, value: str) -> bool:
         return await _download(turn, rest)
     if action not in ("count", "close"):
         return False
-    opening = await _opening_in_reach(turn, rest)
+    number = row_id(rest)
+    opening = await turn.session.get(AttendanceOpening, number) if number is not None else None
     if opening is None:
-        return row_id(rest) is not None
+        return False
+    if not await _may_see(turn, opening):
+        return True
     if action == "close":
         event = await turn.session.get(Event, opening.event_id)
         assert event is not None

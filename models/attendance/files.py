@@ -18,6 +18,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from models.offload import Failed, Host
 from models.surveys.exports import safe_text
@@ -101,16 +103,31 @@ def _letter(index: int) -> str:
     return name
 
 
+def _print_setup(sheet: WriteOnlyWorksheet, header_row: int) -> None:
+    """Landscape A4, one page wide, the header row on every page, grid lines. A
+    write-only sheet writes its properties and view with its first row: this comes
+    before any."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.freeze_panes = f"C{header_row + 1}"
+
+
 def xlsx_bytes(printable: Printable) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(printable.sheet)
     for index, width in enumerate(_widths(printable)):
         sheet.column_dimensions[_letter(index)].width = width
+    header_row = len(printable.title) + 2
+    _print_setup(sheet, header_row)
     bold = Font(bold=True)
     for number, line in enumerate(printable.title):
         sheet.append([_styled(sheet, line, Font(bold=True, size=14 if number == 0 else 12))])
     sheet.append([])
-    header_row = len(printable.title) + 2
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.append([_styled(sheet, h, bold, centred) for h in printable.header])
     marks = range(printable.marks_from, printable.marks_from + printable.marks)
@@ -121,14 +138,6 @@ def xlsx_bytes(printable: Printable) -> bytes:
         )
     sheet.append([])
     sheet.append([_text(printable.legend)])
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.gridLines = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.freeze_panes = f"C{header_row + 1}"
     changes = workbook.create_sheet(printable.changes_sheet)
     changes.append([_styled(changes, h, bold) for h in printable.changes_header])
     for change in printable.changes:
