@@ -254,6 +254,7 @@ async def test_check_in_journey_marks_and_the_register(
     ]  # fmt: skip
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr is not None
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$6:$6"
     changes = [list(r) for r in book["Perubahan manual"].iter_rows(values_only=True)]

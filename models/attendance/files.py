@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -103,10 +104,13 @@ def _letter(index: int) -> str:
     return name
 
 
-def _print_setup(sheet: WriteOnlyWorksheet, header_row: int) -> None:
+def _print_setup(written: WriteOnlyWorksheet, header_row: int) -> None:
     """Landscape A4, one page wide, the header row on every page, grid lines. A
     write-only sheet writes its properties and view with its first row: this comes
     before any."""
+    # A write-only sheet takes these from Worksheet when it is made; the stubs know
+    # only Worksheet's.
+    sheet = cast(Worksheet, written)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
