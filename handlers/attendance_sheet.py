@@ -28,7 +28,9 @@ def _columns(register: Register, t: Translator) -> list[str]:
     headings = []
     for slot in register.slots:
         when = babel_format_date(slot.day, "d/M", locale=t.locale)
-        title = slot.title[:_TITLE_IN_HEADER]
+        title = slot.title
+        if len(title) > _TITLE_IN_HEADER:
+            title = title[: _TITLE_IN_HEADER - 1].rstrip() + "…"
         group = f" ({slot.class_name})" if slot.class_name else ""
         headings.append(f"{when} {format_time(slot.starts_at, register.timezone)}\n{title}{group}")
     return headings
