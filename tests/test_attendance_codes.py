@@ -11,7 +11,9 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.db import SessionMaker
+from handlers.agenda_texts import report_text
 from models import Person, RoleName
+from models.agenda_import import import_agenda
 from models.attendance import Attendance, AttendanceTries, attendance_of, sessions_expected
 from models.attendance.settings import update_rules
 from models.attendance.store import AttendanceOpening
@@ -314,3 +316,25 @@ async def test_a_code_of_another_event(people: Cast, sessions: SessionMaker) -> 
     replies = await people.siti.send(code)
     assert "Anda belum terdaftar di Bimtek BPN24" in text_of(replies)
     assert await stored(sessions) == []
+
+
+async def test_a_session_people_attended_is_archived_not_deleted_by_an_import(
+    people: Cast, sessions: SessionMaker
+) -> None:
+    people.set_clock("13.05")
+    await people.siti.send(await open_for(people.organiser, "13.00 Advokasi"))
+    header = "Tanggal;Mulai;Selesai;Materi;Narasumber;Ruang;Kelas"
+    only = "13/11/2024;08.30;10.00;Strategi TPBIS;Taufik, S.Sos, M.Si;Ballroom;"
+    async with sessions.begin() as session:
+        report = await import_agenda(
+            session, people.event, "jadwal.csv", f"{header}\n{only}".encode(), apply=True
+        )
+    advokasi = sid(people.sessions["advokasi"])
+    assert report.archived == {advokasi: ("attendance",)}
+    assert "sudah ada presensinya" in report_text(ID, people.event, report)
+    siti = await pid(sessions, people.siti)
+    async with sessions() as session:
+        assert await attendance_of(session, id_of(people.event)) == {siti: {advokasi}}
+        assert await sessions_expected(session, id_of(people.event), person_id=siti) == {
+            sid(people.sessions["strategi"])
+        }

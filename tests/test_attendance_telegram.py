@@ -21,7 +21,7 @@ from handlers.turn import Deployment
 from models import ChannelIdentity, Conversation, Enrollment, Event, Person, Role, RoleName
 from models.agenda import agenda
 from models.attendance import AttendanceMark, attendance_of
-from tests.drivers import Shown, TelegramDriver, texts
+from tests.drivers import Driver, Shown, TelegramDriver, texts
 from tests.factories import ID, id_of, local
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -44,13 +44,13 @@ class Clock:
         return self.base + timedelta(seconds=time.monotonic() - self.began)
 
 
-async def person_on_telegram(
-    sessions: SessionMaker, user: TelegramDriver, name: str, *, event: Event,
+async def registered_as(
+    sessions: SessionMaker, user: Driver, name: str, *, event: Event,
     class_name: str | None = None, role: RoleName | None = None, speaker: str = "",
     library: str = "",
 ) -> int:  # fmt: skip
-    """``user`` as a registered participant of ``event`` (with ``class_name``), or holding
-    ``role`` there."""
+    """``user`` (on their channel) as a registered participant of ``event`` (with
+    ``class_name``), or holding ``role`` there."""
     async with sessions.begin() as session:
         person = Person(locale="id", full_name=name, library_name=library or None,
                         regency="Kutai Kartanegara", registered_at=BEFORE)  # fmt: skip
@@ -62,7 +62,7 @@ async def person_on_telegram(
         else:
             session.add(Role(event_id=id_of(event), person_id=id_of(person), role=role,
                              speaker=speaker, granted_at=BEFORE))  # fmt: skip
-        identity = ChannelIdentity(person_id=id_of(person), channel="telegram",
+        identity = ChannelIdentity(person_id=id_of(person), channel=user.channel,
                                    user_key=user.user_key, address=user.user_key)  # fmt: skip
         session.add(identity)
         await session.flush()
@@ -101,7 +101,7 @@ async def hall(
         (hall.ani, "Ani Wulandari", {"class_name": "A", "library": "Perpustakaan Desa Jembayan"}),
     ]
     for user, name, details in people:
-        hall.ids[name.split()[0].lower()] = await person_on_telegram(
+        hall.ids[name.split()[0].lower()] = await registered_as(
             sessions,
             user,
             name,
