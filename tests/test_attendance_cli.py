@@ -142,7 +142,7 @@ def test_marks_by_hand_and_the_register_by_session(database: str, tmp_path: Path
     sheet = load_workbook(xlsx)["Daftar hadir"]
     grid = [["" if c is None else c for c in row] for row in sheet.iter_rows(values_only=True)]
     header, rows = grid[5], grid[6:9]
-    columns = header[5:-1]
+    columns = [str(c) for c in header[5:-1]]
     assert columns[0] == "13/11 07.30\nRegistrasi peserta dan pembagian kelas"
     assert "13/11 15.30\nPraktik: memetakan kebutuhan masyarakat… (A)" in columns
     assert all("Rehat" not in c and "ISHOMA" not in c for c in columns)
