@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.agenda_view import minutes_between
 from handlers.i18n import Translator, supported
 from handlers.timefmt import format_date, format_time, zone_label
-from handlers.turn import PAYLOAD_SEPARATOR, Deployment
+from handlers.turn import PAYLOAD_SEPARATOR, Deployment, Turn
 from handlers.types import Attachment, Choice, Reply
 from models import Event, Person
 from models.agenda import AgendaItem, agenda
@@ -114,22 +114,27 @@ def links(deployment: Deployment, code: str) -> list[tuple[str, str]]:
 
 
 def code_replies(
-    t: Translator, deployment: Deployment, event: Event, opening: AttendanceOpening,
-    item: AgendaItem | None, late_after: int,
+    turn: Turn, event: Event, opening: AttendanceOpening, item: AgendaItem | None,
+    late_after: int,
 ) -> list[Reply]:  # fmt: skip
     """The code to show in the hall, and a QR code of each link that sends it."""
+    t = turn.t
     code = spaced(opening.code)
     subject = what(t, opening, item, event)
     until = clock(opening.expires_at, event)
     if opening.direction == Direction.OUT:
         text = t("attendance.opened_out", what=subject, code=code, until=until)
     else:
-        start = item.starts_at if item is not None else opening.opens_at
-        text = t("attendance.opened", what=subject, code=code,
-                 opens=clock(opening.opens_at, event), until=until, late=late_after,
-                 start=clock(start, event))  # fmt: skip
+        opens = clock(max(opening.opens_at, turn.now), event)
+        late = (
+            t("attendance.late_session", late=late_after, start=clock(item.starts_at, event))
+            if item is not None
+            else t("attendance.late_day", late=late_after)
+        )
+        text = t("attendance.opened", what=subject, code=code, opens=opens, until=until,
+                 late=late)  # fmt: skip
     replies = [Reply(text)]
-    for channel, link in links(deployment, opening.code):
+    for channel, link in links(turn.deployment, opening.code):
         picture = qr_png(link)
         caption = t(f"attendance.qr_{channel}", link=link, code=code)
         attachment = Attachment(f"presensi-{opening.code}-{channel}.png", "image/png", picture,

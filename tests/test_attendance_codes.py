@@ -8,15 +8,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from handlers.agenda_texts import report_text
-from models import Person, RoleName
+from models import ChannelIdentity, Enrollment, Person, RoleName
 from models.agenda_import import import_agenda
 from models.attendance import Attendance, AttendanceTries, attendance_of, sessions_expected
+from models.attendance.files import Printable, TooLargeError, xlsx_off_loop
 from models.attendance.settings import update_rules
 from models.attendance.store import AttendanceOpening
+from models.linking import link_identity
 from tests.attendance_helpers import RECORDED, WED, Cast, cast, code_in, sid, stored
 from tests.factories import (
     ID,
@@ -26,6 +28,7 @@ from tests.factories import (
     id_of,
     make_event,
     person_id_of,
+    someone,
     text_of,
 )
 
@@ -57,8 +60,8 @@ async def test_a_session_code_on_time_late_twice_and_expired(
     ]
     replies = await people.trainer.press_label(replies, "08.30 Strategi TPBIS")
     code = code_in(replies)
-    # Opened before the start: from half an hour before it, for 30 minutes from it.
-    assert "Berlaku 08.00 WITA–09.00 WITA" in text_of(replies)
+    # Opened before the start: working now, until 30 minutes after the start.
+    assert "Berlaku 08.20 WITA–09.00 WITA" in text_of(replies)
     assert "terlambat bila lebih dari 15 menit setelah 08.30 WITA" in text_of(replies)
     strategi = sid(people.sessions["strategi"])
 
@@ -130,6 +133,9 @@ async def test_a_trainer_opens_only_their_sessions_and_an_organiser_the_day(
     assert "bukan sesi Anda" in text_of(replies)
     replies = await people.trainer.press(f"presensi|open:d{id_of(people.event)}@2024-11-13:15")
     assert "hanya untuk panitia" in text_of(replies)
+    for forged in ("open:s999999:15", "open:d1@2024-13-45:15", "open:s1:9999", "count:999999"):
+        replies = await people.trainer.press(f"presensi|{forged}")
+        assert ID("invalid.stale_button") in text_of(replies), forged
 
     people.set_clock("10.25")  # registration and the plenary session are over
     code = await open_for(people.organiser, ID("attendance.whole_day"))
@@ -338,3 +344,44 @@ async def test_a_session_people_attended_is_archived_not_deleted_by_an_import(
         assert await sessions_expected(session, id_of(people.event), person_id=siti) == {
             sid(people.sessions["strategi"])
         }
+
+
+async def test_linking_two_apps_brings_the_attendance_along(
+    people: Cast, sessions: SessionMaker
+) -> None:
+    people.set_clock("08.35")
+    code = await open_for(people.trainer, "08.30 Strategi TPBIS")
+    await people.siti.send(code)
+    newcomer = Talker(sessions, "siti-di-whatsapp", people.at("08.36"))
+    newcomer_id = await someone(sessions, newcomer.user_key)
+    async with sessions.begin() as session:
+        session.add(Enrollment(person_id=newcomer_id, event_id=id_of(people.event), class_name="A"))
+    people.set_clock("13.05")
+    afternoon = await open_for(people.organiser, "13.00 Advokasi")
+    newcomer.now = people.at("13.06")
+    replies = await newcomer.send(afternoon)
+    assert RECORDED.search(text_of(replies))
+    siti = await pid(sessions, people.siti)
+    async with sessions.begin() as session:
+        identity = (
+            await session.execute(
+                select(ChannelIdentity).where(col(ChannelIdentity.user_key) == newcomer.user_key)
+            )
+        ).scalar_one()
+        into = await session.get(Person, siti)
+        assert into is not None
+        await link_identity(session, identity, into, people.at("13.10"))
+    async with sessions() as session:
+        assert await attendance_of(session, id_of(people.event)) == {
+            siti: {sid(people.sessions["strategi"]), sid(people.sessions["advokasi"])}
+        }
+
+
+async def test_a_register_over_the_budget_is_not_written_in_the_chat() -> None:
+    wide = Printable(
+        sheet="Daftar hadir", title=("x",), header=tuple(f"h{i}" for i in range(500)),
+        rows=tuple(tuple("" for _ in range(500)) for _ in range(501)), marks_from=4,
+        marks=495, legend="", changes_sheet="c", changes_header=(), changes=(),
+    )  # fmt: skip
+    with pytest.raises(TooLargeError):
+        await xlsx_off_loop(wide)

@@ -135,7 +135,7 @@ async def test_check_in_journey_marks_and_the_register(
     shown = await trainer.send("/presensi 30")
     shown = await trainer.press(button(shown, "09.45 Strategi"))
     code = code_of(shown)
-    assert "Berlaku 09.15 WITA–10.15 WITA" in texts(shown)
+    assert "Berlaku 09.40 WITA–10.15 WITA" in texts(shown)
 
     # A QR code for each app, each the link that sends the code, as a camera reads it.
     pictures = [s for s in shown if s.document is not None]

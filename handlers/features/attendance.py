@@ -96,11 +96,16 @@ async def open_command(turn: Turn) -> None:
 Target = tuple[Event, AgendaItem | None, date, list[AgendaItem]]
 
 
+class NoSuchTargetError(LookupError):
+    """A button naming a session or an event there is not (forged, or deleted since)."""
+
+
 async def _session_target(turn: Turn, session_id: int | None) -> Target | None:
+    """The session, once this person may open a code for it; None after saying why not."""
     found = await turn.session.get(AgendaSession, session_id) if session_id else None
     event = await turn.session.get(Event, found.event_id) if found is not None else None
     if found is None or found.id is None or event is None:
-        return None
+        raise NoSuchTargetError(session_id)
     if not await may(turn, event, RoleName.TRAINER):
         await refuse(turn, RoleName.TRAINER, event)
         return None
@@ -117,15 +122,16 @@ async def _session_target(turn: Turn, session_id: int | None) -> Target | None:
 
 
 async def _day_target(turn: Turn, value: str) -> Target | None:
+    """ "3@2024-11-14": the event's day, once this person may open a code for it."""
     event_part, _, day_part = value.partition("@")
     number = row_id(event_part)
     event = await turn.session.get(Event, number) if number is not None else None
     try:
         day = date.fromisoformat(day_part)
     except ValueError:
-        return None
+        raise NoSuchTargetError(value) from None
     if event is None:
-        return None
+        raise NoSuchTargetError(value)
     if not await may(turn, event, RoleName.ORGANIZER):
         await refuse(turn, RoleName.ORGANIZER, event)
         return None
@@ -142,11 +148,14 @@ async def _open(turn: Turn, value: str) -> bool:
     minutes = minutes_typed(parts[1]) if len(parts) in (2, 3) else None
     if minutes is None or (len(parts) == 3 and parts[2] not in tuple(Direction)):
         return False
-    if parts[0].startswith("s"):
-        target = await _session_target(turn, row_id(parts[0][1:]))
-    elif parts[0].startswith("d"):
-        target = await _day_target(turn, parts[0][1:])
-    else:
+    try:
+        if parts[0].startswith("s"):
+            target = await _session_target(turn, row_id(parts[0][1:]))
+        elif parts[0].startswith("d"):
+            target = await _day_target(turn, parts[0][1:])
+        else:
+            return False
+    except NoSuchTargetError:
         return False
     if target is None:
         return True
@@ -167,7 +176,7 @@ async def _open(turn: Turn, value: str) -> bool:
         minutes=minutes, opened_by=turn.person_id, now=turn.now,
     )  # fmt: skip
     log.info("attendance_opened", opening=opening.id, new=new, direction=direction)
-    turn.replies += code_replies(turn.t, turn.deployment, event, opening, item, rules.late_after)
+    turn.replies += code_replies(turn, event, opening, item, rules.late_after)
     await show_status(turn, opening, live=new)
     return True
 

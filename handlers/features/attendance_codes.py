@@ -111,7 +111,6 @@ FEATURE = Feature(
             {"id": "hadir", "en": "attend"},
             attend_command,
             order=45,
-            button=True,
             channel_menu=True,
             shown=takes_part,
         ),
