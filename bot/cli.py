@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
 from bot import cli_notices
+from bot.attendance_cli import attendance_app
 from bot.broadcast_cli import broadcast_app
 from bot.certificate_cli import certificate_app
 from bot.cli_common import Lang
@@ -54,6 +55,7 @@ event_app.command("reminders")(cli_notices.event_reminders)
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(survey_app, name="survey")
 app.add_typer(certificate_app, name="certificate")
+app.add_typer(attendance_app, name="attendance")
 
 
 @db_app.command("upgrade")

@@ -24,7 +24,7 @@ from handlers.types import Choice, Reply
 from models import Event
 from models.agenda import AgendaItem
 from models.notifications import Kind, Planned, Recipient, write
-from models.reminders import is_break
+from models.reminders import is_break, is_ceremony
 from models.roles import name_key, split_speakers
 from models.survey_prompts import (
     ACTION_PLAN_SLOT,
@@ -90,19 +90,6 @@ def _distinct_speakers(items: Sequence[AgendaItem]) -> tuple[str, ...]:
         for name in split_speakers(item.speakers):
             seen.setdefault(name_key(name), name)
     return tuple(seen.values())
-
-
-# Items of an agenda that teach nothing: no feedback on them, and the tests and the
-# evaluation are timed by the sessions that do.
-CEREMONIES = (
-    "registrasi", "pendaftaran", "daftar ulang", "pembukaan", "penutupan", "upacara",
-    "evaluasi kegiatan", "registration", "opening", "closing",
-)  # fmt: skip
-
-
-def is_ceremony(title: str) -> bool:
-    words = " ".join(title.casefold().split())
-    return words.startswith(CEREMONIES)
 
 
 def schedule(event: Event, items: Sequence[AgendaItem]) -> list[Opening]:

@@ -2,6 +2,13 @@
 package registers every table on ``SQLModel.metadata``."""
 
 from models.agenda import AgendaSession, EventClass
+from models.attendance import (
+    Attendance,
+    AttendanceMark,
+    AttendanceOpening,
+    AttendanceSettings,
+    AttendanceTries,
+)
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, CertificateSettings
 from models.conversation import Conversation, InboundMessage
@@ -24,6 +31,11 @@ from models.webhook_inbox import WebhookInbox
 
 __all__ = [
     "AgendaSession",
+    "Attendance",
+    "AttendanceMark",
+    "AttendanceOpening",
+    "AttendanceSettings",
+    "AttendanceTries",
     "Broadcast",
     "Certificate",
     "CertificateSettings",

@@ -20,6 +20,7 @@ from sqlalchemy import delete, exists, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
+from models.attendance.store import Attendance, AttendanceMark, AttendanceOpening
 from models.broadcasts import Broadcast
 from models.certificates.store import move_certificates
 from models.people import ChannelIdentity, Consent, Enrollment, Person
@@ -176,13 +177,13 @@ async def link_identity(
     session: AsyncSession, identity: ChannelIdentity, into: Person, now: datetime
 ) -> None:
     """Move ``identity`` to the person ``into``. What the person it leaves holds
-    (consent records, roles, enrolments, survey answers, certificates, waiting files) goes along,
-    unless ``into`` holds the same already; that person, then empty, is deleted. The
-    identity's conversation stays with it."""
+    (consent records, roles, enrolments, survey answers, attendance, certificates, waiting
+    files) goes along, unless ``into`` holds the same already; that person, then empty,
+    is deleted. The identity's conversation stays with it."""
     source, target = identity.person_id, into.id
     assert target is not None
     await session.flush()
-    for table in (Consent, Role, Upload):
+    for table in (Consent, Role, Upload, AttendanceMark):
         await session.execute(
             update(table).where(col(table.person_id) == source).values(person_id=target)
         )
@@ -192,8 +193,19 @@ async def link_identity(
     await session.execute(
         update(SurveyRound).where(col(SurveyRound.started_by) == source).values(started_by=target)
     )
+    await session.execute(
+        update(AttendanceMark)
+        .where(col(AttendanceMark.by_person_id) == source)
+        .values(by_person_id=target)
+    )
+    await session.execute(
+        update(AttendanceOpening)
+        .where(col(AttendanceOpening.opened_by) == source)
+        .values(opened_by=target)
+    )
     await _move_unless_held(session, Enrollment, "event_id", source, target)
     await move_certificates(session, source, target)
+    await _move_unless_held(session, Attendance, "session_id", source, target)
     await _move_unless_held(session, SurveyResponse, "round_id", source, target)
     await _move_unless_held(session, SurveyWatch, "round_id", source, target)
     left = await session.get(Person, source)

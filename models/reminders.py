@@ -163,6 +163,19 @@ def is_break(title: str) -> bool:
     return any(words == b or words.startswith((f"{b} ", f"{b}:", f"{b},")) for b in BREAKS)
 
 
+# Items of an agenda that teach nothing: no feedback on them, no hours of learning (JP),
+# and the tests and the evaluation are timed by the sessions that do.
+CEREMONIES = (
+    "registrasi", "pendaftaran", "daftar ulang", "pembukaan", "penutupan", "upacara",
+    "evaluasi kegiatan", "registration", "opening", "closing",
+)  # fmt: skip
+
+
+def is_ceremony(title: str) -> bool:
+    words = " ".join(title.casefold().split())
+    return words.startswith(CEREMONIES)
+
+
 async def set_muted(session: AsyncSession, person: Person, muted: bool, now: datetime) -> int:
     """Mute or unmute a person's reminders, in every event. Muting also calls off what
     is planned for them already; the number of messages called off."""

@@ -24,6 +24,7 @@ from models import (
     Upload,
 )
 from models.agenda import classes_of
+from models.attendance import AttendanceOpening
 from models.audience import Everyone
 from models.broadcasts import confirm_broadcast, create_broadcast, report
 from models.reminders import Reminders, reminders_of
@@ -88,7 +89,9 @@ PRIVILEGED = [c for c in registry().commands if c.needs is not None]
 
 # Every way in to a privileged action: commands, menu buttons, team and announcement
 # buttons, files.
-def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tuple[str, str]]:
+def privileged_inputs(
+    role_id: int, broadcast_id: int, event_id: int, session_id: int, opening_id: int
+) -> list[tuple[str, str]]:
     inputs = [("command", f"/{name}") for c in PRIVILEGED for name in c.names.values()]
     inputs += [("command", "/kelas A B C"), ("command", "/class A B")]  # declaring classes
     inputs += [("button", f"menu|{c.key}") for c in PRIVILEGED]
@@ -100,6 +103,9 @@ def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tu
     inputs += [("button", f"hasil|xlsx:{event_id}")]
     certificates = ("list", "all", "confirm-all", "hand", "revoke")
     inputs += [("button", f"sertifikat|{a}:{event_id}") for a in certificates]
+    attendance = (f"open:s{session_id}:15", f"open:d{event_id}@2024-11-13:15",
+                  f"xlsx:{event_id}", f"count:{opening_id}", f"close:{opening_id}")  # fmt: skip
+    inputs += [("button", f"presensi|{a}") for a in attendance]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -114,6 +120,24 @@ async def announced(sessions: SessionMaker, event: Event) -> int:
         assert draft.id is not None
         assert await confirm_broadcast(session, draft.id, NOW) > 0
         return draft.id
+
+
+async def check_in_open(sessions: SessionMaker, event: Event) -> tuple[int, int]:
+    """A check-in code open for the event's session: the session's id and the code's."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(AgendaSession.id).where(col(AgendaSession.event_id) == event.id)
+        )
+        session_id = found.scalars().one()
+    async with sessions.begin() as session:
+        opening = AttendanceOpening(
+            event_id=id_of(event), session_id=session_id, day=WED, code="K7M2QX",
+            opens_at=NOW, expires_at=NOW + timedelta(days=1), opened_at=NOW,
+        )  # fmt: skip
+        session.add(opening)
+        await session.flush()
+        assert opening.id is not None
+        return session_id, opening.id
 
 
 async def test_every_privileged_action_refuses_participants_and_other_organisers(
@@ -136,8 +160,11 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
     assert "Bimtek SMD24" in text_of(await elsewhere.press(f"acara|{mine.id}"))
 
     broadcast_id = await announced(sessions, mine)
+    session_id, opening_id = await check_in_open(sessions, mine)
     for outsider in (participant, elsewhere):
-        for kind, value in privileged_inputs(trainer_role.id, broadcast_id, id_of(mine)):
+        for kind, value in privileged_inputs(
+            trainer_role.id, broadcast_id, id_of(mine), session_id, opening_id
+        ):
             if kind == "command":
                 replies = await outsider.send(value)
             elif kind == "button":
@@ -168,25 +195,29 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert (await report(session, broadcast_id)).waiting == 4  # 2 participants, 2 staff
         assert (await session.execute(select(Broadcast))).scalars().one().cancelled_at is None
         assert (await session.execute(select(Certificate))).first() is None
+        opening = (await session.execute(select(AttendanceOpening))).scalars().one()
+        assert opening.closed_at is None
 
     # The organiser of the event may do each of them.
-    for name in ("tim", "undang", "impor", "umumkan", "pengumuman"):
+    for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "tandai"):
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
     assert "Strategi Transformasi" in text_of(await trainer.send("/sesisaya"))
     assert "hanya untuk panitia" in text_of(await trainer.send("/tim"))
+    assert "hanya untuk" not in text_of(await trainer.send("/presensi"))
+    assert "hanya untuk panitia" in text_of(await trainer.send("/tandai"))
 
 
 def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
-        "results",
+        "results", "checkin", "mark",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
-        "umpan", "hasil", "sertifikat",
+        "umpan", "hasil", "sertifikat", "presensi",
     }  # fmt: skip
     assert len(registry().files) == 1
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from handlers.channel_names import channel_name, vouched_phone
 from handlers.event_choice import current_event, enrollment
+from handlers.features.attendance_codes import from_start_link
 from handlers.features.invites import redeem
 from handlers.flow import Flow, Prompt, Step, UnknownChoiceError, end_flow, goto
 from handlers.greetings import is_opening
@@ -117,7 +118,9 @@ async def find_event(turn: Turn, code: str) -> Event | None:
 
 async def start(turn: Turn) -> None:
     """/start, from a join link (``/start CODE``) or typed. An invite code grants a
-    role instead."""
+    role instead; a check-in link (``/start hadir-CODE``) checks in."""
+    if await from_start_link(turn, turn.argument):
+        return
     await begin(turn, turn.argument)
 
 

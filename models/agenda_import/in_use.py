@@ -9,11 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 
+from models.attendance.store import Attendance
 from models.surveys.store import SurveyRound
 
 # The columns that point at a session, each with the reason an import report gives for
-# keeping it ("agenda_import.in_use.<reason>"). Attendance per session adds its own.
-POINTERS: tuple[tuple[str, Mapped[Any]], ...] = (("feedback", col(SurveyRound.session_id)),)
+# keeping it ("agenda_import.in_use.<reason>").
+POINTERS: tuple[tuple[str, Mapped[Any]], ...] = (
+    ("feedback", col(SurveyRound.session_id)),
+    ("attendance", col(Attendance.session_id)),
+)
 
 
 async def sessions_in_use(session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[str, ...]]:

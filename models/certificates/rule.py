@@ -30,7 +30,7 @@ class AttendanceSource(Protocol):
         ...
 
     async def sessions_expected(
-        self, session: AsyncSession, event_id: int, class_name: str | None
+        self, session: AsyncSession, event_id: int, *, class_name: str | None
     ) -> set[int]:
         """The ids of the sessions a participant of ``class_name`` was expected at."""
         ...
@@ -147,7 +147,7 @@ async def facts_of_event(
     facts = {}
     for person in people:
         if person.class_name not in expected:
-            found = await source.sessions_expected(session, event_id, person.class_name)
+            found = await source.sessions_expected(session, event_id, class_name=person.class_name)
             expected[person.class_name] = frozenset(found)
         facts[person.person_id] = Facts(
             expected=expected[person.class_name],

@@ -1,7 +1,7 @@
 """certificates: an event's certificate rule and design, and the certificates issued
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-10 09:00:00
 
 ``certificate_settings`` holds, per event once changed, the rule (attendance share,
@@ -18,7 +18,7 @@ from alembic import op
 
 revision: str = "0014"
 # The migration before this one. Only this line changes when another lands in between.
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
