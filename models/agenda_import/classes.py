@@ -9,8 +9,9 @@ from sqlmodel import col, select
 
 from models import AgendaSession, Enrollment, Event, EventClass
 from models.agenda_import.limits import LIMITS
-from models.agenda_import.problems import ClassNamesError, Problem
-from models.agenda_import.text import clean, words
+from models.agenda_import.problems import ClassNamesError
+from models.spreadsheet.problems import Problem
+from models.spreadsheet.text import clean, words
 
 MAX_CLASSES = 20
 CLASS_NAME_MAX = LIMITS["class"]

@@ -8,7 +8,8 @@ import openpyxl
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from models.agenda_import.files import delimiter
+from models.agenda_import.headers import AGENDA_HEADERS
+from models.spreadsheet.files import delimiter
 
 
 def template_csv() -> bytes:
@@ -20,7 +21,8 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     """The same template as an Excel workbook, times and dates kept as text."""
     text = template_csv().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text)))
+    separator = delimiter(text, AGENDA_HEADERS)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
