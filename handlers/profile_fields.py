@@ -8,8 +8,7 @@ from handlers.questions import AnswerOption, Kind, Msg, Question
 from handlers.validation import free_text, full_name, phone_e164
 from models import Person
 from models.people import PROFILE_FIELDS
-
-LIBRARY_TYPES = ("desa", "kelurahan", "tbm", "sekolah", "umum", "lainnya")
+from models.profile_checks import LIBRARY_TYPES
 PROVINCE = "province"  # asked by its own step: a paged list of 38, or typed
 
 

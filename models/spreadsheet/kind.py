@@ -10,7 +10,7 @@ from models.spreadsheet.problems import Problem, ProblemsError
 # as "<prefix>.<problem>" for files of that kind.
 FILE_PROBLEMS = (
     "empty", "too_big", "save_as", "not_spreadsheet", "unreadable", "unknown_encoding",
-    "too_many_cells", "unpacks_too_big", "no_header", "too_many_rows", "too_slow",
+    "too_many_cells", "unpacks_too_big", "no_header", "no_rows", "too_many_rows", "too_slow",
     "reader_failed",
 )  # fmt: skip
 
