@@ -11,6 +11,7 @@ from models.outbox import OutboxFile, OutboxMessage, SentMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
+from models.roster.entry import RosterEntry
 from models.surveys.store import (
     Survey,
     SurveyAnswer,
@@ -40,6 +41,7 @@ __all__ = [
     "ReminderSettings",
     "Role",
     "RoleName",
+    "RosterEntry",
     "SentMessage",
     "Survey",
     "SurveyAnswer",

@@ -9,7 +9,6 @@ import phonenumbers
 
 from models.text import clean_text
 
-
 # What kinds of library a participant may run (their catalog labels: ``library_type.<v>``).
 LIBRARY_TYPES = ("desa", "kelurahan", "tbm", "sekolah", "umum", "lainnya")
 
