@@ -5,6 +5,7 @@ import phonenumbers
 
 from handlers.i18n import Translator, catalog
 from models.people import NUMBER_CHANNELS
+
 # Channels where a message already sent cannot change: each update of a live message
 # arrives as a new one, so updates there are gathered for longer.
 APPEND_ONLY_CHANNELS = frozenset({"whatsapp"})

@@ -9,6 +9,7 @@ from handlers.validation import free_text, full_name, phone_e164
 from models import Person
 from models.people import PROFILE_FIELDS
 from models.profile_checks import LIBRARY_TYPES
+
 PROVINCE = "province"  # asked by its own step: a paged list of 38, or typed
 
 
