@@ -23,6 +23,7 @@ from bot.cli_common import translator as _translator
 from bot.cli_links import QrFile, print_join_links
 from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
+from bot.roster_cli import participants_command, roster_app
 from bot.survey_cli import survey_app
 from handlers.agenda_texts import agenda_text, problems_text, report_text
 from handlers.i18n import Translator
@@ -52,6 +53,8 @@ app.add_typer(event_app, name="event")
 event_app.command("reminders")(cli_notices.event_reminders)
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(survey_app, name="survey")
+app.add_typer(roster_app, name="roster")
+app.command("participants")(participants_command)
 
 
 @db_app.command("upgrade")

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from models.conversation import REGISTRATION_FLOW, Conversation
 from models.people import NUMBER_CHANNELS, ChannelIdentity, Enrollment, Person
 from models.roster.entry import RosterEntry
+from models.spreadsheet.text import words
 
 
 def _roster_numbers(event_id: int) -> Any:
@@ -139,3 +140,20 @@ async def link_to_roster(
     if entry.class_name is not None:
         joined.class_name = entry.class_name
     return entry
+
+
+def names_match(typed: str | None, entry: RosterEntry) -> bool:
+    """Whether a name someone typed is the roster row's, in any case, accents, order or
+    punctuation, with or without academic titles ("Siti Rahmawati" and "Dra. Siti
+    Rahmawati, M.Si"): the words of three letters or more of one are all in the other,
+    and two of them at least are shared (one, when the roster's name has one). One given
+    name typed alone is not enough, for many people share it."""
+    if typed is None:
+        return False
+    mine, theirs = (
+        {word for word in words(name).split() if len(word) >= 3}
+        for name in (typed, entry.full_name)
+    )
+    if not mine or not theirs or not (mine <= theirs or theirs <= mine):
+        return False
+    return len(mine & theirs) >= min(2, len(theirs))
