@@ -102,12 +102,12 @@ async def show_missing(turn: Turn, event: Event) -> None:
         options.insert(0, Option(f"{MENU}{PAYLOAD_SEPARATOR}broadcast", t("menu.broadcast")))
     if reach.unknown:
         text += "\n\n" + t("roster.remind_unknown", count=reach.unknown, code=event.code)
-        for link in (
-            turn.deployment.start_link(event.code),
-            turn.deployment.whatsapp_link(event.code),
-        ):
-            if link is not None:
-                text += f"\n{link}"
+        on_telegram = turn.deployment.start_link(event.code)
+        if on_telegram is not None:
+            text += f"\n{on_telegram}"
+        on_whatsapp = turn.deployment.whatsapp_link(event.code)
+        if on_whatsapp is not None:
+            text += "\n" + t("join.whatsapp_link", link=on_whatsapp)
     turn.offer(text, options)
 
 
