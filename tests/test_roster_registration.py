@@ -114,7 +114,8 @@ async def class_of(sessions: SessionMaker, person: Person, event: Event) -> str 
                 col(Enrollment.person_id) == person.id, col(Enrollment.event_id) == event.id
             )
         )
-        return found.scalars().one()
+        class_name: str | None = found.scalars().one()
+        return class_name
 
 
 async def test_a_typed_number_on_the_roster_after_its_name_saves_three_questions(

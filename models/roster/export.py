@@ -30,11 +30,13 @@ class Participant:
 async def participants(session: AsyncSession, event_id: int) -> list[Participant]:
     """The registered participants in the order they registered, then the roster's
     people not registered in the roster's order."""
-    linked = select(RosterEntry.person_id).where(
-        col(RosterEntry.event_id) == event_id, col(RosterEntry.person_id).is_not(None)
+    on_roster = select(RosterEntry.id).where(
+        col(RosterEntry.event_id) == event_id,
+        (col(RosterEntry.person_id) == col(Person.id))
+        | (col(RosterEntry.phone_e164) == col(Person.phone_e164)),
     )
     found = await session.execute(
-        select(Person, Enrollment, col(Person.id).in_(linked))
+        select(Person, Enrollment, on_roster.exists())
         .join(Enrollment, col(Enrollment.person_id) == col(Person.id))
         .where(col(Enrollment.event_id) == event_id)
         .order_by(col(Enrollment.enrolled_at), col(Person.id))

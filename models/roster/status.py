@@ -80,9 +80,26 @@ class RosterLine:
     known: bool  # not registered, but the bot knows the number: it can be reminded
 
 
+def _enrolled_numbers(event_id: int) -> Any:
+    return (
+        select(Person.phone_e164)
+        .join(Enrollment, col(Enrollment.person_id) == col(Person.id))
+        .where(col(Enrollment.event_id) == event_id, col(Person.phone_e164).is_not(None))
+    )
+
+
+def registered_rows(event_id: int) -> Any:
+    """Whether a roster row's person registered for the event: the person linked to it,
+    or (enrolled some other way than registering) a participant with its number."""
+    return sa.or_(
+        col(RosterEntry.person_id).in_(_enrolled(event_id)),
+        col(RosterEntry.phone_e164).in_(_enrolled_numbers(event_id)),
+    )
+
+
 async def roster_lines(session: AsyncSession, event_id: int) -> list[RosterLine]:
     """The event's roster in the file's order, each row with where it stands."""
-    registered = col(RosterEntry.person_id).in_(_enrolled(event_id))
+    registered = registered_rows(event_id)
     found = await session.execute(
         select(RosterEntry, registered)
         .where(col(RosterEntry.event_id) == event_id)
