@@ -20,6 +20,7 @@ from models import (
     Invite,
     Role,
     RoleName,
+    RosterEntry,
     Upload,
 )
 from models.agenda import classes_of
@@ -97,6 +98,7 @@ def privileged_inputs(role_id: int, broadcast_id: int, event_id: int) -> list[tu
     inputs += [("button", f"umumkan|{a}:{broadcast_id}") for a in ("report", "cancel", "stop")]
     inputs += [("button", f"umumkan|list:{event_id}")]
     inputs += [("button", f"hasil|xlsx:{event_id}")]
+    inputs += [("button", f"peserta|{a}:{event_id}") for a in ("import", "missing", "xlsx")]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -164,9 +166,10 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert await reminders_of(session, id_of(mine)) == Reminders()
         assert (await report(session, broadcast_id)).waiting == 4  # 2 participants, 2 staff
         assert (await session.execute(select(Broadcast))).scalars().one().cancelled_at is None
+        assert (await session.execute(select(RosterEntry))).scalars().all() == []
 
     # The organiser of the event may do each of them.
-    for name in ("tim", "undang", "impor", "umumkan", "pengumuman"):
+    for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "peserta", "peserta_impor"):
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
@@ -178,11 +181,11 @@ def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
-        "results",
+        "results", "participants", "participants_import",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
-        "umpan", "hasil",
+        "umpan", "hasil", "peserta",
     }  # fmt: skip
     assert len(registry().files) == 1
 
