@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot import cli_notices
 from bot.broadcast_cli import broadcast_app
-from bot.cli_common import Lang
+from bot.cli_common import Lang, write_template
 from bot.cli_common import ask as _ask
 from bot.cli_common import cli_settings as _settings
 from bot.cli_common import event_or_exit as _event_or_exit
@@ -345,9 +345,7 @@ def agenda_template_command(
 ) -> None:
     """Write an agenda template with example rows: Excel when PATH ends in .xlsx, otherwise
     CSV separated by ';' (what Excel set to Indonesian opens directly)."""
-    content = template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv()
-    path.write_bytes(content)
-    typer.echo(f"template written to {path}")
+    write_template(path, template_xlsx, template_csv)
 
 
 @agenda_app.command("show")

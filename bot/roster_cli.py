@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_common import Lang, event_or_exit, in_session, translator
+from bot.cli_common import Lang, event_or_exit, in_session, translator, write_file, write_template
 from handlers.i18n import Translator
 from handlers.roster_texts import (
     export_table,
@@ -120,18 +120,7 @@ def roster_template(
 ) -> None:
     """Write a roster template: Excel when PATH ends in .xlsx, otherwise CSV separated by
     ';' (what Excel set to Indonesian opens directly)."""
-    content = template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv()
-    path.write_bytes(content)
-    typer.echo(f"template written to {path}")
-
-
-def _write(path: Path, content: bytes) -> None:
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        typer.echo(f"cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"Wrote {path}")
+    write_template(path, template_xlsx, template_csv)
 
 
 def participants_command(
@@ -162,6 +151,6 @@ def participants_command(
     missing = len(people) - registered
     typer.echo(t("roster.export_caption", event=event.name, registered=registered, missing=missing))
     if xlsx is not None:
-        _write(xlsx, table_xlsx(t("roster.sheet_title"), headers, rows))
+        write_file(xlsx, table_xlsx(t("roster.sheet_title"), headers, rows))
     if csv is not None:
-        _write(csv, table_csv(headers, rows))
+        write_file(csv, table_csv(headers, rows))

@@ -28,8 +28,9 @@ from models.roles import create_invite
 from models.roster.apply import import_roster
 from models.roster.sheet import read_roster
 from models.roster.status import Reach, roster_lines
-from tests.drivers import EngineDriver, Shown
+from tests.drivers import EngineDriver
 from tests.factories import id_of, make_event
+from tests.test_registration import last
 
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)
 ID, EN = Translator("id"), Translator("en")
@@ -206,11 +207,6 @@ async def organiser(
     await boss.send(f"/start {code}")
     yield boss
     await boss.close()
-
-
-def last(shown: list[Shown]) -> Shown:
-    assert shown
-    return shown[-1]
 
 
 async def test_the_announcement_says_how_many_on_the_roster_it_cannot_reach(

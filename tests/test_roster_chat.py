@@ -19,9 +19,10 @@ from bot.db import SessionMaker
 from handlers.i18n import Translator
 from models import Enrollment, Event, RoleName, RosterEntry, Upload
 from models.roles import create_invite
-from tests.drivers import EngineDriver, Shown
+from tests.drivers import EngineDriver
 from tests.factories import Talker, enrol, id_of, make_event, person_id_of, text_of
 from tests.hostile_files import one_wide_row
+from tests.test_registration import last
 
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)  # Wednesday, 09.00 WITA
 ID, EN = Translator("id"), Translator("en")
@@ -69,11 +70,6 @@ async def boss(
     found = await organiser(database_url, sessions, event, "id")
     yield found
     await found.close()
-
-
-def last(shown: list[Shown]) -> Shown:
-    assert shown
-    return shown[-1]
 
 
 async def roster(sessions: SessionMaker) -> list[tuple[str, str, str | None]]:

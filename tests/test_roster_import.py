@@ -38,6 +38,7 @@ from models.spreadsheet.limits import MAX_FILE_BYTES
 from models.spreadsheet.problems import Problem
 from tests.factories import enrol, make_event, person_id_of
 from tests.hostile_files import HOSTILE, one_wide_row, rewritten
+from tests.test_agenda_import import workbook
 
 ID, EN = Translator("id"), Translator("en")
 HEADER = "No;Nama;No. HP/WhatsApp;Nama Perpustakaan;Jenis Perpustakaan;Kabupaten/Kota;Kelas"
@@ -52,17 +53,6 @@ ROWS = [
 
 def table(*rows: str, header: str = HEADER) -> bytes:
     return "\n".join([header, *rows]).encode()
-
-
-def workbook(rows: Sequence[Sequence[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def keys(found: Sequence[Problem]) -> list[tuple[int, str]]:

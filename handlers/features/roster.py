@@ -174,6 +174,14 @@ async def import_event(turn: Turn, state: RosterImportState) -> Event | None:
 CANCEL = "cancel"
 
 
+async def refused(turn: Turn, event: Event, error: RosterFileError) -> None:
+    """Every problem of the file, and the question for another one."""
+    t = turn.t
+    text = t("roster.refused", event=event.name) + "\n\n"
+    turn.replies.append(Reply(text + problems_text(t, error.problems, limit=None)))
+    await goto(turn, FILE)
+
+
 class FileStep(Step[RosterImportState]):
     """Waits for the roster file; a file with problems is refused with all of them, and
     a corrected one is waited for."""
@@ -218,9 +226,7 @@ class FileStep(Step[RosterImportState]):
                 turn.session, event, attachment.filename, attachment.content, apply=False
             )
         except RosterFileError as exc:
-            text = t("roster.refused", event=event.name) + "\n\n"
-            turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
-            await show(turn, self)
+            await refused(turn, event, exc)
             return
         assert event.id is not None
         upload = Upload(
@@ -247,13 +253,10 @@ async def confirmed(turn: Turn, state: RosterImportState, value: Answer) -> None
     event = await import_event(turn, state)
     if event is None:
         return
-    t = turn.t
     try:
         report = await import_roster_file(turn.session, event, upload.filename, upload.content)
     except RosterFileError as exc:  # the event changed meanwhile (its classes, say)
-        text = t("roster.refused", event=event.name) + "\n\n"
-        turn.replies.append(Reply(text + problems_text(t, exc.problems, limit=None)))
-        await goto(turn, FILE)
+        await refused(turn, event, exc)
         return
     turn.say("roster.saved", event=event.name, count=report.count)
     await leave_side_flow(turn, show_menu=False)

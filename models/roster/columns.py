@@ -16,7 +16,7 @@ from models.spreadsheet.text import words
 MAX_ROWS = 3_000
 MAX_CELLS = 60_000
 # As Person's columns (models/people.py) and EventClass's.
-NAME_MAX, LIBRARY_MAX, REGENCY_MAX, CLASS_MAX = 100, 120, 80, 40
+LIBRARY_MAX, REGENCY_MAX, CLASS_MAX = 120, 80, 40
 
 HEADER_NAMES: Mapping[str, tuple[str, ...]] = {
     NUMBER: ("no", "nomor", "#", "no urut", "nr", "number"),
