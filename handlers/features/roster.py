@@ -5,7 +5,6 @@ what it holds (counts, classes, names found twice) and saves it after a yes. The
 read before its message's transaction, in the reader process; while it waits for the
 yes, its bytes wait in the database (models/uploads.py), not in the conversation."""
 
-import hashlib
 from contextlib import suppress
 
 import structlog
@@ -44,7 +43,7 @@ from models.spreadsheet.writing import (
     WritingFailedError,
     table_xlsx_off_loop,
 )
-from models.uploads import forget_upload, keep_upload
+from models.uploads import forget_upload, keep_upload, new_upload
 
 log = structlog.get_logger(__name__)
 
@@ -229,14 +228,13 @@ class FileStep(Step[RosterImportState]):
             await refused(turn, event, exc)
             return
         assert event.id is not None
-        upload = Upload(
-            person_id=turn.person_id,
-            event_id=event.id,
-            filename=attachment.filename,
-            media_type=attachment.media_type,
-            content=attachment.content,
-            sha256=hashlib.sha256(attachment.content).hexdigest(),
-            created_at=turn.now,
+        upload = new_upload(
+            turn.person_id,
+            event.id,
+            attachment.filename,
+            attachment.media_type,
+            attachment.content,
+            turn.now,
         )
         await keep_upload(turn.session, upload)
         state.upload_id = upload.id
