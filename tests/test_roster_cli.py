@@ -148,3 +148,28 @@ def test_participants_as_a_workbook_and_as_csv(runner: CliRunner, tmp_path: Path
     assert found[1][:3] == ["1", "Siti Rahmawati", "'+6281234567890"]  # no spreadsheet runs it
     assert found[1][9] == "2024-11-12 09:00:00"
     assert found[2][3] == "'+TBM Pelangi"
+
+
+def test_an_announcement_to_those_not_registered_counts_whom_it_cannot_reach(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    file = tmp_path / "peserta.csv"
+    file.write_text(ROSTER, encoding="utf-8")
+    assert runner.invoke(app, ["roster", "import", "KUKAR2024", str(file)]).exit_code == 0
+
+    async def opens_the_link() -> None:
+        db = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}")
+        try:
+            await Talker(session_maker(db), "tamu", datetime(2024, 11, 12, tzinfo=UTC)).send(
+                "/start KUKAR2024"
+            )
+        finally:
+            await db.dispose()
+
+    asyncio.run(opens_the_link())
+    asked = runner.invoke(
+        app, ["broadcast", "create", "KUKAR2024", "--text", "Ayo daftar.", "--unregistered"]
+    )
+    assert asked.exit_code == 1  # no answer to the question: nothing sent
+    assert "1 orang" in asked.output
+    assert "2 orang di daftar peserta belum bisa dihubungi" in asked.output
