@@ -25,7 +25,7 @@ from models.agenda_import import (
     template_csv,
     template_xlsx,
 )
-from models.agenda_import.worker import TIME_LIMIT
+from models.spreadsheet.offloaded import TIME_LIMIT
 from tests.hostile_files import HOSTILE, one_wide_row
 
 TICK = 0.01  # the light coroutine asks to run again every 10 ms

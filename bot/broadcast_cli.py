@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli_common import ask, event_or_exit, in_session, translator
 from handlers.broadcast_texts import audience_text, error_text, excerpt, report_text, state_text
 from handlers.i18n import Translator
+from handlers.roster_texts import unknown_note
 from handlers.timefmt import format_moment
 from models import Broadcast, Event
 from models.audience import Audience, Everyone, InClass, InRegion, Unregistered, audience_size
@@ -35,6 +36,7 @@ from models.broadcasts import (
 )
 from models.moments import MomentError, parse_moment
 from models.outbox import FileToSend
+from models.roster.status import roster_reach
 from models.types import utcnow
 
 broadcast_app = typer.Typer(
@@ -84,6 +86,7 @@ class _Planned:
     text: str  # as it will be kept
     send_at: datetime | None
     people: int
+    note: str | None  # the roster's people it cannot reach, for those not registered
 
 
 async def _plan(
@@ -112,7 +115,10 @@ async def _plan(
     size = await audience_size(session, event.id, spec)
     if not size.people:
         raise _fail(t("broadcast.nobody", audience=audience_text(t, spec)))
-    return _Planned(event, cleaned, send_at, size.people)
+    note = None
+    if isinstance(spec, Unregistered):
+        note = unknown_note(t, await roster_reach(session, event.id))
+    return _Planned(event, cleaned, send_at, size.people, note)
 
 
 def _when(t: Translator, event: Event, moment: datetime) -> str:
@@ -155,6 +161,8 @@ def broadcast_create(
     typer.echo(
         t("broadcast.cli.preview", event=event.name, count=planned.people, audience=who, when=when)
     )
+    if planned.note is not None:
+        typer.echo(planned.note)
     if attachment is not None:
         typer.echo(t("broadcast.cli.attached", name=attachment.filename))
     typer.echo(announcement(event.name, planned.text))

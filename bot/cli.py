@@ -15,7 +15,7 @@ from bot import cli_notices
 from bot.attendance_cli import attendance_app
 from bot.broadcast_cli import broadcast_app
 from bot.certificate_cli import certificate_app
-from bot.cli_common import Lang
+from bot.cli_common import Lang, write_template
 from bot.cli_common import ask as _ask
 from bot.cli_common import cli_settings as _settings
 from bot.cli_common import event_or_exit as _event_or_exit
@@ -25,6 +25,7 @@ from bot.cli_common import translator as _translator
 from bot.cli_links import QrFile, print_join_links
 from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
+from bot.roster_cli import participants_command, roster_app
 from bot.survey_cli import survey_app
 from handlers.agenda_texts import agenda_text, problems_text, report_text
 from handlers.i18n import Translator
@@ -56,6 +57,8 @@ app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(survey_app, name="survey")
 app.add_typer(certificate_app, name="certificate")
 app.add_typer(attendance_app, name="attendance")
+app.add_typer(roster_app, name="roster")
+app.command("participants")(participants_command)
 
 
 @db_app.command("upgrade")
@@ -346,9 +349,7 @@ def agenda_template_command(
 ) -> None:
     """Write an agenda template with example rows: Excel when PATH ends in .xlsx, otherwise
     CSV separated by ';' (what Excel set to Indonesian opens directly)."""
-    content = template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv()
-    path.write_bytes(content)
-    typer.echo(f"template written to {path}")
+    write_template(path, template_xlsx, template_csv)
 
 
 @agenda_app.command("show")

@@ -1,9 +1,11 @@
 """What the ``bimtek`` commands share: the settings, a database session per command, the
-language of the output, the event a code names, a yes/no question that never hangs."""
+language of the output, the event a code names, a yes/no question that never hangs, and
+writing the files they make."""
 
 import selectors
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -80,3 +82,19 @@ def ask(question: str) -> bool | None:
         return typer.confirm(question, default=False)
     except typer.Abort:  # end of input, or Ctrl-C
         return None
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` and say so; a path that cannot be written is exit code 2."""
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        typer.echo(f"cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Wrote {path}")
+
+
+def write_template(path: Path, xlsx: Callable[[], bytes], csv: Callable[[], bytes]) -> None:
+    """A template: Excel when ``path`` ends in .xlsx, otherwise CSV."""
+    path.write_bytes(xlsx() if path.suffix.lower() == ".xlsx" else csv())
+    typer.echo(f"template written to {path}")

@@ -25,12 +25,12 @@ from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from handlers import router
 from handlers.event_choice import remember_events
-from handlers.flow import close_ended_flows, repeat_question, takes_files
+from handlers.flow import close_ended_flows, file_step, repeat_question
 from handlers.i18n import Translator, supported
 from handlers.outgoing import body_of, file_of
 from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
-from handlers.types import Inbound, InboundKind, Reply
+from handlers.types import Attachment, Inbound, InboundKind, Reply
 from models import ChannelIdentity, Conversation, Enrollment, Event, InboundMessage, Person, outbox
 from models.outbox import Claimed, Outgoing, Priority
 from models.people import events_of_now
@@ -312,18 +312,22 @@ class Engine:
         attachment = inbound.attachment
         if attachment is None or attachment.content is None:
             return
-        reader = None
+        read: Callable[[Attachment], Awaitable[None]] | None = None
         async with self.sessions() as session:
             turn, _ = await self._turn(session, inbound, now)
-            # A question that takes files takes this one, unread (see handlers.router).
-            candidates = () if takes_files(turn) else self.features.read_ahead
-            for candidate in candidates:
-                if await candidate.wanted(turn):
-                    reader = candidate
-                    break
+            # A question that takes files takes this one (see handlers.router), and reads
+            # it ahead itself.
+            step = file_step(turn)
+            if step is not None:
+                read = step.read_ahead
+            else:
+                for candidate in self.features.read_ahead:
+                    if await candidate.wanted(turn):
+                        read = candidate.read
+                        break
             await session.rollback()
-        if reader is not None:
-            await reader.read(attachment)
+        if read is not None:
+            await read(attachment)
 
     async def _finish(self, turn: Turn, loaded: dict[str, Any]) -> None:
         """Write the conversation back: the columns that changed, if any. The engine is

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_common import event_or_exit, in_session
+from bot.cli_common import event_or_exit, in_session, write_file
 from models.surveys.definition import QuestionDef, QuestionType
 from models.surveys.exports import event_xlsx, round_csv
 from models.surveys.report import ASKED_MEANS, EventReport, event_report
@@ -149,15 +149,6 @@ def report_lines(report: EventReport) -> list[str]:
     return lines
 
 
-def _write(path: Path, content: bytes) -> None:
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        typer.echo(f"cannot write {path}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"Wrote {path}")
-
-
 def results(
     code: Annotated[str, typer.Argument(help="the event's code")],
     survey: Annotated[
@@ -190,7 +181,7 @@ def results(
         raise typer.Exit(2)
     typer.echo("\n".join(report_lines(report)))
     if xlsx is not None:
-        _write(xlsx, event_xlsx(report))
+        write_file(xlsx, event_xlsx(report))
     if csv is not None:
         only = report.rounds[0].round.round_id if len(report.rounds) == 1 else None
-        _write(csv, round_csv(report, only))
+        write_file(csv, round_csv(report, only))

@@ -4,10 +4,8 @@ channel itself vouches for."""
 import phonenumbers
 
 from handlers.i18n import Translator, catalog
+from models.people import NUMBER_CHANNELS
 
-# Channels whose user key is the person's own phone number, in E.164 without the "+":
-# the platform has checked it, so nobody is asked to type it.
-NUMBER_CHANNELS = frozenset({"whatsapp"})
 # Channels where a message already sent cannot change: each update of a live message
 # arrives as a new one, so updates there are gathered for longer.
 APPEND_ONLY_CHANNELS = frozenset({"whatsapp"})

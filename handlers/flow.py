@@ -69,6 +69,12 @@ class Step(Generic[S]):
         """A file or photo sent to a step that ``takes_files``, with its caption."""
         raise NotImplementedError
 
+    async def read_ahead(self, attachment: Attachment) -> None:
+        """The slow part of taking a file sent to a step that ``takes_files`` (parsing a
+        spreadsheet), done before the message's transaction with no database held, so
+        that nobody waits on it meanwhile; ``on_file`` then finds the result kept.
+        Nothing, for a step whose files take no reading."""
+
 
 class Flow(Generic[S]):
     def __init__(
@@ -205,10 +211,10 @@ def current_step(turn: Turn) -> Step[BaseModel] | None:
     return flow.steps.get(conversation.step or "") if flow is not None else None
 
 
-def takes_files(turn: Turn) -> bool:
-    """Whether the question now asked takes a file sent as its answer."""
+def file_step(turn: Turn) -> Step[BaseModel] | None:
+    """The question now asked, if it takes a file sent as its answer."""
     step = current_step(turn)
-    return step is not None and step.takes_files
+    return step if step is not None and step.takes_files else None
 
 
 async def repeat_question(turn: Turn) -> None:

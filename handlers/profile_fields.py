@@ -1,6 +1,6 @@
 """The registration fields: how each is asked and checked, and how a profile reads."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from handlers.i18n import Translator
@@ -8,9 +8,11 @@ from handlers.questions import AnswerOption, Kind, Msg, Question
 from handlers.validation import free_text, full_name, phone_e164
 from models import Person
 from models.people import PROFILE_FIELDS
+from models.profile_checks import LIBRARY_TYPES
 
-LIBRARY_TYPES = ("desa", "kelurahan", "tbm", "sekolah", "umum", "lainnya")
 PROVINCE = "province"  # asked by its own step: a paged list of 38, or typed
+# What an event's roster holds of a person, shown instead of asked.
+ROSTER_FIELDS = ("full_name", "library_name", "library_type", "regency")
 
 
 def _typed(name: str, check: Callable[[str], str], share_phone: bool = False) -> Question:
@@ -48,10 +50,11 @@ def display_value(t: Translator, field: str, value: str | None) -> str:
     return value
 
 
-def profile_lines(t: Translator, values: Mapping[str, str | None]) -> str:
+def profile_lines(
+    t: Translator, values: Mapping[str, str | None], fields: Sequence[str] = PROFILE_FIELDS
+) -> str:
     return "\n".join(
-        f"• {t(f'field.{name}')}: {display_value(t, name, values.get(name))}"
-        for name in PROFILE_FIELDS
+        f"• {t(f'field.{name}')}: {display_value(t, name, values.get(name))}" for name in fields
     )
 
 

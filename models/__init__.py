@@ -19,6 +19,7 @@ from models.outbox import OutboxFile, OutboxMessage, SentMessage
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.reminders import ReminderSettings
 from models.roles import Invite, Role, RoleName
+from models.roster.entry import RosterEntry
 from models.surveys.store import (
     Survey,
     SurveyAnswer,
@@ -55,6 +56,7 @@ __all__ = [
     "ReminderSettings",
     "Role",
     "RoleName",
+    "RosterEntry",
     "SentMessage",
     "Survey",
     "SurveyAnswer",

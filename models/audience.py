@@ -14,12 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from models.conversation import Conversation
+from models.conversation import REGISTRATION_FLOW, Conversation
 from models.people import ChannelIdentity, Enrollment, Person, delivery_order
 from models.roles import Role
-
-# The flow whose state names the event someone is joining (handlers/features/registration.py).
-REGISTRATION_FLOW = "registration"
+from models.roster.status import known_people
 
 
 class _Spec(BaseModel):
@@ -50,7 +48,9 @@ class InRegion(_Spec):
 
 class Unregistered(_Spec):
     """People who began joining the event (opened its link) and have not finished
-    registering: their conversation still holds the registration under way."""
+    registering: their conversation still holds the registration under way; and the
+    people of its roster the bot knows (models/roster/status.py) who have not registered
+    for it."""
 
     kind: Literal["unregistered"] = "unregistered"
 
@@ -108,7 +108,7 @@ def _people(event_id: int, spec: Audience) -> Any:
                 query = query.where(sa.false())
             return query
         case Unregistered():
-            return _joining(event_id)
+            return sa.union(_joining(event_id), _expected(event_id))
 
 
 def _joining(event_id: int) -> Any:
@@ -120,6 +120,12 @@ def _joining(event_id: int) -> Any:
         .join(conversation, conversation.c.identity_id == col(ChannelIdentity.id))
         .where(joining == event_id, col(ChannelIdentity.person_id).not_in(_enrolled(event_id)))
     )
+
+
+def _expected(event_id: int) -> Any:
+    """People on the event's roster the bot knows, not enrolled in it."""
+    expected = known_people(event_id).subquery()
+    return select(expected.c[0]).where(expected.c[0].not_in(_enrolled(event_id)))
 
 
 def recipients_query(event_id: int, spec: Audience) -> Any:
@@ -134,7 +140,8 @@ def recipients_query(event_id: int, spec: Audience) -> Any:
     order = delivery_order(identity, person.c.notify_channel)
     source = identity.join(person, person.c.id == identity.c.person_id)
     if isinstance(spec, Unregistered):
-        source = source.join(conversation, conversation.c.identity_id == identity.c.id)
+        # Someone on the roster may be known only from an identity without a conversation.
+        source = source.outerjoin(conversation, conversation.c.identity_id == identity.c.id)
         joining = conversation.c.state[(REGISTRATION_FLOW, "event_id")].as_integer()
         order.insert(0, sa.case((joining == event_id, 0), else_=1))
     ranked = (

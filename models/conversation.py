@@ -6,6 +6,10 @@ from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from models.types import UTCDateTime, utcnow
 
+# The flow whose state holds a registration under way (handlers/features/registration.py):
+# the event being joined ("event_id") and the answers so far ("answers").
+REGISTRATION_FLOW = "registration"
+
 
 class Conversation(SQLModel, table=True):
     """Where one channel identity is in the conversation, and nothing else.

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from models.agenda_import.dates import parse_date
-from models.agenda_import.problems import CellError
-from models.agenda_import.text import fold
 from models.agenda_import.times import parse_time
+from models.spreadsheet.problems import CellError
+from models.spreadsheet.text import fold
 from models.text import clean_text
 from models.zones import zone_label
 

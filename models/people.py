@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 from models.conversation import Conversation
 from models.event import Event
 from models.roles import Role
+from models.roster.entry import RosterEntry
 from models.types import UTCDateTime, utcnow
 from models.uploads import Upload
 
@@ -61,6 +62,11 @@ class Person(SQLModel, table=True):
     @property
     def is_registered(self) -> bool:
         return self.registered_at is not None
+
+
+# Channels whose user key is the person's own phone number, in E.164 without the "+":
+# the platform has checked it, so nobody is asked to type it.
+NUMBER_CHANNELS = frozenset({"whatsapp"})
 
 
 class ChannelIdentity(SQLModel, table=True):
@@ -236,6 +242,10 @@ async def erase_personal_data(session: AsyncSession, person: Person, now: dateti
         .values(person_id=None, withdrawn_at=now)
     )
     await session.execute(delete(Enrollment).where(col(Enrollment.person_id) == pid))
+    # The organisers' roster rows stay theirs; only the link to this person goes.
+    await session.execute(
+        update(RosterEntry).where(col(RosterEntry.person_id) == pid).values(person_id=None)
+    )
     await session.execute(delete(Upload).where(col(Upload.person_id) == pid))
     for name in PROFILE_FIELDS:
         setattr(person, name, None)

@@ -1,6 +1,7 @@
 """Files people sent that wait for a decision (an agenda that would remove sessions, say).
 The conversation keeps the row's id; the bytes stay here, not in the conversation."""
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,6 +21,21 @@ class Upload(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def new_upload(
+    person_id: int, event_id: int, filename: str, media_type: str, content: bytes, now: datetime
+) -> Upload:
+    """A file ``person_id`` sent for ``event_id``, not stored yet."""
+    return Upload(
+        person_id=person_id,
+        event_id=event_id,
+        filename=filename,
+        media_type=media_type,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_at=now,
+    )
 
 
 async def keep_upload(session: AsyncSession, upload: Upload) -> Upload:

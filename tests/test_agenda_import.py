@@ -46,6 +46,7 @@ from models.agenda_import import (
 )
 from models.agenda_import.apply import MAX_CLASHES
 from models.event import create_event
+from models.spreadsheet.kind import FILE_PROBLEMS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agenda"
 ID, EN = Translator("id"), Translator("en")
@@ -997,6 +998,7 @@ def test_every_problem_key_is_in_the_catalogs() -> None:
     ]
     source = "\n".join(path.read_text() for path in sources)
     used = set(re.findall(r'"(agenda_import\.[a-z_.]+)"', source))
+    used |= {f"agenda_import.{key}" for key in FILE_PROBLEMS}
     assert {"agenda_import.too_big", "agenda_import.cli.no_answer"} <= used
     for locale in LOCALES:
         assert used <= set(catalog(locale)), used - set(catalog(locale))

@@ -27,6 +27,7 @@ from models.agenda_import import (
     worker,
 )
 from models.roles import RoleName, create_invite
+from models.spreadsheet import offloaded
 from tests.factories import Talker, enrol, text_of
 from tests.hostile_files import HOSTILE, one_wide_row
 
@@ -110,7 +111,7 @@ def reader() -> Iterator[None]:
 
 
 async def test_even_starting_the_reader_keeps_the_loop_answering() -> None:
-    worker._READER.stop()
+    offloaded.READER.stop()
     sheet, pause = await longest_pause(lambda: read_file_off_loop("a.xlsx", template_xlsx()))
     assert not isinstance(sheet, AgendaFileError)
     assert len(sheet.rows) == 4
@@ -146,7 +147,7 @@ async def test_a_file_read_on_the_loop_would_stop_everyone(reader: None) -> None
 async def test_a_file_slower_than_the_time_limit_is_stopped_and_no_process_stays(
     reader: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(worker, "TIME_LIMIT", 0.5)
+    monkeypatch.setattr(worker.AGENDA_READER, "time_limit", 0.5)
     content = one_wide_row()
     before = descendants()
     seen: set[int] = set()

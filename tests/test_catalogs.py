@@ -7,10 +7,10 @@ import string
 import pytest
 
 from handlers.i18n import LOCALES, Translator, catalog
-from handlers.profile_fields import LIBRARY_TYPES
 from handlers.province_step import PER_PAGE
 from handlers.registry import registry
 from models.people import PROFILE_FIELDS
+from models.profile_checks import LIBRARY_TYPES
 from models.provinces import all_provinces
 
 

@@ -21,6 +21,7 @@ from models import (
     Invite,
     Role,
     RoleName,
+    RosterEntry,
     Upload,
 )
 from models.agenda import classes_of
@@ -106,6 +107,7 @@ def privileged_inputs(
     attendance = (f"open:s{session_id}:15", f"open:d{event_id}@2024-11-13:15",
                   f"xlsx:{event_id}", f"count:{opening_id}", f"close:{opening_id}")  # fmt: skip
     inputs += [("button", f"presensi|{a}") for a in attendance]
+    inputs += [("button", f"peserta|{a}:{event_id}") for a in ("import", "missing", "xlsx")]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -197,9 +199,11 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         assert (await session.execute(select(Certificate))).first() is None
         opening = (await session.execute(select(AttendanceOpening))).scalars().one()
         assert opening.closed_at is None
+        assert (await session.execute(select(RosterEntry))).scalars().all() == []
 
     # The organiser of the event may do each of them.
-    for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "tandai"):
+    for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "tandai", "peserta",
+                 "peserta_impor"):  # fmt: skip
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
@@ -213,11 +217,11 @@ def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
-        "results", "checkin", "mark",
+        "results", "checkin", "mark", "participants", "participants_import",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
-        "umpan", "hasil", "sertifikat", "presensi",
+        "umpan", "hasil", "sertifikat", "presensi", "peserta",
     }  # fmt: skip
     assert len(registry().files) == 1
 

@@ -33,9 +33,10 @@ from bot.cli import app
 from bot.db import SessionMaker, create_engine, session_maker
 from models import Event, Person, RoleName
 from models.offload import Failed
+from models.spreadsheet.writing import safe_text
 from models.surveys import charts
 from models.surveys.definition import AnswerValue, SurveyDefinition
-from models.surveys.exports import event_xlsx, round_csv, safe_text, sheet_title
+from models.surveys.exports import event_xlsx, round_csv, sheet_title
 from models.surveys.report import EventReport, event_report, trainer_report
 from models.surveys.results import (
     Band,

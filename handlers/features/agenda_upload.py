@@ -2,7 +2,6 @@
 how, with the template). A file that would remove sessions shows what would change and
 waits for a yes; the file waits in the database meanwhile, not in the conversation."""
 
-import hashlib
 from contextlib import suppress
 
 from pydantic import BaseModel, Field
@@ -25,7 +24,7 @@ from models.agenda_import import (
     template_xlsx,
 )
 from models.event import event_by_code
-from models.uploads import forget_upload, keep_upload
+from models.uploads import forget_upload, keep_upload, new_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -88,14 +87,13 @@ async def receive_file(turn: Turn) -> bool:
         return True
     # A newer file replaces any upload still waiting for its confirmation.
     assert event.id is not None
-    upload = Upload(
-        person_id=turn.person_id,
-        event_id=event.id,
-        filename=attachment.filename,
-        media_type=attachment.media_type,
-        content=attachment.content,
-        sha256=hashlib.sha256(attachment.content).hexdigest(),
-        created_at=turn.now,
+    upload = new_upload(
+        turn.person_id,
+        event.id,
+        attachment.filename,
+        attachment.media_type,
+        attachment.content,
+        turn.now,
     )
     await load_upload(turn, event, upload, confirmed=None)
     return True

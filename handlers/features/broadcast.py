@@ -30,6 +30,7 @@ from handlers.menu import MENU_LIMIT
 from handlers.region_step import RegionPage, RegionStep, tag
 from handlers.registry import Command, Feature
 from handlers.roles import may
+from handlers.roster_texts import unknown_note
 from handlers.staff import moment_text, refuse
 from handlers.timefmt import zone_label
 from handlers.turn import Option, Turn, short_label
@@ -53,6 +54,7 @@ from models.broadcasts import (
 )
 from models.moments import MomentError, parse_moment
 from models.outbox import FileToSend, load_file
+from models.roster.status import roster_reach
 
 MEGABYTE = 1024 * 1024
 
@@ -210,6 +212,9 @@ class AudienceStep(Step[BroadcastState]):
                     size = await audience_size(turn.session, event.id, spec)
                     who = audience_text(t, spec)
                     lines.append(t("broadcast.count_line", audience=who, count=size.people))
+            note = unknown_note(t, await roster_reach(turn.session, event.id))
+            if note is not None:
+                lines.append(note)
         return Prompt("\n".join(lines), [option for option, _ in kinds])
 
     async def on_choice(self, turn: Turn, state: BroadcastState, value: str) -> None:
@@ -262,6 +267,10 @@ async def preview(turn: Turn, state: BroadcastState, event: Event) -> None:
     text = t("broadcast.preview", count=size.people, audience=audience_text(t, spec))
     if size.blocked:
         text += "\n" + t("broadcast.preview_blocked", blocked=size.blocked)
+    if isinstance(spec, Unregistered):
+        note = unknown_note(t, await roster_reach(turn.session, event.id))
+        if note is not None:
+            text += "\n" + note
     turn.replies.append(Reply(text))
     attachment = None
     stored = await load_file(turn.session, draft.file_id) if draft.file_id else None

@@ -5,6 +5,14 @@ The code typed on its own, or a greeting from someone not registered, does the s
 wa.me link fills in the code). A channel that knows the person's number (WhatsApp) does
 not ask for it. A number someone registered on another channel is linked to them, once
 they prove it is theirs (handlers/linking.py); one registered on this channel is refused.
+
+A number on the event's roster brings what the organisers' file holds (name, library, its
+kind, regency), shown to confirm or correct instead of asked; registering links the
+person to that row and puts them in its class. The roster is shown only to someone the
+number is known to belong to: on WhatsApp (the channel vouches for it), or after the
+name typed before it matches the roster's. A number typed on Telegram or in a terminal
+is anyone's to type, and the roster's details are not theirs to read: on a name that does
+not match, the questions are asked as usual (the row is still linked by the number).
 """
 
 import hashlib
@@ -23,17 +31,18 @@ from handlers.greetings import is_opening
 from handlers.i18n import LOCALES
 from handlers.linking import LinkCodeStep, LinkingState, LinkOfferStep
 from handlers.menu import main_menu
-from handlers.profile_fields import PROVINCE, QUESTIONS, profile_lines
+from handlers.profile_fields import PROVINCE, QUESTIONS, ROSTER_FIELDS, profile_lines
 from handlers.province_step import ProvincePage, ProvinceStep
 from handlers.questions import Answer, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Option, Turn
 from handlers.types import Meaning
-from models import Consent, Event, Person
+from models import Consent, Event, Person, RosterEntry
 from models.event import event_by_code
 from models.linking import phone_owner
 from models.people import PROFILE_FIELDS, enroll, has_consented, preferred_identity
 from models.roles import find_invite
+from models.roster.status import link_to_roster, names_match, roster_entry
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -62,6 +71,10 @@ class RegistrationState(ProvincePage, LinkingState):
     review: bool = False  # fixing one answer from the summary: back to the summary after
     # The number the channel vouches for was tried already (taken: it is asked instead).
     channel_phone_tried: bool = False
+    # The roster row the number found, shown to confirm; once confirmed, kept in
+    # ``roster_done`` (so that giving the same number again does not show it again).
+    roster_id: int | None = None
+    roster_done: int | None = None
 
 
 # --- the language question, asked here and by /bahasa --------------------------------
@@ -200,16 +213,18 @@ async def continue_registration(turn: Turn) -> None:
             phone = vouched_phone(turn.identity.channel, turn.identity.user_key)
             if phone is not None:
                 state.channel_phone_tried = True
-                await phone_given(turn, state, phone)
+                await phone_given(turn, state, phone, vouched=True)
                 return
+        if state.roster_id is not None:
+            await goto(turn, ROSTER_STEP)
+            return
         missing = state.answers.missing()
         await goto(turn, REGISTRATION.steps[missing[0]] if missing else SUMMARY_STEP)
         return
     assert event.id is not None
     already = await enrollment(turn, event) is not None
     if not already:
-        enroll(turn.session, person, event.id, turn.now)
-        turn.forget_cached()
+        await join(turn, person, event)
     end_flow(turn)
     key = "registration.already" if already else "registration.joined"
     await main_menu(turn, key, name=person.full_name, event=event.name)
@@ -271,10 +286,20 @@ class ConsentStep(Step[RegistrationState]):
         await continue_registration(turn)
 
 
+async def join(turn: Turn, person: Person, event: Event) -> None:
+    """Enrol ``person`` in ``event``: the roster row with their number is theirs."""
+    assert event.id is not None
+    joined = enroll(turn.session, person, event.id, turn.now)
+    await link_to_roster(turn.session, person, joined)
+    turn.forget_cached()
+
+
 async def field_answered(turn: Turn, state: RegistrationState, field: str, value: Answer) -> None:
     assert isinstance(value, str)
     setattr(state.answers, field, value)
-    if state.review:
+    if state.roster_id is not None:  # correcting what the roster holds
+        await goto(turn, ROSTER_STEP)
+    elif state.review:
         await goto(turn, SUMMARY_STEP)
     else:
         await continue_registration(turn)
@@ -285,13 +310,22 @@ async def phone_answered(turn: Turn, state: RegistrationState, value: Answer) ->
     await phone_given(turn, state, value)
 
 
-async def phone_given(turn: Turn, state: RegistrationState, phone: str) -> None:
-    """A number typed, or the one the channel vouches for. Free, it is the answer. A
-    person reachable on another channel registered it: they may prove it is theirs and
-    link the two. Registered from this channel (another account), or by someone who
-    cannot be reached: refused, and asked again."""
+async def phone_given(
+    turn: Turn, state: RegistrationState, phone: str, *, vouched: bool = False
+) -> None:
+    """A number typed, or the one the channel vouches for. Free, it is the answer (and
+    on the event's roster, what the roster holds is shown). A person reachable on another
+    channel registered it: they may prove it is theirs and link the two. Registered from
+    this channel (another account), or by someone who cannot be reached: refused, and
+    asked again."""
     owner = await phone_owner(turn.session, phone, turn.person_id)
     if owner is None:
+        entry = await roster_entry(turn.session, state.event_id, phone) if state.event_id else None
+        shown = entry is not None and entry.id != state.roster_done
+        if shown and entry is not None and (vouched or names_match(state.answers.full_name, entry)):
+            state.answers.phone_e164, state.roster_id = phone, entry.id
+            await goto(turn, ROSTER_STEP)
+            return
         await field_answered(turn, state, "phone_e164", phone)
         return
     here = turn.identity.channel
@@ -328,8 +362,7 @@ async def linked(turn: Turn, state: RegistrationState, person: Person) -> None:
         await main_menu(turn, "link.done", **values)
         return
     if await enrollment(turn, event) is None:
-        enroll(turn.session, person, event.id, turn.now)
-        turn.forget_cached()
+        await join(turn, person, event)
     else:
         person.viewing_event_id = event.id
     await main_menu(turn, "link.done_event", event=event.name, **values)
@@ -373,17 +406,59 @@ class SummaryStep(Step[RegistrationState]):
         for name in PROFILE_FIELDS:
             setattr(person, name, getattr(state.answers, name))
         person.registered_at = person.updated_at = turn.now
-        assert event.id is not None
-        enroll(turn.session, person, event.id, turn.now)
-        turn.forget_cached()
+        await join(turn, person, event)
         end_flow(turn)
         await main_menu(turn, "registration.done", name=person.full_name, event=event.name)
+
+
+class RosterStep(Step[RegistrationState]):
+    """What the roster holds for the number given, to confirm or correct: one answer for
+    the questions it saves."""
+
+    name = "roster"
+
+    async def prompt(self, turn: Turn, state: RegistrationState) -> Prompt:
+        t = turn.t
+        entry = await turn.session.get(RosterEntry, state.roster_id) if state.roster_id else None
+        event = await joining(turn)
+        listed = entry.model_dump() if entry is not None else {}
+        shown = {name: getattr(state.answers, name) or listed.get(name) for name in ROSTER_FIELDS}
+        options = [Option("confirm", t("roster.registration_confirm"), Meaning.YES)]
+        options += [
+            Option(f"fix:{name}", t("summary.fix", field=t(f"field.{name}")))
+            for name in ROSTER_FIELDS
+        ]
+        text = t(
+            "roster.registration_found",
+            event=event.name if event is not None else "—",
+            profile=profile_lines(t, shown, ROSTER_FIELDS),
+        )
+        return Prompt(text, options)
+
+    async def on_choice(self, turn: Turn, state: RegistrationState, value: str) -> None:
+        fix = value.removeprefix("fix:")
+        if fix != value and fix in ROSTER_FIELDS:
+            await goto(turn, REGISTRATION.steps[fix])  # and back here, with the answer
+            return
+        if value != "confirm":
+            raise UnknownChoiceError(value)
+        entry = await turn.session.get(RosterEntry, state.roster_id) if state.roster_id else None
+        if entry is not None:
+            for name in ROSTER_FIELDS:
+                if getattr(state.answers, name) is None:
+                    setattr(state.answers, name, getattr(entry, name))
+        state.roster_done, state.roster_id = state.roster_id, None
+        if state.review:
+            await goto(turn, SUMMARY_STEP)
+        else:
+            await continue_registration(turn)
 
 
 LANGUAGE_STEP = LanguageStep[RegistrationState](language_chosen)
 EVENT_CODE_STEP = EventCodeStep()
 CONSENT_STEP = ConsentStep()
 SUMMARY_STEP = SummaryStep()
+ROSTER_STEP = RosterStep()
 
 
 async def province_answered(turn: Turn, state: RegistrationState, value: str) -> None:
@@ -414,6 +489,7 @@ REGISTRATION: Flow[RegistrationState] = Flow(
         *field_steps(),
         LINK_OFFER_STEP,
         LINK_CODE_STEP,
+        ROSTER_STEP,
         SUMMARY_STEP,
     ],
     cancelled="cancel.registration",

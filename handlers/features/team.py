@@ -1,5 +1,6 @@
 """The team of an event (``/tim``): who organises and teaches, open invites, and buttons
-to revoke a role or cancel an invite after a confirmation."""
+to revoke a role or cancel an invite after a confirmation; to invite a trainer and to see
+the event's participants too."""
 
 from handlers.menu import MENU_LIMIT
 from handlers.registry import Command, Feature
@@ -33,7 +34,10 @@ async def show_team(turn: Turn) -> None:
     assert event.id is not None
     t = turn.t
     lines = [t("team.title", event=event.name)]
-    options = [Option(f"{MENU}{PAYLOAD_SEPARATOR}invite", t("menu.invite"))]
+    options = [
+        Option(f"{MENU}{PAYLOAD_SEPARATOR}{key}", t(f"menu.{key}"))
+        for key in ("invite", "participants")
+    ]
     for role in await team(turn.session, event.id):
         name = await holder_name(turn, role)
         channels = ", ".join(

@@ -22,11 +22,12 @@ from models import AgendaSession, Event
 from models.agenda import agenda_of, archived_sessions, class_names
 from models.agenda_import.classes import class_key, event_id
 from models.agenda_import.in_use import sessions_in_use
-from models.agenda_import.problems import AgendaFileError, Problem
+from models.agenda_import.problems import AgendaFileError
 from models.agenda_import.rows import AgendaRow, Sheet
-from models.agenda_import.text import words
 from models.agenda_import.worker import read_file_off_loop
 from models.notifications import cancel_outdated
+from models.spreadsheet.problems import Problem
+from models.spreadsheet.text import words
 from models.types import utcnow
 from models.zones import zone_label
 

@@ -9,8 +9,9 @@ from sqlmodel import col, select
 
 from models import AgendaSession, Enrollment, Event, EventClass
 from models.agenda_import.limits import LIMITS
-from models.agenda_import.problems import ClassNamesError, Problem
-from models.agenda_import.text import clean, words
+from models.agenda_import.problems import ClassNamesError
+from models.spreadsheet.problems import Problem
+from models.spreadsheet.text import clean, words
 
 MAX_CLASSES = 20
 CLASS_NAME_MAX = LIMITS["class"]
@@ -57,7 +58,7 @@ async def _class_use(session: AsyncSession, event: Event) -> list[tuple[str, str
     return use
 
 
-def _check_class_names(names: Sequence[str]) -> tuple[list[str], list[Problem]]:
+def check_class_names(names: Sequence[str]) -> tuple[list[str], list[Problem]]:
     cleaned: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -88,7 +89,7 @@ def _check_class_names(names: Sequence[str]) -> tuple[list[str], list[Problem]]:
 async def set_classes(session: AsyncSession, event: Event, names: Sequence[str]) -> list[str]:
     """Declare the event's classes, replacing the old list. A class still named by a
     session or a participant cannot be dropped; a new spelling ("a" → "A") renames it."""
-    cleaned, problems = _check_class_names(names)
+    cleaned, problems = check_class_names(names)
     wanted = {class_key(n): n for n in cleaned}
     for key, name, count in await _class_use(session, event):
         if class_key(name) not in wanted:

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from openpyxl.utils.datetime import from_excel
 
-from models.agenda_import.problems import CellError
-from models.agenda_import.text import clean, fold
+from models.spreadsheet.problems import CellError
+from models.spreadsheet.text import clean, fold
 
 MONTHS = {
     **dict.fromkeys(("januari", "january", "jan"), 1),

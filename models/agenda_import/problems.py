@@ -1,26 +1,7 @@
-"""What is wrong with a file or a list of class names, as catalog keys with their values:
-the words are the conversation's business (handlers/agenda_texts.py)."""
+"""What is wrong with an agenda file or a list of class names (models/spreadsheet/problems.py
+has the reasons themselves)."""
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One reason in plain words. ``row`` is the spreadsheet row as Excel numbers it
-    (header counted), 0 for the whole file; ``key`` names the catalog message."""
-
-    row: int
-    key: str
-    values: Mapping[str, object] = field(default_factory=dict)
-
-
-class ProblemsError(ValueError):
-    """Every problem found; nothing was stored."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p.row)
-        super().__init__(", ".join(f"{p.row}:{p.key}" for p in self.problems))
+from models.spreadsheet.problems import ProblemsError
 
 
 class AgendaFileError(ProblemsError):
@@ -29,16 +10,3 @@ class AgendaFileError(ProblemsError):
 
 class ClassNamesError(ProblemsError):
     """The class names cannot be declared as given."""
-
-
-class CellError(Exception):
-    """One cell's reason; the row reader turns it into a Problem with the row's number."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-def file_error(key: str, **values: object) -> AgendaFileError:
-    return AgendaFileError([Problem(0, key, values)])

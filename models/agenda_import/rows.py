@@ -6,12 +6,18 @@ from datetime import date, time
 
 from models.agenda_import.classes import is_plenary
 from models.agenda_import.dates import parse_date
-from models.agenda_import.files import Cells, rows_of
-from models.agenda_import.headers import Columns, known_headers, read_columns
-from models.agenda_import.limits import HEADER_SEARCH_ROWS, LIMITS, MAX_ROWS
-from models.agenda_import.problems import AgendaFileError, CellError, Problem, file_error
-from models.agenda_import.text import blank, clean
+from models.agenda_import.headers import AGENDA_HEADERS, column_problems, header_zones
+from models.agenda_import.limits import LIMITS, MAX_CELLS, MAX_ROWS
+from models.agenda_import.problems import AgendaFileError
 from models.agenda_import.times import is_range, parse_range, parse_time
+from models.spreadsheet.files import Cells
+from models.spreadsheet.headers import NUMBER
+from models.spreadsheet.kind import SheetKind
+from models.spreadsheet.problems import CellError, Problem
+from models.spreadsheet.table import Table, read_table
+from models.spreadsheet.text import blank, clean
+
+AGENDA = SheetKind("agenda_import", AgendaFileError, AGENDA_HEADERS, MAX_ROWS, MAX_CELLS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +45,13 @@ class _Days:
 
 
 class _RowReader:
-    def __init__(self, columns: Columns) -> None:
-        self.columns = columns
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns = table.columns
         self.days = _Days()
 
-    def cell(self, cells: Cells, name: str) -> object:
-        position = self.columns.index.get(name)
-        return cells[position] if position is not None and position < len(cells) else None
-
     def read(self, number: int, cells: Cells) -> tuple[AgendaRow | None, list[Problem]]:
-        values = {n: self.cell(cells, n) for n in self.columns.index if n != "number"}
+        values = {n: self.table.cell(cells, n) for n in self.columns.index if n != NUMBER}
         if all(blank(v) for v in values.values()):
             return None, []
         problems: list[Problem] = []
@@ -173,31 +176,22 @@ class Sheet:
 
 def read_file(filename: str, content: bytes) -> Sheet:
     """The file's sessions and row problems; file-level problems raise."""
-    rows = rows_of(filename, content)
-    if not rows:
-        raise file_error("agenda_import.empty")
-    head = rows[:HEADER_SEARCH_ROWS]
-    at = next((i for i, (_, cells) in enumerate(head) if known_headers(cells) >= 2), None)
-    if at is None:
-        raise file_error("agenda_import.no_header", rows=HEADER_SEARCH_ROWS)
-    columns, problems = read_columns(*rows[at])
+    table = read_table(AGENDA, filename, content)
+    problems = column_problems(table.header_row, table.columns)
     missing = {"agenda_import.missing_date_column", "agenda_import.missing_time_columns"}
     missing.add("agenda_import.missing_title_column")
     if any(p.key in missing for p in problems):
         raise AgendaFileError(problems)
-    data = rows[at + 1 :]
-    if len(data) > MAX_ROWS:
-        raise file_error("agenda_import.too_many_rows", max_rows=MAX_ROWS)
-    reader = _RowReader(columns)
+    reader = _RowReader(table)
     read: list[AgendaRow] = []
-    for number, cells in data:
+    for number, cells in table.rows:
         row, row_problems = reader.read(number, cells)
         problems += row_problems
         if row is not None:
             read.append(row)
     if not read and not problems:
-        raise file_error("agenda_import.no_rows")
-    return Sheet(read, problems, rows[at][0], columns.zones)
+        raise AGENDA.file_error("no_rows")
+    return Sheet(read, problems, table.header_row, header_zones(table.columns))
 
 
 def read_agenda(filename: str, content: bytes) -> list[AgendaRow]:

@@ -3,8 +3,9 @@
 import re
 from datetime import datetime, time, timedelta
 
-from models.agenda_import.problems import CellError
-from models.agenda_import.text import clean, fold, zones_in
+from models.agenda_import.text import zones_in
+from models.spreadsheet.problems import CellError
+from models.spreadsheet.text import clean, fold
 
 _CLOCK = re.compile(
     r"(?P<h>\d{1,2})(?:(?P<sep>[.:h])(?P<m>\d{1,2})(?:[.:]\d{2})?)?\s*(?P<ampm>[ap]\.?\s?m\.?)?"

@@ -23,7 +23,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.offload import Failed, Host
-from models.surveys.exports import safe_text
+from models.spreadsheet.writing import safe_text
 
 Cell = str | int | None
 

@@ -1,8 +1,8 @@
 """An event's survey results as files for the report (laporan, LPJ): a workbook with a
 summary sheet and one sheet per round, or the responses as CSV.
 
-Everything typed by people is written as text that no spreadsheet runs: a cell starting
-with = + - @ (or a tab or carriage return) gets a leading apostrophe. People's names and
+Everything typed by people is written as text that no spreadsheet runs (``safe_text``).
+People's names and
 details are in the files only when the report has them (``names``).
 """
 
@@ -10,30 +10,21 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from models.spreadsheet.writing import Cell, csv_cell, safe_text, xlsx_cell
 from models.surveys.definition import AnswerValue
 from models.surveys.report import ASKED_MEANS, EventReport
 from models.surveys.results import GainGroup, Response, RoundResult, round_half_up
 from models.zones import zone_label
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_TITLE_LENGTH = 31
 _NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\]")
 # Excel keeps this name for itself.
 _RESERVED_SHEET_TITLES = frozenset({"history"})
-
-Cell = str | int | float | datetime | None
-
-
-def safe_text(text: str) -> str:
-    """``text`` as a spreadsheet shows it and never runs it as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def answer_cell(value: AnswerValue | None) -> Cell:
@@ -199,11 +190,6 @@ def _gain_row(kind: str, group: GainGroup) -> list[Cell]:
 # --- files ------------------------------------------------------------------------------
 
 
-def _clean(cell: Cell) -> Cell:
-    # Control characters cannot be written in a workbook's XML.
-    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
-
-
 def event_xlsx(report: EventReport) -> bytes:
     """A workbook: the summary, then a sheet per round with a row per submitted
     response."""
@@ -211,23 +197,15 @@ def event_xlsx(report: EventReport) -> bytes:
     taken: set[str] = set()
     summary = workbook.create_sheet(sheet_title("Summary", taken))
     for row in _summary(report):
-        summary.append([_clean(cell) for cell in row])
+        summary.append([xlsx_cell(cell) for cell in row])
     for number, result in enumerate(report.rounds, start=1):
         sheet = workbook.create_sheet(sheet_title(round_title(number, result), taken))
-        sheet.append([_clean(safe_text(header)) for header in _headers(report, result)])
+        sheet.append([xlsx_cell(safe_text(header)) for header in _headers(report, result)])
         for row in _rows(report, result):
-            sheet.append([_clean(cell) for cell in row])
+            sheet.append([xlsx_cell(cell) for cell in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _csv_cell(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime):
-        return cell.strftime("%Y-%m-%d %H:%M:%S")
-    return str(cell)
 
 
 def round_csv(report: EventReport, round_id: int | None = None) -> bytes:
@@ -247,9 +225,7 @@ def round_csv(report: EventReport, round_id: int | None = None) -> bytes:
         names = _headers(report, result)
         headers.update(dict.fromkeys(safe_text(name) for name in names))
         for row in _rows(report, result):
-            cells = {
-                safe_text(name): _csv_cell(cell) for name, cell in zip(names, row, strict=True)
-            }
+            cells = {safe_text(name): csv_cell(cell) for name, cell in zip(names, row, strict=True)}
             if every:
                 cells |= {"round": str(number), "survey": safe_text(result.definition.id)}
             tables.append(cells)

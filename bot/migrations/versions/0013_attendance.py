@@ -1,7 +1,7 @@
 """attendance: check-in codes, who was present, changes made by hand, the settings
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-08 09:00:00
 
 New tables only: ``event_attendance`` (an event's settings), ``attendance_opening`` (the
@@ -17,7 +17,7 @@ from alembic import op
 
 revision: str = "0013"
 # The migration before this one. Only this line changes when another lands in between.
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
