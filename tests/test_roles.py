@@ -203,7 +203,7 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
 
     # The organiser of the event may do each of them.
     for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "tandai", "peserta",
-                 "peserta_impor"):  # fmt: skip
+                 "peserta_impor", "statistik"):  # fmt: skip
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
@@ -217,7 +217,7 @@ def test_every_privileged_action_is_walked() -> None:
     # A new privileged command, button or file handler must be added to the walk above.
     assert {c.key for c in PRIVILEGED} == {
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
-        "results", "checkin", "mark", "participants", "participants_import",
+        "results", "checkin", "mark", "participants", "participants_import", "statistics",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
