@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.db import SessionMaker, create_engine, session_maker
 from models import Event, Person, RoleName
+from models.attendance.store import Attendance
 from models.offload import Failed
 from models.spreadsheet.writing import safe_text
 from models.surveys import charts
@@ -57,6 +58,7 @@ from models.surveys.results import (
 )
 from models.surveys.store import (
     Survey,
+    SurveyRound,
     open_round,
     save_answer,
     save_survey,
@@ -525,6 +527,38 @@ async def test_an_event_s_rounds_add_up_to_the_figures_worked_by_hand(
         ("t4", 4, 1, 1),
     ]
     assert (tests.only_pre, tests.only_post) == (1, 0)
+
+
+async def test_where_attendance_was_taken_a_round_asked_those_present(
+    sessions: SessionMaker,
+) -> None:
+    """The plenary session's round asked all six enrolled; once attendance is taken there,
+    it asked those present, and Citra, who answered without being marked present."""
+    seeded = await seed(sessions)
+    async with sessions() as session:
+        plenary = await session.get(SurveyRound, seeded.round_ids[1])
+        assert plenary is not None
+        assert plenary.session_id is not None
+    async with sessions.begin() as session:
+        for person in ("andi", "dewi"):
+            session.add(
+                Attendance(
+                    event_id=id_of(seeded.event), session_id=plenary.session_id,
+                    person_id=seeded.people[person], checked_in_at=FIRST_SUBMIT, channel="cli",
+                )
+            )  # fmt: skip
+        # Marked absent by an organiser afterwards: not present.
+        session.add(
+            Attendance(
+                event_id=id_of(seeded.event), session_id=plenary.session_id,
+                person_id=seeded.people["eka"], checked_in_at=FIRST_SUBMIT, channel="cli",
+                unmarked_at=FIRST_SUBMIT,
+            )
+        )  # fmt: skip
+    async with sessions() as session:
+        report = await event_report(session, id_of(seeded.event))
+    assert [r.round.asked for r in report.rounds] == [3, 3, 6, 6]
+    assert report.rounds[1].rate == Fraction(1, 3)
 
 
 async def test_one_survey_s_rounds_and_anonymous_results(lite: SessionMaker) -> None:

@@ -8,12 +8,14 @@ asked, responses with their people, answers.
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import distinct, func, or_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.agenda import AgendaSession
+from models.attendance.store import Attendance
 from models.event import Event
 from models.people import Enrollment, Person
 from models.roles import Role, RoleName, teaches
@@ -29,12 +31,12 @@ from models.surveys.results import (
 )
 from models.surveys.store import Survey, SurveyAnswer, SurveyResponse, SurveyRound
 
-# Attendance is not recorded yet: a round "asks" everyone enrolled in the event (for a
-# class's session, everyone in that class), present or not, so the response rate is a
-# share of the enrolled.
+# Whom a round asked: for a session whose attendance was taken, the people present there
+# (and anyone absent who answered all the same); otherwise everyone enrolled in the event
+# (for a class's session, everyone in that class), present or not.
 ASKED_MEANS = (
-    "asked = everyone enrolled in the event (for a class's session, in that class); "
-    "attendance is not recorded yet, so absent people count as asked"
+    "asked = for a session where attendance was taken, those present (and anyone else who "
+    "answered); otherwise everyone enrolled in the event (for a class's session, in that class)"
 )
 
 
@@ -72,8 +74,10 @@ async def _rounds(session: AsyncSession, event_id: int, survey_key: str | None) 
 
 
 async def _asked(session: AsyncSession, event_id: int) -> dict[int, int]:
-    """How many people each round of the event is for (``store.is_for``, counted for
-    every round at once): the enrolled, of the session's class for a class's session."""
+    """How many people each round of the event asked (see ASKED_MEANS), counted for every
+    round at once: those present at a session whose attendance was taken; otherwise those
+    it is for (``store.is_for``): the enrolled, of the session's class for a class's
+    session."""
     found = await session.execute(
         select(SurveyRound.id, func.count(col(Enrollment.id)))
         .join(Enrollment, col(Enrollment.event_id) == col(SurveyRound.event_id))
@@ -88,7 +92,34 @@ async def _asked(session: AsyncSession, event_id: int) -> dict[int, int]:
         )
         .group_by(col(SurveyRound.id))
     )
-    return {round_id: count for round_id, count in found.all() if round_id is not None}
+    enrolled = {round_id: count for round_id, count in found.all() if round_id is not None}
+    return enrolled | await _present(session, event_id)
+
+
+async def _present(session: AsyncSession, event_id: int) -> dict[int, int]:
+    """For each round of a session whose attendance was taken: how many were there, or
+    answered without being marked present (one person counted once)."""
+    taken: Any = (
+        select(col(SurveyRound.id).label("round_id"), col(Attendance.person_id).label("person_id"))
+        .join(Attendance, col(Attendance.session_id) == col(SurveyRound.session_id))
+        .where(col(SurveyRound.event_id) == event_id, col(Attendance.unmarked_at).is_(None))
+    )
+    answered = (
+        select(SurveyResponse.round_id, SurveyResponse.person_id)
+        .join(SurveyRound, col(SurveyRound.id) == col(SurveyResponse.round_id))
+        .where(
+            col(SurveyRound.event_id) == event_id,
+            col(SurveyResponse.submitted_at).is_not(None),
+            col(SurveyRound.id).in_(select(taken.subquery().c.round_id)),
+        )
+    )
+    either = union(taken, answered).subquery()
+    found = await session.execute(
+        select(either.c.round_id, func.count(distinct(either.c.person_id))).group_by(
+            either.c.round_id
+        )
+    )
+    return {int(round_id): int(count) for round_id, count in found.all()}
 
 
 async def _responses(
