@@ -4,7 +4,6 @@ with a reason the organiser can act on, in their language; real agendas still re
 import io
 import random
 import re
-import time
 import zipfile
 
 import pytest
@@ -24,25 +23,23 @@ from tests.hostile_files import HOSTILE, rewritten, styles_bomb
 ID, EN = Translator("id"), Translator("en")
 
 
-def refused(name: str, content: bytes) -> tuple[str, float]:
-    """The one problem of a refused file, and how long the refusal took."""
-    started = time.perf_counter()
+def refused(name: str, content: bytes) -> str:
+    """The one problem of a refused file."""
     with pytest.raises(AgendaFileError) as caught:
         read_file(name, content)
-    elapsed = time.perf_counter() - started
     ((row, key),) = [(p.row, p.key) for p in caught.value.problems]
     assert row == 0
-    return key.removeprefix("agenda_import."), elapsed
+    return key.removeprefix("agenda_import.")
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_files_are_refused_quickly_with_the_right_problem(name: str) -> None:
+def test_hostile_files_are_refused_by_a_budget_with_the_right_problem(name: str) -> None:
+    """Refused by the budget made for it, before the file is read whole: how fast that is
+    is measured by `python -m bench.agenda_files`, not timed here."""
     make, expected = HOSTILE[name]
     content = make()
     assert len(content) <= MAX_FILE_BYTES
-    key, elapsed = refused(name, content)
-    assert key == expected
-    assert elapsed < 1.5, f"{name} took {elapsed:.2f} s"
+    assert refused(name, content) == expected
 
 
 def test_the_refusals_say_what_to_do_in_both_languages() -> None:
@@ -71,7 +68,7 @@ def padded_sheet(padding: str) -> bytes:
 def test_a_part_packed_far_tighter_than_xml_packs_is_refused_unread() -> None:
     bomb = padded_sheet(" " * (3 * 1024 * 1024))  # 3 MB of spaces pack into a few KB
     assert len(bomb) < 50_000
-    assert refused("a.xlsx", bomb)[0] == "unpacks_too_big"
+    assert refused("a.xlsx", bomb) == "unpacks_too_big"
 
 
 def test_parts_together_may_not_unpack_to_more_than_an_agenda_needs() -> None:
@@ -91,7 +88,7 @@ def test_parts_together_may_not_unpack_to_more_than_an_agenda_needs() -> None:
     assert all(i.file_size < 100 * i.compress_size for i in infos)
     assert sum(i.file_size for i in infos) > 20 * 1024 * 1024
     assert len(content) <= MAX_FILE_BYTES
-    assert refused("a.xlsx", content)[0] == "unpacks_too_big"
+    assert refused("a.xlsx", content) == "unpacks_too_big"
     assert len(read_agenda("a.xlsx", padded_sheet(" " * 100_000))) == 4
 
 
@@ -137,7 +134,7 @@ def test_text_in_other_encodings_is_refused_not_stored_garbled(
     text = agenda(title, speaker, room)
     (row,) = read_agenda("jadwal.csv", text.encode())  # the same text in UTF-8 reads
     assert (row.title, row.speakers) == (title, speaker)
-    assert refused("jadwal.csv", text.encode(encoding))[0] == "unknown_encoding"
+    assert refused("jadwal.csv", text.encode(encoding)) == "unknown_encoding"
     with pytest.raises(AgendaFileError) as caught:
         read_agenda("jadwal.csv", text.encode(encoding))
     assert "“jadwal.csv”" in problems_text(ID, caught.value.problems)
@@ -171,4 +168,4 @@ def test_names_beyond_windows_1252_read_in_utf8_and_damaged_utf8_is_refused() ->
         (row,) = read_agenda("jadwal.csv", agenda("Café", "Muḥammad").encode(encoding))
         assert (row.title, row.speakers) == ("Café", "Muḥammad")
     damaged = agenda("Café", "Muḥammad").encode() + b"\xff\r\n"
-    assert refused("jadwal.csv", damaged)[0] == "unknown_encoding"
+    assert refused("jadwal.csv", damaged) == "unknown_encoding"
