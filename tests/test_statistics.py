@@ -142,6 +142,8 @@ async def test_the_figures_as_counted_by_hand(
         "0 dari 1, 0 terlambat",
     ]
     assert sessions_today[0].startswith("  • 08.00 Sistem Informasi Manajemen")
+    assert sessions_today[1].startswith("  • 10.15 A · Praktik"), "parallel sessions apart"
+    assert sessions_today[2].startswith("  • 10.15 B · Praktik")
     assert ID("statistics.no_surveys") in lines
     assert ID("statistics.unreachable", unreachable=1) in lines
     assert ID("statistics.held", held=1) in lines

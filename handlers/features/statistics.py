@@ -10,7 +10,7 @@ from handlers.timefmt import format_date, format_time
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
 from models import RoleName
-from models.statistics import EventStatistics, event_statistics, share
+from models.statistics import EventStatistics, SessionPresence, event_statistics, share
 from models.surveys.charts import MAX_BARS, MAX_LABEL, ChartError, chart_png
 
 # Lines of a breakdown shown before the rest is added up as one.
@@ -70,7 +70,7 @@ def statistics_text(turn: Turn, name: str, timezone: str, figures: EventStatisti
                 t(
                     "statistics.session_line",
                     time=format_time(item.starts_at, timezone),
-                    title=item.title,
+                    title=_titled(item),
                     present=item.present,
                     expected=item.expected,
                     late=item.late,
@@ -129,6 +129,11 @@ def _breakdown(
     return lines
 
 
+def _titled(item: SessionPresence) -> str:
+    """A class's session names its class: parallel sessions often share a title."""
+    return item.title if item.class_name is None else f"{item.class_name} · {item.title}"
+
+
 async def _chart(turn: Turn, timezone: str, figures: EventStatistics) -> Reply | None:
     """Today's sessions by who was present, or, on a day without sessions, the
     registered by regency."""
@@ -136,7 +141,7 @@ async def _chart(turn: Turn, timezone: str, figures: EventStatistics) -> Reply |
     if figures.sessions_today:
         title = t("statistics.chart_today", date=format_date(figures.day, turn.locale))
         items = figures.sessions_today[:MAX_BARS]
-        labels = [f"{format_time(i.starts_at, timezone)} {i.title}" for i in items]
+        labels = [f"{format_time(i.starts_at, timezone)} {_titled(i)}" for i in items]
         counts = [i.present for i in items]
     elif figures.by_regency:
         title = t("statistics.chart_regency")
