@@ -19,6 +19,7 @@ from models.outbox import OutboxMessage, Status
 from models.people import ChannelIdentity, Enrollment, Person
 from models.reminders import is_break
 from models.roster.status import Reach, roster_reach
+from models.surveys.definition import SurveyDefinition
 from models.surveys.report import event_report
 
 
@@ -34,8 +35,8 @@ class SessionPresence:
 
 @dataclass(frozen=True, slots=True)
 class SurveyRate:
-    title: str  # the session's title, or the survey's
-    survey: str  # the survey's key: the caller names it in the reader's language
+    session_title: str | None  # a session's round; None: the event's (evaluation, tests)
+    survey: SurveyDefinition  # its title in the reader's language names an event's round
     submitted: int
     asked: int
 
@@ -100,12 +101,7 @@ async def event_statistics(session: AsyncSession, event: Event, now: datetime) -
     )
     report = await event_report(session, event_id, names=False)
     surveys = tuple(
-        SurveyRate(
-            r.round.session_title or r.definition.title_in("id"),
-            r.definition.id,
-            len(r.round.submitted),
-            r.round.asked,
-        )
+        SurveyRate(r.round.session_title, r.definition, len(r.round.submitted), r.round.asked)
         for r in report.rounds
     )
     return EventStatistics(

@@ -85,7 +85,7 @@ def statistics_text(turn: Turn, name: str, timezone: str, figures: EventStatisti
             lines.append(
                 t(
                     "statistics.survey_line",
-                    title=rate.title,
+                    title=rate.session_title or rate.survey.title_in(turn.locale),
                     submitted=rate.submitted,
                     asked=rate.asked,
                     percent=share(rate.submitted, rate.asked),
