@@ -101,7 +101,7 @@ def test_marks_by_hand_and_the_register_by_session(database: str, tmp_path: Path
     strategi = ids["Strategi Transformasi Perpustakaan"]
     code, output = bimtek("attendance", "show", "KUKAR2024")
     assert code == 0, output
-    assert "codes work 15 min · late after 15 min from the start · check-out off" in output
+    assert "codes work 30 min · late after 15 min from the start · check-out off" in output
     assert (
         f"{strategi}\t2024-11-13 09.45\tStrategi Transformasi Perpustakaan\t0/3 (0 late)" in output
     )

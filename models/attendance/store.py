@@ -9,7 +9,9 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from models.types import UTCDateTime, utcnow
 
-DEFAULT_CODE_MINUTES = 15
+# A code works for half an hour: those who arrive in its second quarter hour still check
+# in, marked late (DEFAULT_LATE_AFTER).
+DEFAULT_CODE_MINUTES = 30
 DEFAULT_LATE_AFTER = 15
 
 
