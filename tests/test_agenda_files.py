@@ -42,6 +42,13 @@ def test_hostile_files_are_refused_by_a_budget_with_the_right_problem(name: str)
     assert refused(name, content) == expected
 
 
+def test_a_roster_sent_as_an_agenda_is_sent_where_it_belongs() -> None:
+    roster = "Nama;No. HP;Nama Perpustakaan;Kelas\nSiti Rahayu;0812-0000-7001;Desa Loa Kulu;A\n"
+    assert refused("peserta.csv", roster.encode()) == "another_kind"
+    assert "/peserta_impor" in ID("agenda_import.another_kind")
+    assert "/participants_import" in EN("agenda_import.another_kind")
+
+
 def test_the_refusals_say_what_to_do_in_both_languages() -> None:
     with pytest.raises(AgendaFileError) as styles:
         read_file("jadwal.xlsx", styles_bomb())

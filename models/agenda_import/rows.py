@@ -10,6 +10,7 @@ from models.agenda_import.headers import AGENDA_HEADERS, column_problems, header
 from models.agenda_import.limits import LIMITS, MAX_CELLS, MAX_ROWS
 from models.agenda_import.problems import AgendaFileError
 from models.agenda_import.times import is_range, parse_range, parse_time
+from models.roster.columns import ROSTER_HEADERS
 from models.spreadsheet.files import Cells
 from models.spreadsheet.headers import NUMBER
 from models.spreadsheet.kind import SheetKind
@@ -17,7 +18,9 @@ from models.spreadsheet.problems import CellError, Problem
 from models.spreadsheet.table import Table, read_table
 from models.spreadsheet.text import blank, clean
 
-AGENDA = SheetKind("agenda_import", AgendaFileError, AGENDA_HEADERS, MAX_ROWS, MAX_CELLS)
+AGENDA = SheetKind(
+    "agenda_import", AgendaFileError, AGENDA_HEADERS, MAX_ROWS, MAX_CELLS, lambda: ROSTER_HEADERS
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,16 @@ class RosterFileError(ProblemsError):
     """The roster file cannot be imported as it is."""
 
 
-ROSTER = SheetKind("roster_import", RosterFileError, ROSTER_HEADERS, MAX_ROWS, MAX_CELLS)
+def _agenda_headers() -> HeaderNames:
+    # Imported when first needed: the agenda's package imports this module.
+    from models.agenda_import.headers import AGENDA_HEADERS
+
+    return AGENDA_HEADERS
+
+
+ROSTER = SheetKind(
+    "roster_import", RosterFileError, ROSTER_HEADERS, MAX_ROWS, MAX_CELLS, _agenda_headers
+)
 
 # How files write each kind of library (words as ``words`` writes them). The bot's own
 # list is coarse: the kinds it lacks (special, university) are "other", as a person

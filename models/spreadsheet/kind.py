@@ -1,6 +1,7 @@
 """One kind of spreadsheet organisers send (an agenda, a roster): how many rows and cells
 it may hold, how its headers read, and what its problems are called."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.spreadsheet.headers import HeaderNames
@@ -11,7 +12,7 @@ from models.spreadsheet.problems import Problem, ProblemsError
 FILE_PROBLEMS = (
     "empty", "too_big", "save_as", "not_spreadsheet", "unreadable", "unknown_encoding",
     "too_many_cells", "unpacks_too_big", "no_header", "no_rows", "too_many_rows", "too_slow",
-    "reader_failed",
+    "reader_failed", "another_kind",
 )  # fmt: skip
 
 
@@ -24,6 +25,10 @@ class SheetKind:
     # Cells read, blank ones included (an empty row counts as one): what bounds the time
     # openpyxl takes (4 to 20 microseconds a cell).
     max_cells: int
+    # The headers of the kind its files are mistaken for (a roster sent as an agenda),
+    # asked for when needed: a file with no header of its own but one of those is told
+    # where it belongs.
+    mistaken_for: Callable[[], HeaderNames] | None = None
 
     def file_error(self, key: str, **values: object) -> ProblemsError:
         """The whole file refused, for ``key`` (one of FILE_PROBLEMS)."""

@@ -31,6 +31,9 @@ def read_table(kind: SheetKind, filename: str, content: bytes) -> Table:
     head = rows[:HEADER_SEARCH_ROWS]
     at = next((i for i, (_, cells) in enumerate(head) if kind.headers.known(cells) >= 2), None)
     if at is None:
+        other = kind.mistaken_for() if kind.mistaken_for is not None else None
+        if other is not None and any(other.known(cells) >= 2 for _, cells in head):
+            raise kind.file_error("another_kind")
         raise kind.file_error("no_header", rows=HEADER_SEARCH_ROWS)
     data = rows[at + 1 :]
     if len(data) > kind.max_rows:
