@@ -23,7 +23,7 @@ from models.certificates.design import (
     check_logo,
     check_title,
 )
-from models.certificates.document import DocumentError, certificate_pdf
+from models.certificates.document import certificate_pdf
 from models.certificates.sources import attendance_source
 from models.certificates.standing import Standing, holder, issue_qualifying, standings
 from models.certificates.store import (
@@ -39,6 +39,7 @@ from models.certificates.store import (
     settings_of,
 )
 from models.types import utcnow
+from models.writer import NotWrittenError
 from scheduler.certificates import deliver_pending
 
 certificate_app = typer.Typer(
@@ -215,8 +216,8 @@ def certificate_settings(
         text = paper(sample, event, current, cli_settings().deployment())
         try:
             preview.write_bytes(asyncio.run(certificate_pdf(text)))
-        except DocumentError as error:
-            raise _fail(str(error)) from None
+        except NotWrittenError as error:
+            raise _fail(f"the certificate was not drawn: {error}") from None
         typer.echo(t("certificate.cli.preview", path=preview))
 
 

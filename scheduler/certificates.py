@@ -18,11 +18,12 @@ from handlers.certificate_delivery import send_certificate
 from handlers.certificate_texts import paper
 from handlers.turn import Deployment
 from models import Event
-from models.certificates.document import DocumentError, certificate_pdf
+from models.certificates.document import certificate_pdf
 from models.certificates.sources import attendance_source
 from models.certificates.standing import is_over, issue_qualifying
 from models.certificates.store import Certificate, settings_of
 from models.notifications import events_between
+from models.writer import NotWrittenError
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +87,7 @@ async def deliver_pending(
             text = paper(certificate, event, await settings_of(session, event.id or 0), deployment)
         try:
             pdf = await certificate_pdf(text)
-        except DocumentError as exc:
+        except NotWrittenError as exc:
             log.warning("certificate_not_drawn", certificate_id=certificate_id, reason=str(exc))
             continue
         async with sessions.begin() as session:

@@ -15,10 +15,11 @@ from handlers.agenda_texts import report_text
 from models import ChannelIdentity, Enrollment, Person, RoleName
 from models.agenda_import import import_agenda
 from models.attendance import Attendance, AttendanceTries, attendance_of, sessions_expected
-from models.attendance.files import Printable, TooLargeError, xlsx_off_loop
+from models.attendance.files import Printable, xlsx_off_loop
 from models.attendance.settings import update_rules
 from models.attendance.store import AttendanceOpening
 from models.linking import link_identity
+from models.writer import TooLargeError
 from tests.attendance_helpers import RECORDED, WED, Cast, cast, code_in, sid, stored
 from tests.factories import (
     ID,

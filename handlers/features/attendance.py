@@ -24,13 +24,14 @@ from handlers.types import Attachment, Reply
 from handlers.validation import row_id
 from models import AgendaSession, Event, RoleName
 from models.agenda import AgendaItem, agenda
-from models.attendance.files import NotWrittenError, TooLargeError, xlsx_off_loop
+from models.attendance.files import xlsx_off_loop
 from models.attendance.openings import close, open_code
 from models.attendance.queries import attendable
 from models.attendance.register import register_of
 from models.attendance.settings import MAX_CODE_MINUTES, rules_of
 from models.attendance.store import AttendanceOpening, Direction
 from models.roles import teaches
+from models.writer import NotWrittenError, TooLargeError
 
 log = structlog.get_logger(__name__)
 

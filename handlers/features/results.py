@@ -1,7 +1,10 @@
 """``/hasil``: survey results in the chat. Trainers see their own sessions only, without
 names; organisers see every round of the event and may download the whole as XLSX (the
-only place participants' details appear). A round shows its figures as text and a bar
-chart (PNG) for each scale question answered."""
+only place participants' details appear), written by the writer process within a cell
+budget and a time limit. A round shows its figures as text and a bar chart (PNG) for each
+scale question answered."""
+
+import structlog
 
 from handlers.live_results import result_for
 from handlers.menu import MENU_LIMIT
@@ -15,10 +18,13 @@ from handlers.validation import row_id
 from models import Event, RoleName
 from models.surveys.charts import ChartError, chart_png
 from models.surveys.definition import QuestionType
-from models.surveys.exports import event_xlsx
+from models.surveys.exports import event_xlsx_off_loop
 from models.surveys.report import event_report, trainer_report
 from models.surveys.results import RoundResult
 from models.surveys.store import SurveyRound
+from models.writer import NotWrittenError, TooLargeError
+
+log = structlog.get_logger(__name__)
 
 RESULTS = "hasil"  # "hasil|r12": round 12; "hasil|xlsx:3": event 3 as a workbook
 MAX_CHARTS = 6
@@ -102,7 +108,16 @@ async def _download(turn: Turn, event_id: int | None) -> bool:
     if not await may(turn, event, RoleName.ORGANIZER):
         await refuse(turn, RoleName.ORGANIZER, event)
         return True
-    content = event_xlsx(await event_report(turn.session, event.id, names=True))
+    report = await event_report(turn.session, event.id, names=True)
+    try:
+        content = await event_xlsx_off_loop(report)
+    except TooLargeError:
+        turn.say("results.too_large", code=event.code)
+        return True
+    except NotWrittenError as exc:
+        log.error("survey_workbook_not_written", reason=str(exc))
+        turn.say("results.not_written")
+        return True
     workbook = Attachment(f"hasil-survei-{event.code}.xlsx", XLSX, content, len(content))
     turn.replies.append(Reply(turn.t("results.workbook", event=event.name), attachment=workbook))
     return True

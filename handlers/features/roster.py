@@ -38,12 +38,9 @@ from models.roster.columns import RosterFileError, template_xlsx
 from models.roster.export import participants
 from models.roster.reader import read_roster_off_loop
 from models.roster.status import Reach, roster_lines
-from models.spreadsheet.writing import (
-    TableTooLargeError,
-    WritingFailedError,
-    table_xlsx_off_loop,
-)
+from models.spreadsheet.writing import table_xlsx_off_loop
 from models.uploads import forget_upload, keep_upload, new_upload
+from models.writer import NotWrittenError, TooLargeError
 
 log = structlog.get_logger(__name__)
 
@@ -118,10 +115,10 @@ async def send_export(turn: Turn, event: Event) -> None:
     headers, rows = export_table(t, event, people)
     try:
         content = await table_xlsx_off_loop(t("roster.sheet_title"), headers, rows)
-    except TableTooLargeError:
+    except TooLargeError:
         turn.say("roster.export_too_big", rows=len(rows), code=event.code)
         return
-    except WritingFailedError as exc:
+    except NotWrittenError as exc:
         log.error("participants_export_failed", rows=len(rows), why=str(exc))
         turn.say("roster.export_failed")
         return

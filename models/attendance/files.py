@@ -3,7 +3,7 @@ the header row on every page, grid lines, a blank signature column) with a secon
 of the changes made by hand, or the grid alone as CSV.
 
 A workbook of thousands of rows takes seconds of pure Python: in the chat it is written
-in a worker process (models/offload.py) within a time limit, and a register over the
+by the writer process (models/writer.py) within a time limit, and a register over the
 cell budget is not written there at all (the command line writes any size).
 """
 
@@ -22,25 +22,16 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.offload import Failed, Host
 from models.spreadsheet.writing import safe_text
+from models.writer import write_off_loop
 
 Cell = str | int | None
 
 MAX_CELLS = 250_000  # 2,000 people by 100 sessions, far beyond a Bimtek
 TIME_LIMIT = 30.0
-_INPUT_LIMIT = 32 * 1024 * 1024  # bytes of the pickled job, far above the cell budget
 _WIDE = 30
 _MARK_WIDTH = 11
 _SIGNATURE_WIDTH = 28
-
-
-class TooLargeError(ValueError):
-    """The register is over the budget for the chat."""
-
-
-class NotWrittenError(RuntimeError):
-    """The worker did not write the file (too slow, or it failed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,27 +153,12 @@ def csv_bytes(printable: Printable) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _write(printable: Printable) -> bytes | str:
-    try:
-        return xlsx_bytes(printable)
-    except Exception as exc:  # a bug, or memory: the bot logs its name
-        return type(exc).__name__
-
-
-_WRITER = Host("attendance-writer", preload=("models.attendance.files",),
-               input_limit=_INPUT_LIMIT)  # fmt: skip
-
-
 async def xlsx_off_loop(printable: Printable) -> bytes:
-    """``xlsx_bytes`` in a worker process within TIME_LIMIT. Raises TooLargeError over
-    MAX_CELLS, NotWrittenError when the worker gave no file."""
-    if printable.cells > MAX_CELLS:
-        raise TooLargeError(f"{printable.cells} cells, more than {MAX_CELLS}")
-    result = await _WRITER.run_off_loop(partial(_write, printable), TIME_LIMIT)
-    if isinstance(result, bytes):
-        return result
-    if isinstance(result, Failed):
-        if result.reason == "too_large":
-            raise TooLargeError("the register is too large to hand to the writer")
-        raise NotWrittenError(result.reason)
-    raise NotWrittenError(str(result))
+    """``xlsx_bytes`` by the writer process (``write_off_loop``, whose errors it raises),
+    within MAX_CELLS and TIME_LIMIT."""
+    return await write_off_loop(
+        partial(xlsx_bytes, printable),
+        time_limit=TIME_LIMIT,
+        cells=printable.cells,
+        max_cells=MAX_CELLS,
+    )

@@ -1,5 +1,5 @@
-"""The certificate as a PDF: A4 landscape, drawn with reportlab in a worker process
-(models/offload.py) within a time limit, so that the event loop never waits on one.
+"""The certificate as a PDF: A4 landscape, drawn with reportlab by the writer process
+(models/writer.py) within a time limit, so that the event loop never waits on one.
 
 Everything on the paper arrives as finished text (``Paper``): the words, in the
 certificate's language, are chosen by the caller; this module only lays them out.
@@ -25,10 +25,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from models.offload import Failed, Host
+from models.writer import write_off_loop
 
 TIME_LIMIT = 10.0
-_INPUT_LIMIT = 2 * 1024 * 1024  # bytes of a pickled job: the logo is the most of it
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 
 WIDTH, HEIGHT = landscape(A4)
@@ -52,10 +51,6 @@ class Paper:
     qr_payload: str  # the verification URL, or the code alone
     verify_lines: tuple[str, ...]  # under the QR code
     logo: bytes | None = None
-
-
-class DocumentError(RuntimeError):
-    """The PDF could not be made (too slow, or the worker failed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,23 +161,8 @@ def draw_pdf(paper: Paper) -> bytes:
     return out.getvalue()
 
 
-def _draw(paper: Paper) -> bytes | str:
-    try:
-        return draw_pdf(paper)
-    except (OSError, ValueError) as exc:  # a logo that will not draw, a damaged font
-        return type(exc).__name__
-
-
-_DRAWER = Host(
-    "certificate-drawer", preload=("models.certificates.document",), input_limit=_INPUT_LIMIT
-)
-
-
 async def certificate_pdf(paper: Paper) -> bytes:
-    """The certificate's PDF, drawn in a worker process within TIME_LIMIT. Raises
-    DocumentError when it could not be drawn."""
-    result = await _DRAWER.run_off_loop(partial(_draw, paper), TIME_LIMIT)
-    if isinstance(result, bytes):
-        return result
-    reason = result.reason if isinstance(result, Failed) else str(result)
-    raise DocumentError(f"the certificate was not drawn: {reason}")
+    """The certificate's PDF, drawn by the writer process within TIME_LIMIT. Raises
+    NotWrittenError (models/writer.py) when it could not be drawn: a logo that will not
+    draw, a damaged font, too slow."""
+    return await write_off_loop(partial(draw_pdf, paper), time_limit=TIME_LIMIT)

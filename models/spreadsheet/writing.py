@@ -1,6 +1,6 @@
 """Files written for organisers (exports for the report): text that no spreadsheet runs
 as a formula, what a workbook's XML or a CSV can hold, and a table written as either,
-on the event loop's behalf in a worker process when it is for the chat."""
+by the writer process (models/writer.py) when it is for the chat."""
 
 import csv
 import io
@@ -13,7 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from models.offload import Failed, Host
+from models.writer import write_off_loop
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,32 +79,16 @@ def table_csv(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 # by openpyxl in a few seconds, a file of a megabyte or two, which every channel takes.
 MAX_CELLS = 240_000
 TIME_LIMIT = 15.0
-_INPUT_LIMIT = 64 * 1024 * 1024  # bytes of the pickled job: far above MAX_CELLS of text
-
-_WRITER = Host("xlsx-writer", preload=("models.spreadsheet.writing",), input_limit=_INPUT_LIMIT)
-
-
-class TableTooLargeError(ValueError):
-    """Over the budget of a workbook written for the chat."""
-
-
-class WritingFailedError(RuntimeError):
-    """The worker wrote no workbook (too slow, or it ended): why, for the logs."""
 
 
 async def table_xlsx_off_loop(
     title: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]
 ) -> bytes:
-    """``table_xlsx`` in a worker process within TIME_LIMIT, while the event loop goes on
-    answering everyone else. Raises TableTooLargeError over MAX_CELLS (checked first),
-    WritingFailedError when no workbook came back."""
-    if (len(rows) + 1) * max(1, len(headers)) > MAX_CELLS:
-        raise TableTooLargeError(f"{len(rows)} rows")
-    job = partial(table_xlsx, title, list(headers), [list(row) for row in rows])
-    result = await _WRITER.run_off_loop(job, TIME_LIMIT)
-    if isinstance(result, bytes):
-        return result
-    reason = result.reason if isinstance(result, Failed) else type(result).__name__
-    if reason == "too_large":
-        raise TableTooLargeError(reason)
-    raise WritingFailedError(reason)
+    """``table_xlsx`` by the writer process (``write_off_loop``, whose errors it raises),
+    within MAX_CELLS and TIME_LIMIT."""
+    return await write_off_loop(
+        partial(table_xlsx, title, headers, rows),
+        time_limit=TIME_LIMIT,
+        cells=(len(rows) + 1) * max(1, len(headers)),
+        max_cells=MAX_CELLS,
+    )

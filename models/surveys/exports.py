@@ -1,5 +1,7 @@
 """An event's survey results as files for the report (laporan, LPJ): a workbook with a
-summary sheet and one sheet per round, or the responses as CSV.
+summary sheet and one sheet per round, or the responses as CSV. For the chat the workbook
+is written by the writer process (models/writer.py), within a cell budget and a time
+limit; the command line writes any size.
 
 Everything typed by people is written as text that no spreadsheet runs (``safe_text``).
 People's names and
@@ -11,6 +13,7 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -19,8 +22,13 @@ from models.spreadsheet.writing import Cell, csv_cell, safe_text, xlsx_cell
 from models.surveys.definition import AnswerValue
 from models.surveys.report import ASKED_MEANS, EventReport
 from models.surveys.results import GainGroup, Response, RoundResult, round_half_up
+from models.writer import write_off_loop
 from models.zones import zone_label
 
+# What a workbook written for the chat may hold: a Bimtek of 300 people answering 20
+# surveys of 40 columns is 240,000 cells, written by openpyxl in seconds.
+MAX_CELLS = 250_000
+TIME_LIMIT = 30.0
 SHEET_TITLE_LENGTH = 31
 _NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\]")
 # Excel keeps this name for itself.
@@ -67,14 +75,23 @@ def round_title(number: int, result: RoundResult) -> str:
     return f"{number} {round_.session_title or result.definition.title.id}"
 
 
+def _answer_columns(result: RoundResult) -> list[tuple[str, str]]:
+    """A column per question and subject, in order. Found once a round: finding a
+    question's subjects reads every response."""
+    return [
+        (question.id, subject)
+        for question in result.definition.questions
+        for subject in result.round.subjects(question)
+    ]
+
+
 def _headers(report: EventReport, result: RoundResult) -> list[str]:
     zone = zone_label(report.event.timezone, result.round.opens_at)
     headers = [f"submitted at ({zone})"]
     if report.names:
         headers += ["name", "phone", "library", "regency", "class"]
-    for question in result.definition.questions:
-        for subject in result.round.subjects(question):
-            headers.append(f"{question.id} @ {subject}" if subject else question.id)
+    for question_id, subject in _answer_columns(result):
+        headers.append(f"{question_id} @ {subject}" if subject else question_id)
     if result.scores:
         headers += ["score", "max score", "score (0-100)"]
     return headers
@@ -84,6 +101,7 @@ def _rows(report: EventReport, result: RoundResult) -> Iterator[list[Cell]]:
     zone = ZoneInfo(report.event.timezone)
     submitted: Sequence[Response] = result.round.submitted
     scores = result.scores or (None,) * len(submitted)
+    columns = _answer_columns(result)
     for response, score in zip(submitted, scores, strict=True):
         assert response.submitted_at is not None
         # Spreadsheets know no zones: the wall-clock time of the event's zone, named in
@@ -93,9 +111,7 @@ def _rows(report: EventReport, result: RoundResult) -> Iterator[list[Cell]]:
             who = response.respondent
             details = (who.name, who.phone, who.library, who.regency, who.class_name)
             row += [safe_text(detail) if detail else None for detail in details]
-        for question in result.definition.questions:
-            for subject in result.round.subjects(question):
-                row.append(answer_cell(response.answers.get((question.id, subject))))
+        row += [answer_cell(response.answers.get(column)) for column in columns]
         if score is not None:
             row += [_number(score.points), _number(score.max_points), _number(score.percent)]
         yield row
@@ -206,6 +222,25 @@ def event_xlsx(report: EventReport) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def workbook_cells(report: EventReport) -> int:
+    """How many cells ``event_xlsx`` writes for ``report``, counted without writing it."""
+    cells = sum(len(row) for row in _summary(report))
+    for result in report.rounds:
+        cells += (len(result.round.submitted) + 1) * len(_headers(report, result))
+    return cells
+
+
+async def event_xlsx_off_loop(report: EventReport) -> bytes:
+    """``event_xlsx`` by the writer process (``write_off_loop``, whose errors it raises),
+    within MAX_CELLS and TIME_LIMIT."""
+    return await write_off_loop(
+        partial(event_xlsx, report),
+        time_limit=TIME_LIMIT,
+        cells=workbook_cells(report),
+        max_cells=MAX_CELLS,
+    )
 
 
 def round_csv(report: EventReport, round_id: int | None = None) -> bytes:
