@@ -250,7 +250,28 @@ class Engine:
             await self._finish(turn, loaded)
             claimed = await self._queue(session, turn.identity, turn.replies, f"r:{key}", now)
         self._hand_over(claimed)
+        if turn.later:
+            return turn.replies + await self._after_commit(turn, key), turn.conversation.id
         return turn.replies, turn.conversation.id
+
+    async def _after_commit(self, turn: Turn, key: str) -> list[Reply]:
+        """The turn's work that waited for its commit (a file written in the writer
+        process, away from the database), and its replies, stored and handed over in a
+        short transaction of their own. Should the process stop in between, the turn is
+        stored and its file is not: asking again writes it."""
+        replies: list[Reply] = []
+        for work in turn.later:
+            replies += await work()
+        if not replies:
+            return []
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            identity = await session.get(ChannelIdentity, turn.identity.id)
+            if identity is None:  # erased meanwhile: nobody to tell
+                return []
+            claimed = await self._queue(session, identity, replies, f"r:{key}:after", now)
+        self._hand_over(claimed)
+        return replies
 
     async def _queue(
         self,

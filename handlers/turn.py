@@ -102,6 +102,14 @@ class Turn:
     asked: bool = False
     # The flows' states read during this turn, written back by save_states().
     states: dict[str, BaseModel] = field(default_factory=dict)
+    # Work that needs nothing more from the database (writing a file the turn gathered
+    # the figures for): run after the turn's transaction commits, so that nobody else's
+    # message waits on the database meanwhile. Each gives replies that follow the turn's.
+    later: list[Callable[[], Awaitable[list[Reply]]]] = field(default_factory=list)
+
+    def after_commit(self, work: Callable[[], Awaitable[list[Reply]]]) -> None:
+        """Run ``work`` once this turn is stored; its replies follow this turn's own."""
+        self.later.append(work)
 
     @property
     def person_id(self) -> int:

@@ -207,18 +207,21 @@ async def _download(turn: Turn, value: str) -> bool:
         return True
     rules = await rules_of(turn.session, event.id)
     register = await register_of(turn.session, event, rules.export_by)
-    try:
-        content = await xlsx_off_loop(printable(register, turn.t))
-    except TooLargeError:
-        turn.say("attendance.too_large", code=event.code)
-        return True
-    except NotWrittenError as exc:
-        log.error("attendance_register_not_written", reason=str(exc))
-        turn.say("attendance.not_written")
-        return True
-    workbook = Attachment(f"daftar-hadir-{event.code}.xlsx", XLSX, content, len(content))
-    text = turn.t("attendance.workbook", event=event.name, people=len(register.lines))
-    turn.replies.append(Reply(text, attachment=workbook))
+    t, code = turn.t, event.code
+    text = t("attendance.workbook", event=event.name, people=len(register.lines))
+
+    async def write() -> list[Reply]:
+        try:
+            content = await xlsx_off_loop(printable(register, t))
+        except TooLargeError:
+            return [Reply(t("attendance.too_large", code=code))]
+        except NotWrittenError as exc:
+            log.error("attendance_register_not_written", reason=str(exc))
+            return [Reply(t("attendance.not_written"))]
+        workbook = Attachment(f"daftar-hadir-{code}.xlsx", XLSX, content, len(content))
+        return [Reply(text, attachment=workbook)]
+
+    turn.after_commit(write)
     return True
 
 

@@ -109,17 +109,20 @@ async def _download(turn: Turn, event_id: int | None) -> bool:
         await refuse(turn, RoleName.ORGANIZER, event)
         return True
     report = await event_report(turn.session, event.id, names=True)
-    try:
-        content = await event_xlsx_off_loop(report)
-    except TooLargeError:
-        turn.say("results.too_large", code=event.code)
-        return True
-    except NotWrittenError as exc:
-        log.error("survey_workbook_not_written", reason=str(exc))
-        turn.say("results.not_written")
-        return True
-    workbook = Attachment(f"hasil-survei-{event.code}.xlsx", XLSX, content, len(content))
-    turn.replies.append(Reply(turn.t("results.workbook", event=event.name), attachment=workbook))
+    t, code, caption = turn.t, event.code, turn.t("results.workbook", event=event.name)
+
+    async def write() -> list[Reply]:
+        try:
+            content = await event_xlsx_off_loop(report)
+        except TooLargeError:
+            return [Reply(t("results.too_large", code=code))]
+        except NotWrittenError as exc:
+            log.error("survey_workbook_not_written", reason=str(exc))
+            return [Reply(t("results.not_written"))]
+        workbook = Attachment(f"hasil-survei-{code}.xlsx", XLSX, content, len(content))
+        return [Reply(caption, attachment=workbook)]
+
+    turn.after_commit(write)
     return True
 
 

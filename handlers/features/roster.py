@@ -113,15 +113,6 @@ async def send_export(turn: Turn, event: Event) -> None:
     t = turn.t
     people = await participants(turn.session, event.id)
     headers, rows = export_table(t, event, people)
-    try:
-        content = await table_xlsx_off_loop(t("roster.sheet_title"), headers, rows)
-    except TooLargeError:
-        turn.say("roster.export_too_big", rows=len(rows), code=event.code)
-        return
-    except NotWrittenError as exc:
-        log.error("participants_export_failed", rows=len(rows), why=str(exc))
-        turn.say("roster.export_failed")
-        return
     registered = sum(1 for person in people if person.registered_at is not None)
     caption = t(
         "roster.export_caption",
@@ -129,8 +120,19 @@ async def send_export(turn: Turn, event: Event) -> None:
         registered=registered,
         missing=len(people) - registered,
     )
-    name = f"peserta-{event.code}.xlsx"
-    turn.replies.append(Reply(caption, attachment=Attachment(name, XLSX, content, len(content))))
+    name, code = f"peserta-{event.code}.xlsx", event.code
+
+    async def write() -> list[Reply]:
+        try:
+            content = await table_xlsx_off_loop(t("roster.sheet_title"), headers, rows)
+        except TooLargeError:
+            return [Reply(t("roster.export_too_big", rows=len(rows), code=code))]
+        except NotWrittenError as exc:
+            log.error("participants_export_failed", rows=len(rows), why=str(exc))
+            return [Reply(t("roster.export_failed"))]
+        return [Reply(caption, attachment=Attachment(name, XLSX, content, len(content)))]
+
+    turn.after_commit(write)
 
 
 # --- importing a file ---------------------------------------------------------------------
