@@ -159,3 +159,11 @@ async def test_an_organiser_gets_the_template_and_sends_an_agenda_on_whatsapp(
     shown = await organiser.send_file("jadwal.csv", broken.encode(), "text/csv")
     assert "tidak dimuat" in texts(shown), "the file was fetched and read"
     assert "3" in texts(shown)
+
+
+async def test_opening_the_chat_for_the_first_time_starts_as_start_does(
+    whatsapp_person: WhatsAppDriver,
+) -> None:
+    """WhatsApp tells the bot when someone opens the chat before typing anything."""
+    shown = await whatsapp_person.deliver(whatsapp_person._message("request_welcome"))
+    assert texts(shown) == ID("ask.language")

@@ -76,7 +76,7 @@ def test_a_sender_without_a_number_is_no_one_to_answer(sender: Any) -> None:
         ),
         (sent("interactive", interactive={"type": ["list_reply"]}), UNSUPPORTED),
         (sent("button", button={"text": "Ya"}), UNSUPPORTED),
-        (sent("request_welcome"), None),
+        (sent("request_welcome"), whatsapp(SRI, "wamid.case-1", text="/start")),
         (sent("revoke", revoke={"original_message_id": "wamid.case-0"}), None),
         (sent("text", key="", text={"body": "halo"}), None),
         (sent("text", key=None, text={"body": "halo"}), None),

@@ -98,6 +98,8 @@ WHATSAPP_EXPECTED: dict[str, Inbound | None] = {
         ANDI, wamid("reply_with_context.json"), kind=TEXT, text="Ruang Mahakam di lantai berapa?"
     ),
     # A reaction waits for no answer; an edit would answer a question already answered.
+    # The chat opened for the first time: as Telegram's Start button, "/start".
+    "request_welcome.json": whatsapp(ANDI, wamid("request_welcome.json"), kind=TEXT, text="/start"),
     "reaction.json": None,
     "edit.json": None,
     "system_number_changed.json": None,

@@ -25,9 +25,12 @@ OCTET_STREAM = "application/octet-stream"
 # business-scoped user id, a group) is no one the bot can answer by number.
 WA_ID = re.compile(r"[0-9]{1,20}")
 # Messages that wait for no answer: a reaction to one of the bot's messages, a system
-# notice (a number changed), the chat opened for the first time, an edit or a deletion of
-# a message sent before (as on Telegram, the first answer stands).
-IGNORED = frozenset({"reaction", "system", "request_welcome", "edit", "revoke"})
+# notice (a number changed), an edit or a deletion of a message sent before (as on
+# Telegram, the first answer stands).
+IGNORED = frozenset({"reaction", "system", "edit", "revoke"})
+# The chat opened for the first time, before anything is typed: what Telegram's Start
+# button sends.
+WELCOME, START = "request_welcome", "/start"
 CHOICES = frozenset({"button_reply", "list_reply"})  # an interactive message's buttons
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -162,6 +165,8 @@ def _received(message: Any) -> Received | None:
         kind=InboundKind.UNSUPPORTED,
         address=sender,
     )
+    if kind == WELCOME:
+        return Received(replace(inbound, kind=InboundKind.TEXT, text=START))
     if kind == "text":
         body = _text(_field(message, "text", "body"))
         if body is not None:
