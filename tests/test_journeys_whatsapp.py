@@ -7,15 +7,17 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import structlog
 from icalendar import Calendar
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.db import SessionMaker
 from bot.logging import configure_logging
-from models import ChannelIdentity, Event, Person, RoleName
+from models import ChannelIdentity, Event, OutboxMessage, Person, RoleName
 from models.roles import create_invite
 from models.types import utcnow
 from tests.drivers import TelegramDriver, texts
@@ -167,3 +169,44 @@ async def test_opening_the_chat_for_the_first_time_starts_as_start_does(
     """WhatsApp tells the bot when someone opens the chat before typing anything."""
     shown = await whatsapp_person.deliver(whatsapp_person._message("request_welcome"))
     assert texts(shown) == ID("ask.language")
+
+
+async def test_what_whatsapp_reports_after_a_send_is_recorded_on_the_outbox(
+    whatsapp_person: WhatsAppDriver, whatsapp_bot: WhatsAppBot, sessions: SessionMaker
+) -> None:
+    """Status callbacks through the webhook: delivered and read on the row that sent the
+    message; a late 131026 makes the number unreachable."""
+    person = whatsapp_person
+    await person.send("halo")
+    [message] = person.server.sent_to(person.user_key)
+
+    def statuses(*reports: tuple[str, int, dict[str, object]]) -> dict[str, object]:
+        return {
+            "messaging_product": "whatsapp",
+            "metadata": whatsapp_bot.metadata(),
+            "statuses": [
+                {"id": message.message_id, "status": status, "timestamp": str(at),
+                 "recipient_id": person.user_key, **extra}
+                for status, at, extra in reports
+            ],
+        }  # fmt: skip
+
+    await whatsapp_bot.post(statuses(("delivered", 1731465300, {}), ("read", 1731465360, {})))
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(OutboxMessage).where(col(OutboxMessage.external_ids) == message.message_id)
+            )
+        ).scalar_one()
+    assert row.delivered_at == datetime.fromtimestamp(1731465300, UTC)
+    assert row.read_at == datetime.fromtimestamp(1731465360, UTC)
+
+    failed: dict[str, object] = {"errors": [{"code": 131026, "title": "Message undeliverable"}]}
+    await whatsapp_bot.post(statuses(("failed", 1731465400, failed)))
+    async with sessions() as session:
+        identity = (
+            await session.execute(
+                select(ChannelIdentity).where(col(ChannelIdentity.user_key) == person.user_key)
+            )
+        ).scalar_one()
+    assert identity.unreachable_at == datetime.fromtimestamp(1731465400, UTC)
