@@ -31,8 +31,18 @@ from handlers.outgoing import body_of, file_of
 from handlers.registry import Registry, registry
 from handlers.turn import Deployment, Turn
 from handlers.types import Attachment, Inbound, InboundKind, Reply
-from models import ChannelIdentity, Conversation, Enrollment, Event, InboundMessage, Person, outbox
-from models.outbox import Claimed, Outgoing, Priority
+from models import (
+    ChannelIdentity,
+    Conversation,
+    Enrollment,
+    Event,
+    InboundMessage,
+    Person,
+    outbox,
+    outbox_claims,
+)
+from models.outbox import Outgoing, Priority
+from models.outbox_claims import Claimed
 from models.people import events_of_now
 from models.types import utcnow
 
@@ -118,7 +128,7 @@ def _note_inbound(
         changes["last_inbound_at"] = now
         if last is None or now - last >= HELD_AFTER_SILENCE or identity.window_closed_at:
             assert identity.id is not None
-            released = outbox.release_held(session, identity.id, now)
+            released = outbox_claims.release_held(session, identity.id, now)
             if released:
                 log.info("outbox_held_released", rows=released)
     if inbound.address and identity.address != inbound.address:

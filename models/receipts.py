@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models.outbox import OutboxMessage, SentMessage, Status, mark_unreachable
+from models.outbox import OutboxMessage, SentMessage, Status
+from models.outbox_claims import mark_unreachable
 from models.people import ChannelIdentity
 
 

@@ -18,7 +18,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
 from handlers.outgoing import body_of
 from handlers.types import Reply
-from models import ChannelIdentity, OutboxMessage, outbox
+from models import ChannelIdentity, OutboxMessage, outbox, outbox_claims
 from models.outbox import Outgoing, Priority, Status
 from models.types import utcnow
 from tests.drivers import TelegramDriver
@@ -222,7 +222,9 @@ async def test_rows_of_a_dispatcher_that_died_go_out_after_its_claim_runs_out(
     async with sessions.begin() as session:
         # Claimed by a process that was then killed: never sent, never settled.
         claimed = await session.run_sync(
-            lambda s: outbox.claim_due(s, channels=["telegram"], now=now, lease_until=now, limit=10)
+            lambda s: outbox_claims.claim_due(
+                s, channels=["telegram"], now=now, lease_until=now, limit=10
+            )
         )
     assert len(claimed) == 2
     async with running(dispatcher(sessions, bot)):

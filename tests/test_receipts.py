@@ -9,8 +9,9 @@ from sqlmodel import col
 from bot.db import SessionMaker
 from handlers.outgoing import body_of
 from handlers.types import Reply
-from models import ChannelIdentity, OutboxMessage, outbox
-from models.outbox import Outgoing, Priority, Settled, Status
+from models import ChannelIdentity, OutboxMessage, outbox, outbox_claims
+from models.outbox import Outgoing, Priority, Status
+from models.outbox_claims import Settled
 from models.receipts import Failure, Receipt, Reported, apply_receipts, forget_tracking_before
 from models.types import utcnow
 from scheduler.housekeeping import forget_old_deliveries
@@ -42,7 +43,7 @@ async def sent_row(
         settled = Settled(
             row_id, Status.SENT, now, len(ids), ",".join(ids), tracked=ids, channel="whatsapp"
         )
-        await session.run_sync(outbox.settle, [settled])
+        await session.run_sync(outbox_claims.settle, [settled])
     return row_id, identity_id
 
 

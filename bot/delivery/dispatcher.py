@@ -35,8 +35,9 @@ from bot.delivery.sending import (
 )
 from handlers.outgoing import reply_of
 from handlers.types import Reply
-from models import live_message, outbox
-from models.outbox import Claimed, FileToSend, Priority, Settled, Status
+from models import live_message, outbox, outbox_claims
+from models.outbox import FileToSend, Priority, Status
+from models.outbox_claims import Claimed, Settled
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -422,7 +423,7 @@ def _claim_due(
     room: int,
     held: frozenset[int],
 ) -> list[Claimed]:
-    rows = outbox.claim_due(
+    rows = outbox_claims.claim_due(
         session, channels=channels, now=now, lease_until=lease_until, limit=room
     )
     # A row of ours whose claim ran out while it waited is ours still: never twice.
@@ -430,14 +431,14 @@ def _claim_due(
 
 
 def _renew(session: Session, ids: list[int], until: datetime) -> None:
-    outbox.renew(session, ids, until)
+    outbox_claims.renew(session, ids, until)
 
 
 def _write(
     session: Session, batch: list[Settled], blocked: set[int], closed: set[int], now: datetime
 ) -> None:
-    outbox.settle(session, batch)
+    outbox_claims.settle(session, batch)
     for identity_id in blocked:
-        outbox.mark_unreachable(session, identity_id, now)
+        outbox_claims.mark_unreachable(session, identity_id, now)
     if closed:
-        outbox.mark_window_closed(session, closed, now)
+        outbox_claims.mark_window_closed(session, closed, now)
