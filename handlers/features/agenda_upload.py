@@ -16,6 +16,7 @@ from handlers.roles import may
 from handlers.staff import staff_event
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
+from handlers.written_files import XLSX
 from models import Event, RoleName, Upload
 from models.agenda_import import (
     AgendaFileError,
@@ -25,8 +26,6 @@ from models.agenda_import import (
 )
 from models.event import event_by_code
 from models.uploads import forget_upload, keep_upload, new_upload
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportState(BaseModel):

@@ -20,8 +20,8 @@ from handlers.roles import may, my_role
 from handlers.staff import refuse, staff_event
 from handlers.timefmt import format_date
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
-from handlers.types import Attachment, Reply
 from handlers.validation import row_id
+from handlers.written_files import send_written_file
 from models import AgendaSession, Event, RoleName
 from models.agenda import AgendaItem, agenda
 from models.attendance.files import xlsx_off_loop
@@ -31,11 +31,9 @@ from models.attendance.register import register_of
 from models.attendance.settings import MAX_CODE_MINUTES, rules_of
 from models.attendance.store import AttendanceOpening, Direction
 from models.roles import teaches
-from models.writer import NotWrittenError, TooLargeError
 
 log = structlog.get_logger(__name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ORGANISER_BUTTONS = 3  # the whole day, marking by hand, the download
 
 
@@ -207,21 +205,15 @@ async def _download(turn: Turn, value: str) -> bool:
         return True
     rules = await rules_of(turn.session, event.id)
     register = await register_of(turn.session, event, rules.export_by)
-    t, code = turn.t, event.code
-    text = t("attendance.workbook", event=event.name, people=len(register.lines))
-
-    async def write() -> list[Reply]:
-        try:
-            content = await xlsx_off_loop(printable(register, t))
-        except TooLargeError:
-            return [Reply(t("attendance.too_large", code=code))]
-        except NotWrittenError as exc:
-            log.error("attendance_register_not_written", reason=str(exc))
-            return [Reply(t("attendance.not_written"))]
-        workbook = Attachment(f"daftar-hadir-{code}.xlsx", XLSX, content, len(content))
-        return [Reply(text, attachment=workbook)]
-
-    turn.after_commit(write)
+    t = turn.t
+    send_written_file(
+        turn,
+        lambda: xlsx_off_loop(printable(register, t)),
+        filename=f"daftar-hadir-{event.code}.xlsx",
+        caption=t("attendance.workbook", event=event.name, people=len(register.lines)),
+        too_large=t("attendance.too_large", code=event.code),
+        failed=t("attendance.not_written"),
+    )
     return True
 
 

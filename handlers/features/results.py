@@ -4,8 +4,6 @@ only place participants' details appear), written by the writer process within a
 budget and a time limit. A round shows its figures as text and a bar chart (PNG) for each
 scale question answered."""
 
-import structlog
-
 from handlers.live_results import result_for
 from handlers.menu import MENU_LIMIT
 from handlers.registry import Command, Feature
@@ -15,6 +13,7 @@ from handlers.staff import refuse, staff_event
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import Attachment, Reply
 from handlers.validation import row_id
+from handlers.written_files import send_written_file
 from models import Event, RoleName
 from models.surveys.charts import ChartError, chart_png
 from models.surveys.definition import QuestionType
@@ -22,13 +21,9 @@ from models.surveys.exports import event_xlsx_off_loop
 from models.surveys.report import event_report, trainer_report
 from models.surveys.results import RoundResult
 from models.surveys.store import SurveyRound
-from models.writer import NotWrittenError, TooLargeError
-
-log = structlog.get_logger(__name__)
 
 RESULTS = "hasil"  # "hasil|r12": round 12; "hasil|xlsx:3": event 3 as a workbook
 MAX_CHARTS = 6
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def payload(value: str) -> str:
@@ -109,20 +104,15 @@ async def _download(turn: Turn, event_id: int | None) -> bool:
         await refuse(turn, RoleName.ORGANIZER, event)
         return True
     report = await event_report(turn.session, event.id, names=True)
-    t, code, caption = turn.t, event.code, turn.t("results.workbook", event=event.name)
-
-    async def write() -> list[Reply]:
-        try:
-            content = await event_xlsx_off_loop(report)
-        except TooLargeError:
-            return [Reply(t("results.too_large", code=code))]
-        except NotWrittenError as exc:
-            log.error("survey_workbook_not_written", reason=str(exc))
-            return [Reply(t("results.not_written"))]
-        workbook = Attachment(f"hasil-survei-{code}.xlsx", XLSX, content, len(content))
-        return [Reply(caption, attachment=workbook)]
-
-    turn.after_commit(write)
+    t = turn.t
+    send_written_file(
+        turn,
+        lambda: event_xlsx_off_loop(report),
+        filename=f"hasil-survei-{event.code}.xlsx",
+        caption=t("results.workbook", event=event.name),
+        too_large=t("results.too_large", code=event.code),
+        failed=t("results.not_written"),
+    )
     return True
 
 

@@ -7,12 +7,10 @@ yes, its bytes wait in the database (models/uploads.py), not in the conversation
 
 from contextlib import suppress
 
-import structlog
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from handlers.features.agenda_upload import XLSX
 from handlers.flow import (
     Flow,
     Prompt,
@@ -32,6 +30,7 @@ from handlers.staff import refuse, staff_event
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import Attachment, Reply
 from handlers.validation import row_id
+from handlers.written_files import XLSX, send_written_file
 from models import Enrollment, Event, RoleName, Upload
 from models.roster.apply import import_roster_file
 from models.roster.columns import RosterFileError, template_xlsx
@@ -40,9 +39,6 @@ from models.roster.reader import read_roster_off_loop
 from models.roster.status import Reach, roster_lines
 from models.spreadsheet.writing import table_xlsx_off_loop
 from models.uploads import forget_upload, keep_upload, new_upload
-from models.writer import NotWrittenError, TooLargeError
-
-log = structlog.get_logger(__name__)
 
 ROSTER = "peserta"  # button namespace: "peserta|import:<event id>", "|missing:", "|xlsx:"
 ACTIONS = ("import", "missing", "xlsx")
@@ -120,19 +116,14 @@ async def send_export(turn: Turn, event: Event) -> None:
         registered=registered,
         missing=len(people) - registered,
     )
-    name, code = f"peserta-{event.code}.xlsx", event.code
-
-    async def write() -> list[Reply]:
-        try:
-            content = await table_xlsx_off_loop(t("roster.sheet_title"), headers, rows)
-        except TooLargeError:
-            return [Reply(t("roster.export_too_big", rows=len(rows), code=code))]
-        except NotWrittenError as exc:
-            log.error("participants_export_failed", rows=len(rows), why=str(exc))
-            return [Reply(t("roster.export_failed"))]
-        return [Reply(caption, attachment=Attachment(name, XLSX, content, len(content)))]
-
-    turn.after_commit(write)
+    send_written_file(
+        turn,
+        lambda: table_xlsx_off_loop(t("roster.sheet_title"), headers, rows),
+        filename=f"peserta-{event.code}.xlsx",
+        caption=caption,
+        too_large=t("roster.export_too_big", rows=len(rows), code=event.code),
+        failed=t("roster.export_failed"),
+    )
 
 
 # --- importing a file ---------------------------------------------------------------------
