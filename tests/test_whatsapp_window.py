@@ -3,6 +3,8 @@ a plain message; after them as the template configured for its kind, or held (ne
 dropped) and counted for the organiser until the person writes again; a window Meta says
 is closed sooner than the bot knew is noted, and what follows goes as templates."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -35,10 +37,16 @@ def clock() -> Clock:
     return Clock()
 
 
+@contextlib.asynccontextmanager
 async def bot_with(
     database_url: str, server: FakeWhatsAppServer, clock: Clock, **templates: TemplateRef
-) -> WhatsAppBot:
-    return await WhatsAppBot(server, database_url, clock, templates=templates).start()
+) -> AsyncIterator[WhatsAppBot]:
+    """The bot's WhatsApp side on the test's clock, with these templates per kind."""
+    bot = await WhatsAppBot(server, database_url, clock, templates=templates).start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
 
 
 async def remind(bot: WhatsAppBot, person: WhatsAppDriver, key: str, kind: str = "reminder") -> int:
@@ -78,8 +86,9 @@ async def row(sessions: SessionMaker, row_id: int) -> OutboxMessage:
 async def test_inside_the_window_a_reminder_is_a_plain_message(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
-    bot = await bot_with(database_url, whatsapp_server, clock, reminder=TemplateRef("r", "id"))
-    try:
+    async with bot_with(
+        database_url, whatsapp_server, clock, reminder=TemplateRef("r", "id")
+    ) as bot:
         person = WhatsAppDriver(bot)
         await person.send("halo")
         clock.now += timedelta(hours=23, minutes=50)
@@ -88,16 +97,13 @@ async def test_inside_the_window_a_reminder_is_a_plain_message(
         [got] = whatsapp_server.sent_to(person.user_key)[before:]
         assert (got.type, got.text) == ("text", REMINDER)
         assert (await row(bot.engine.sessions, row_id)).status == Status.SENT
-    finally:
-        await bot.stop()
 
 
 async def test_after_the_window_a_reminder_goes_as_its_template(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
     template = TemplateRef("bimtek_pengingat", "id")
-    bot = await bot_with(database_url, whatsapp_server, clock, reminder=template)
-    try:
+    async with bot_with(database_url, whatsapp_server, clock, reminder=template) as bot:
         person = WhatsAppDriver(bot)
         await person.send("halo")
         clock.now += timedelta(hours=24, minutes=1)
@@ -110,15 +116,12 @@ async def test_after_the_window_a_reminder_goes_as_its_template(
         assert (got.template.name, got.template.language) == ("bimtek_pengingat", "id")
         # The parameter holds the whole text, on one line as Meta requires.
         assert got.template.parameters == (REMINDER.replace("\n", " · "),)
-    finally:
-        await bot.stop()
 
 
 async def test_without_a_template_it_is_held_counted_and_sent_when_they_write(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
-    bot = await bot_with(database_url, whatsapp_server, clock)
-    try:
+    async with bot_with(database_url, whatsapp_server, clock) as bot:
         person = WhatsAppDriver(bot)
         await person.send("halo")
         clock.now += timedelta(days=2)
@@ -137,15 +140,12 @@ async def test_without_a_template_it_is_held_counted_and_sent_when_they_write(
         texts = [m.text for m in shown]
         assert REMINDER in texts, "the held reminder went once they wrote"
         assert (await row(bot.engine.sessions, row_id)).status == Status.SENT
-    finally:
-        await bot.stop()
 
 
 async def test_a_held_reminder_whose_moment_passed_stays_unsent(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
-    bot = await bot_with(database_url, whatsapp_server, clock)
-    try:
+    async with bot_with(database_url, whatsapp_server, clock) as bot:
         person = WhatsAppDriver(bot)
         await person.send("halo")
         clock.now += timedelta(days=2)
@@ -154,16 +154,13 @@ async def test_a_held_reminder_whose_moment_passed_stays_unsent(
         shown = await person.send("/jadwal")
         assert REMINDER not in [m.text for m in shown]
         assert (await row(bot.engine.sessions, row_id)).status == Status.HELD
-    finally:
-        await bot.stop()
 
 
 async def test_a_window_meta_closed_sooner_is_noted_and_templates_follow(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
     template = TemplateRef("bimtek_pengingat", "id")
-    bot = await bot_with(database_url, whatsapp_server, clock, reminder=template)
-    try:
+    async with bot_with(database_url, whatsapp_server, clock, reminder=template) as bot:
         person = WhatsAppDriver(bot)
         await person.send("halo")
         clock.now += timedelta(hours=2)
@@ -181,18 +178,13 @@ async def test_a_window_meta_closed_sooner_is_noted_and_templates_follow(
         assert identity.window_closed_at == clock.now
         await remind(bot, person, "next-one")
         assert whatsapp_server.sent_to(person.user_key)[-1].type == "template"
-    finally:
-        await bot.stop()
 
 
 async def test_a_reply_never_goes_as_a_template(
     database_url: str, demo_event: Event, whatsapp_server: FakeWhatsAppServer, clock: Clock
 ) -> None:
-    bot = await bot_with(database_url, whatsapp_server, clock, reply=TemplateRef("x", "id"))
-    try:
+    async with bot_with(database_url, whatsapp_server, clock, reply=TemplateRef("x", "id")) as bot:
         person = WhatsAppDriver(bot)
         shown = await person.send("/bantuan")
         assert shown
         assert all(m.type != "template" for m in whatsapp_server.sent_to(person.user_key))
-    finally:
-        await bot.stop()
