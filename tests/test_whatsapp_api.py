@@ -26,17 +26,8 @@ async def no_pace() -> None:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeWhatsAppServer]:
-    server = await FakeWhatsAppServer().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def client(server: FakeWhatsAppServer) -> AsyncIterator[GraphClient]:
-    client = GraphClient(server.base_url, PHONE_NUMBER_ID, TOKEN)
+async def client(whatsapp_server: FakeWhatsAppServer) -> AsyncIterator[GraphClient]:
+    client = GraphClient(whatsapp_server.base_url, PHONE_NUMBER_ID, TOKEN)
     try:
         yield client
     finally:
@@ -51,15 +42,15 @@ def test_the_sender_keeps_to_a_window_and_edits_nothing() -> None:
 
 
 async def test_the_settings_make_a_client_without_showing_the_token(
-    server: FakeWhatsAppServer,
+    whatsapp_server: FakeWhatsAppServer,
 ) -> None:
-    config = WhatsAppConfig(PHONE_NUMBER_ID, TOKEN, server.base_url, timeout=5)
+    config = WhatsAppConfig(PHONE_NUMBER_ID, TOKEN, whatsapp_server.base_url, timeout=5)
     assert TOKEN not in repr(config)
     client = config.client()
     result = await WhatsAppSender(client).send(SRI, Reply("Halo"), skip=0, pace=no_pace)
     await client.aclose()
     assert result.outcome is Outcome.SENT
-    assert [m.text for m in server.sent_to(SRI)] == ["Halo"]
+    assert [m.text for m in whatsapp_server.sent_to(SRI)] == ["Halo"]
 
 
 # Errors --------------------------------------------------------------------------------
@@ -83,18 +74,18 @@ async def test_the_settings_make_a_client_without_showing_the_token(
         (131000, 500, Outcome.UNAVAILABLE, 0),
         (131016, 503, Outcome.UNAVAILABLE, 0),
         (190, 401, Outcome.UNAVAILABLE, 0),
-        (999999, 502, Outcome.UNAVAILABLE, 0),  # a server error whatever its code
+        (999999, 502, Outcome.UNAVAILABLE, 0),  # a whatsapp_server error whatever its code
     ],
 )
 async def test_each_error_code_tells_the_dispatcher_what_to_do(
-    server: FakeWhatsAppServer,
+    whatsapp_server: FakeWhatsAppServer,
     client: GraphClient,
     code: int,
     status: int,
     outcome: Outcome,
     wait: float,
 ) -> None:
-    server.fail(SRI, code, status)
+    whatsapp_server.fail(SRI, code, status)
     with capture_logs() as logs:
         result = await WhatsAppSender(client).send(SRI, Reply(SECRET_WORDS), skip=0, pace=no_pace)
     assert (result.outcome, result.retry_after, result.parts_sent) == (outcome, wait, 0)
@@ -104,8 +95,8 @@ async def test_each_error_code_tells_the_dispatcher_what_to_do(
         assert "KTP" not in told
 
 
-async def test_a_refused_token_is_logged_as_an_error(server: FakeWhatsAppServer) -> None:
-    client = GraphClient(server.base_url, PHONE_NUMBER_ID, "EAAGexpired")
+async def test_a_refused_token_is_logged_as_an_error(whatsapp_server: FakeWhatsAppServer) -> None:
+    client = GraphClient(whatsapp_server.base_url, PHONE_NUMBER_ID, "EAAGexpired")
     with capture_logs() as logs:
         result = await WhatsAppSender(client).send(SRI, Reply(SECRET_WORDS), skip=0, pace=no_pace)
     await client.aclose()
@@ -113,7 +104,7 @@ async def test_a_refused_token_is_logged_as_an_error(server: FakeWhatsAppServer)
     assert [(e["event"], e["log_level"], e["code"]) for e in logs] == [
         ("whatsapp_access_refused", "error", 190)
     ]
-    assert server.sent_to(SRI) == []
+    assert whatsapp_server.sent_to(SRI) == []
 
 
 async def test_network_trouble_is_unavailable() -> None:
@@ -126,9 +117,9 @@ async def test_network_trouble_is_unavailable() -> None:
     assert (result.outcome, result.error) == (Outcome.UNAVAILABLE, "network ConnectError")
 
 
-async def test_a_slow_answer_is_a_timeout(server: FakeWhatsAppServer) -> None:
-    server.latency = 0.5
-    client = GraphClient(server.base_url, PHONE_NUMBER_ID, TOKEN, timeout=0.1)
+async def test_a_slow_answer_is_a_timeout(whatsapp_server: FakeWhatsAppServer) -> None:
+    whatsapp_server.latency = 0.5
+    client = GraphClient(whatsapp_server.base_url, PHONE_NUMBER_ID, TOKEN, timeout=0.1)
     result = await WhatsAppSender(client).send(SRI, Reply("Halo"), skip=0, pace=no_pace)
     await client.aclose()
     assert (result.outcome, result.error) == (Outcome.UNAVAILABLE, "network ReadTimeout")
@@ -157,16 +148,16 @@ async def test_an_error_never_quotes_a_number() -> None:
 
 
 async def test_after_the_window_only_a_template_goes(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
-    server.window_closed.add(SRI)
+    whatsapp_server.window_closed.add(SRI)
     sender = WhatsAppSender(client, {"reminder": TemplateRef("bimtek_pengingat", "id")})
     text = "Pengingat:\tsesi berikut\n\n10.15  Advokasi      Perpustakaan\r\nRuang Mahakam"
     reply = Reply(text, menu(2))
     assert (await sender.send(SRI, reply, skip=0, pace=no_pace)).outcome is Outcome.WINDOW_CLOSED
     result = await sender.send_template(SRI, "reminder", reply, pace=no_pace)
     assert (result.outcome, result.parts_sent) == (Outcome.SENT, 1)
-    [got] = server.sent_to(SRI)
+    [got] = whatsapp_server.sent_to(SRI)
     assert got.template == Template(
         "bimtek_pengingat",
         "id",
@@ -179,18 +170,18 @@ async def test_after_the_window_only_a_template_goes(
 
 
 async def test_a_long_text_is_cut_after_a_word_to_fit_the_template(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
     sender = WhatsAppSender(client, {"digest": TemplateRef("bimtek_harian", "id", 60)})
     words = "Jadwal hari ini: pembukaan, advokasi perpustakaan, transformasi, penutupan"
     await sender.send_template(SRI, "digest", Reply(words), pace=no_pace)
-    [got] = server.sent_to(SRI)
+    [got] = whatsapp_server.sent_to(SRI)
     assert got.template is not None
     assert got.template.parameters == ("Jadwal hari ini: pembukaan, advokasi perpustakaan,…",)
 
 
 async def test_a_file_outside_the_window_goes_as_the_template_alone(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
     sender = WhatsAppSender(client, {"broadcast": TemplateRef("bimtek_pengumuman", "id")})
     poster = Attachment("poster.jpg", "image/jpeg", JPEG, len(JPEG))
@@ -198,12 +189,14 @@ async def test_a_file_outside_the_window_goes_as_the_template_alone(
         SRI, "broadcast", Reply("", attachment=poster), pace=no_pace
     )
     assert result.outcome is Outcome.SENT
-    assert [c.kind for c in server.calls] == ["message"]
-    assert [m.template.parameters for m in server.sent_to(SRI) if m.template] == [("poster.jpg",)]
+    assert [c.kind for c in whatsapp_server.calls] == ["message"]
+    assert [m.template.parameters for m in whatsapp_server.sent_to(SRI) if m.template] == [
+        ("poster.jpg",)
+    ]
 
 
 async def test_no_template_for_the_kind_needs_one_without_a_call(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
     sender = WhatsAppSender(client, {"reminder": TemplateRef("bimtek_pengingat", "id")})
     paced: list[None] = []
@@ -215,13 +208,13 @@ async def test_no_template_for_the_kind_needs_one_without_a_call(
     assert (result.outcome, result.parts_sent, result.error) == (
         Outcome.NEEDS_TEMPLATE, 0, "no template for survey",
     )  # fmt: skip
-    assert (server.calls, paced) == ([], [])
+    assert (whatsapp_server.calls, paced) == ([], [])
 
 
 async def test_a_template_meta_does_not_know_is_refused(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
-    server.templates = {("bimtek_pengingat", "en")}
+    whatsapp_server.templates = {("bimtek_pengingat", "en")}
     sender = WhatsAppSender(client, {"reminder": TemplateRef("bimtek_pengingat", "id")})
     result = await sender.send_template(SRI, "reminder", Reply("Sesi 10.15"), pace=no_pace)
     assert (result.outcome, result.error) == (Outcome.REFUSED, "132001 template")
@@ -230,28 +223,32 @@ async def test_a_template_meta_does_not_know_is_refused(
 # Fetching a person's file --------------------------------------------------------------
 
 
-async def test_a_file_is_fetched_whole(server: FakeWhatsAppServer, client: GraphClient) -> None:
-    media_id = server.add_media(JPEG, "image/jpeg")
+async def test_a_file_is_fetched_whole(
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
+) -> None:
+    media_id = whatsapp_server.add_media(JPEG, "image/jpeg")
     fetched = await client.fetch_media(media_id, limit=len(JPEG))
     assert fetched is not None
     assert (fetched.mime_type, fetched.size, fetched.content) == ("image/jpeg", len(JPEG), JPEG)
-    assert [c.kind for c in server.calls] == ["media_info", "download"]
+    assert [c.kind for c in whatsapp_server.calls] == ["media_info", "download"]
 
 
 async def test_a_file_declared_too_large_is_not_downloaded(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
-    media_id = server.add_media(b"%PDF" + b"\x00" * 100, "application/pdf", size=30_000_000)
+    media_id = whatsapp_server.add_media(
+        b"%PDF" + b"\x00" * 100, "application/pdf", size=30_000_000
+    )
     fetched = await client.fetch_media(media_id, limit=5_000_000)
     assert fetched is not None
     assert (fetched.too_large, fetched.size) == (True, 30_000_000)
-    assert [c.kind for c in server.calls] == ["media_info"]
+    assert [c.kind for c in whatsapp_server.calls] == ["media_info"]
 
 
 async def test_a_file_larger_than_it_said_is_read_no_further_than_the_limit(
-    server: FakeWhatsAppServer, client: GraphClient
+    whatsapp_server: FakeWhatsAppServer, client: GraphClient
 ) -> None:
-    media_id = server.add_media(b"\x00" * 3_000_000, "application/pdf", size=1000)
+    media_id = whatsapp_server.add_media(b"\x00" * 3_000_000, "application/pdf", size=1000)
     fetched = await client.fetch_media(media_id, limit=100_000)
     assert fetched is not None
     assert fetched.too_large
