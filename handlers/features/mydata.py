@@ -8,6 +8,7 @@ is serialised here as the .ics file is, not by the file writer. A file over
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -17,11 +18,12 @@ from handlers.flow import repeat_question
 from handlers.i18n import Translator
 from handlers.profile_fields import display_value, profile_lines
 from handlers.registry import Command, Feature, Situation
-from handlers.timefmt import format_moment
+from handlers.timefmt import format_moment, format_time
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
 from models.privacy.export import PersonalData, personal_data
 from models.surveys.definition import AnswerValue
+from models.zones import zone_label
 
 # WhatsApp takes documents of a few kinds only, and JSON is not one of them; as plain text
 # it goes on every channel, and the .json name tells a phone or a computer what it is.
@@ -50,18 +52,31 @@ async def send_my_data(turn: Turn) -> None:
         log.warning("mydata_file_too_large", size=len(content), budget=FILE_BUDGET)
         turn.say("mydata.too_large")
     else:
-        name = t("mydata.filename", date=turn.now.date().isoformat())
+        day = turn.now.astimezone(ZoneInfo(home_zone(data))).date()
+        name = t("mydata.filename", date=day.isoformat())
         attachment = Attachment(name, MEDIA_TYPE, content, len(content))
         turn.replies.append(Reply(t("mydata.file_caption"), attachment=attachment))
     await repeat_question(turn)
 
 
+def home_zone(data: PersonalData) -> str:
+    """The zone times that belong to no event are read in: their first event's."""
+    return data.events[0].event.timezone if data.events else HOME_ZONE
+
+
 def summary(t: Translator, locale: str, data: PersonalData) -> list[str]:
     """The sections, each a block the messages are packed from (a block is never cut)."""
-    home = data.events[0].event.timezone if data.events else HOME_ZONE
+    home = home_zone(data)
 
     def when(moment: datetime, zone: str = home) -> str:
         return format_moment(moment, zone, locale)
+
+    def when_on(moment: datetime, day_of: datetime, zone: str) -> str:
+        """The time alone on the day of ``day_of`` (a check-in at its session)."""
+        local = ZoneInfo(zone)
+        if moment.astimezone(local).date() != day_of.astimezone(local).date():
+            return when(moment, zone)
+        return f"{format_time(moment, zone)} {zone_label(zone, moment)}"
 
     def section(title: str, lines: list[str]) -> str:
         return "\n".join([t(title), *(lines or [t("mydata.none")])])
@@ -117,13 +132,13 @@ def summary(t: Translator, locale: str, data: PersonalData) -> list[str]:
         else:
             key = "mydata.present_late" if p.late else "mydata.present"
             via = channel_name(t, p.channel) if p.channel else "—"
-            state = t(key, at=when(p.checked_in_at, zone), channel=via)
+            state = t(key, at=when_on(p.checked_in_at, p.session_starts_at, zone), channel=via)
         attendance.append(f"{head}\n  {state}")
         for mark in p.manual_marks:
             attendance.append(
                 t(
                     f"mydata.mark_{mark.action}",
-                    at=when(mark.at, zone),
+                    at=when_on(mark.at, p.session_starts_at, zone),
                     reason=mark.reason,
                 )
             )
