@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.db import SessionMaker
+from handlers.features import mydata
 from handlers.features.mydata import FILE_BUDGET
 from handlers.i18n import Translator
 from models import (
@@ -794,6 +795,18 @@ async def test_trainer_without_registering_gets_their_role(
     assert [(r["role"], r["speaker"], r["event"]["code"]) for r in data["roles"]] == [
         ("trainer", "Rachmawati", "KUKAR2024")
     ]
+
+
+async def test_a_file_over_its_budget_is_not_sent(
+    driver: EngineDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the budget the text still comes, and says that the file does not."""
+    await agree_in_indonesian(driver)
+    monkeypatch.setattr(mydata, "FILE_BUDGET", 200)
+    shown = await driver.send("/dataku")
+    assert all(s.document is None for s in shown)
+    assert ID("mydata.too_large") in texts(shown)
+    assert ID("mydata.consents_title") in texts(shown)
 
 
 async def test_nothing_stored_never_registered(driver: EngineDriver) -> None:
