@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot import cli_notices
 from bot.attendance_cli import attendance_app
+from bot.audit_cli import audit_command, breach_report_command
 from bot.broadcast_cli import broadcast_app
 from bot.certificate_cli import certificate_app
 from bot.cli_common import Lang, write_template
@@ -60,6 +61,8 @@ app.add_typer(certificate_app, name="certificate")
 app.add_typer(attendance_app, name="attendance")
 app.add_typer(roster_app, name="roster")
 app.command("participants")(participants_command)
+app.command("audit")(audit_command)
+app.command("breach-report")(breach_report_command)
 
 
 @db_app.command("upgrade")
