@@ -32,12 +32,14 @@ def actor(t: Translate, row: AuditRow) -> str:
         return t("audit.actor.cli")
     if row.actor_kind is ActorKind.SYSTEM:
         return t("audit.actor.system")
-    if row.actor_name is None:  # erased since, or their person row went
-        return t("audit.actor.gone", number=row.actor_person_id or 0)
+    if row.actor_name is None:  # never registered (an organiser may not), or erased since
+        name = t("audit.actor.unnamed", number=row.actor_person_id or 0)
+    else:
+        name = row.actor_name
     if not row.actor_roles:
-        return row.actor_name
+        return name
     roles = ", ".join(t(f"role.{r}").lower() for r in sorted(row.actor_roles))
-    return f"{row.actor_name} ({roles})"
+    return f"{name} ({roles})"
 
 
 def action(t: Translate, row: AuditRow) -> str:

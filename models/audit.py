@@ -190,6 +190,7 @@ def record_export(
     rows: int,
     named: bool = True,
     formats: Sequence[str] = (),
+    at: datetime | None = None,
 ) -> AuditEntry:
     """An export of the event's people's data (read, and handed out) of ``rows`` rows
     (people, or survey responses): the breach report counts everyone of the event as
@@ -203,6 +204,7 @@ def record_export(
         rows=rows,
         format=list(formats),
         anonymous=not named,
+        at=at,
     )
 
 

@@ -213,6 +213,7 @@ async def _download(turn: Turn, value: str) -> bool:
         what=ExportKind.ATTENDANCE,
         rows=len(register.lines),
         formats=["xlsx"],
+        at=turn.now,
     )
     t = turn.t
     send_written_file(

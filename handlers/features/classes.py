@@ -110,7 +110,9 @@ async def declare_classes(turn: Turn, names: list[str]) -> None:
         return
     t = turn.t
     try:
-        declared = await set_classes(turn.session, event, names, actor=Actor.person(turn.person_id))
+        declared = await set_classes(
+            turn.session, event, names, actor=Actor.person(turn.person_id), now=turn.now
+        )
     except ClassNamesError as exc:
         heading = "agenda_import.classes.heading"
         turn.replies.append(Reply(problems_text(t, exc.problems, limit=None, heading=heading)))

@@ -112,6 +112,7 @@ async def _download(turn: Turn, event_id: int | None) -> bool:
         what=ExportKind.SURVEY_RESULTS,
         rows=sum(r.submitted for r in report.rounds),
         formats=["xlsx"],
+        at=turn.now,
     )
     t = turn.t
     send_written_file(

@@ -116,6 +116,7 @@ async def send_export(turn: Turn, event: Event) -> None:
         what=ExportKind.PARTICIPANTS,
         rows=len(people),
         formats=["xlsx"],
+        at=turn.now,
     )
     headers, rows = export_table(t, event, people)
     registered = sum(1 for person in people if person.registered_at is not None)

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,7 +89,12 @@ def check_class_names(names: Sequence[str]) -> tuple[list[str], list[Problem]]:
 
 
 async def set_classes(
-    session: AsyncSession, event: Event, names: Sequence[str], *, actor: Actor = SYSTEM
+    session: AsyncSession,
+    event: Event,
+    names: Sequence[str],
+    *,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
 ) -> list[str]:
     """Declare the event's classes, replacing the old list. A class still named by a
     session or a participant cannot be dropped; a new spelling ("a" → "A") renames it."""
@@ -100,6 +106,7 @@ async def set_classes(
         event_id=event.id,
         target="event",
         target_id=event.id,
+        at=now,
         classes=len(cleaned),
     )
     return cleaned
