@@ -3,15 +3,21 @@ exactly one entry with its actor, action and target, in the action's own transac
 the log holds no participant's name, number or typed text; ``/audit`` shows an event's
 entries to its organisers only, and every event's to admins."""
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
-from bot.db import SessionMaker
+from bot.cli import app
+from bot.db import SessionMaker, create_engine, session_maker
 from handlers.i18n import LOCALES, Translator, catalog
 from handlers.registry import registry
 from handlers.turn import Deployment
@@ -37,6 +43,7 @@ from models.audit import (
     record,
 )
 from models.certificates.store import settings_for_update
+from models.event import event_by_code
 from models.roles import create_invite
 from models.surveys.shipped import install_shipped
 from tests.factories import (
@@ -50,6 +57,7 @@ from tests.factories import (
     text_of,
 )
 
+T = TypeVar("T")
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)  # Wednesday 09.00 WITA
 WED = date(2024, 11, 13)
 EN = Translator("en")
@@ -89,8 +97,8 @@ async def entries_after(sessions: SessionMaker, last_id: int) -> list[AuditEntry
 class Log:
     """The audit rows written since the last look."""
 
-    def __init__(self, sessions: SessionMaker) -> None:
-        self.sessions, self.last, self.actions = sessions, 0, set[str]()
+    def __init__(self, sessions: SessionMaker, last: int = 0) -> None:
+        self.sessions, self.last, self.actions = sessions, last, set[str]()
 
     async def new(self) -> list[Seen]:
         rows = await entries_after(self.sessions, self.last)
@@ -420,3 +428,145 @@ async def test_pages_and_the_query_api(sessions: SessionMaker) -> None:
     assert EN("audit.action.export.attendance").format(rows=3) == (
         "exported the attendance register (3 participants)"
     )
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def bimtek(*args: str, typed: str | None = None) -> str:
+    result = CliRunner().invoke(app, list(args), input=typed)
+    assert result.exit_code == 0, (args, result.output)
+    return result.output
+
+
+def test_every_privileged_cli_action_leaves_one_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}"
+
+    async def on_database(work: Callable[[SessionMaker], Awaitable[T]]) -> T:
+        engine = create_engine(url)
+        try:
+            return await work(session_maker(engine))
+        finally:
+            await engine.dispose()
+
+    def new() -> list[Seen]:
+        return asyncio.run(on_database(lambda sessions: Log(sessions, last[0]).new()))
+
+    last = [0]
+
+    def one(action: AuditAction, target: str) -> None:
+        rows = asyncio.run(on_database(lambda s: entries_after(s, last[0])))
+        assert [Seen(r.actor_kind, r.actor_person_id, r.action, r.target_kind) for r in rows] == [
+            Seen("cli", None, action, target)
+        ], rows
+        last[0] = rows[0].id or 0
+        done.add(action)
+
+    done: set[AuditAction] = set()
+    bimtek("event", "create", "--code", "SMD24", "--name", "Bimtek SPP-TIK Samarinda",
+           "--timezone", "Asia/Makassar", "--starts", "2024-11-13", "--ends", "2024-11-16",
+           "--organizer", "Dinas Perpustakaan Kota Samarinda")  # fmt: skip
+    one(AuditAction.EVENT_CREATED, "event")
+    bimtek("event", "classes", "SMD24", "A", "B")
+    one(AuditAction.AGENDA_CHANGED, "event")
+    agenda = tmp_path / "jadwal.csv"
+    agenda.write_text(AGENDA)
+    bimtek("agenda", "import", "SMD24", str(agenda))
+    one(AuditAction.AGENDA_IMPORTED, "event")
+
+    async def seed(sessions: SessionMaker) -> tuple[int, int]:
+        async with sessions() as session:
+            event = await event_by_code(session, "SMD24")
+            assert event is not None
+            found = await session.execute(
+                select(AgendaSession.id).where(col(AgendaSession.title) == "Advokasi")
+            )
+            session_id = found.scalars().one()
+        user_key = await enrol(sessions, event, class_name="A")
+        person_id = await person_id_of(sessions, user_key)
+        async with sessions.begin() as session:
+            await session.execute(
+                update(Person)
+                .where(col(Person.id) == person_id)
+                .values(full_name=PARTICIPANT, phone_e164=PHONE)
+            )
+            role = Role(event_id=id_of(event), person_id=person_id, role=RoleName.TRAINER,
+                        granted_at=NOW)  # fmt: skip
+            session.add(role)
+            await session.flush()
+            assert role.id is not None
+            return session_id, role.id
+
+    session_id, role_id = asyncio.run(on_database(seed))
+    assert new() == []
+    bimtek("invite", "trainer", "SMD24", "--speaker", "Rachmawati")
+    one(AuditAction.INVITE_CREATED, "invite")
+    bimtek("team", "revoke", "SMD24", str(role_id))
+    one(AuditAction.ROLE_REVOKED, "role")
+    roster = tmp_path / "peserta.csv"
+    roster.write_text(ROSTER)
+    bimtek("roster", "import", "SMD24", str(roster))
+    one(AuditAction.ROSTER_IMPORTED, "roster")
+    bimtek("roster", "list", "SMD24")
+    one(AuditAction.EXPORT, "roster")
+    bimtek("participants", "SMD24", "--csv", str(tmp_path / "peserta-out.csv"))
+    one(AuditAction.EXPORT, "participants")
+    bimtek("broadcast", "create", "SMD24", "--text", ANNOUNCEMENT, typed="y\n")
+    one(AuditAction.BROADCAST_SENT, "broadcast")
+    bimtek("broadcast", "cancel", "1")
+    one(AuditAction.BROADCAST_CANCELLED, "broadcast")
+    bimtek("attendance", "settings", "SMD24", "--minutes", "20")
+    one(AuditAction.ATTENDANCE_SETTINGS, "settings")
+    for command, action in (("mark", AuditAction.ATTENDANCE_MARKED),
+                            ("unmark", AuditAction.ATTENDANCE_UNMARKED)):  # fmt: skip
+        bimtek("attendance", command, "SMD24", "--session", str(session_id), "--phone", PHONE,
+               "--reason", MARK_REASON)  # fmt: skip
+        one(action, "attendance_mark")
+    bimtek("attendance", "export", "SMD24", "--csv", str(tmp_path / "hadir.csv"))
+    one(AuditAction.EXPORT, "attendance")
+    bimtek("certificate", "rule", "SMD24", "--attendance", "0", "--no-evaluation",
+           "--no-post-test")  # fmt: skip
+    one(AuditAction.CERTIFICATE_SETTINGS, "settings")
+    bimtek("certificate", "issue", "SMD24", "--all")
+    one(AuditAction.CERTIFICATE_ISSUED, "certificate")
+    bimtek("certificate", "revoke", "SMD24", "1", "--reason", REVOKE_REASON)
+    one(AuditAction.CERTIFICATE_REVOKED, "certificate")
+    bimtek("survey", "results", "SMD24")
+    one(AuditAction.EXPORT, "survey_results")
+    bimtek("event", "close", "SMD24")
+    one(AuditAction.EVENT_SETTINGS, "event")
+    # Only what the CLI cannot do: take a role with a code, open or close a check-in code,
+    # open a trainer's quick survey (the schedule's rounds are the system's); a purge.
+    chat_only = {AuditAction.ROLE_GRANTED, AuditAction.ATTENDANCE_OPENED,
+                 AuditAction.ATTENDANCE_CLOSED, AuditAction.SURVEY_OPENED,
+                 AuditAction.BROADCAST_SCHEDULED, AuditAction.INVITE_CANCELLED,
+                 AuditAction.PURGE}  # fmt: skip
+    assert done | chat_only == set(AuditAction)
+
+    # Reading it back, in English by default.
+    shown = bimtek("audit", "SMD24").splitlines()
+    assert len(shown) == len(AuditAction) - len(chat_only) + 3  # exports and marks twice
+    assert shown[0].endswith(" · server operator (CLI) · changed the event's settings")
+    assert " · server operator (CLI) · exported the attendance register (1 participants)" in (
+        "\n".join(shown)
+    )
+    exports = bimtek("audit", "smd24", "--action", "export", "--lang", "id").splitlines()
+    assert [line.split(" · ")[-1] for line in exports] == [
+        "mengekspor hasil survei (0 jawaban)",
+        "mengekspor daftar hadir (1 peserta)",
+        "mengekspor daftar peserta (2 baris)",
+        "menampilkan daftar peserta panitia (1 baris)",
+    ]
+    everything = bimtek("audit", "--all", "--since", "2020-01-01", "--csv",
+                        str(tmp_path / "audit.csv"))  # fmt: skip
+    assert " · SMD24 · " in everything
+    written = (tmp_path / "audit.csv").read_text()
+    assert written.startswith("id,at_utc,local_time,event,actor_kind")
+    for secret in (PARTICIPANT, PHONE, MARK_REASON, REVOKE_REASON, ANNOUNCEMENT, "Rachmawati"):
+        assert secret not in written
+        assert secret not in everything
+    result = CliRunner().invoke(app, ["audit"])
+    assert result.exit_code == 2
