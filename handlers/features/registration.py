@@ -157,7 +157,8 @@ async def begin(turn: Turn, code: str) -> None:
             turn.say("start.unknown_code")
         else:
             state.event_id = event.id
-            if turn.person.is_registered:
+            # Looking at an event of one's own; a new one only once joined (after its consent).
+            if turn.person.is_registered and await enrollment(turn, event) is not None:
                 turn.person.viewing_event_id = event.id
     elif state.event_id is None:
         state.event_id = await default_event(turn)
