@@ -48,7 +48,7 @@ async def siti(database_url: str) -> AsyncIterator[EngineDriver]:
     await driver.close()
 
 
-async def consents(sessions: SessionMaker) -> list[tuple[int | None, str]]:
+async def consents(sessions: SessionMaker) -> list[tuple[str | None, str]]:
     """Each consent's event code (None: no event) and digest, in order."""
     async with sessions() as session:
         found = await session.execute(
