@@ -20,6 +20,7 @@ from models.attendance.queries import attendable, present_by_session, registered
 from models.attendance.register import Register, register_of
 from models.attendance.settings import Rules, SettingError, rules_of, update_rules
 from models.attendance.store import ExportBy
+from models.audit import CLI, ExportKind, record_export
 from models.types import utcnow
 
 attendance_app = typer.Typer(help="Attendance (presensi): counts, settings, marks, the register.")
@@ -89,7 +90,7 @@ def settings(
             return await rules_of(session, event.id)
         return await update_rules(
             session, event.id, utcnow(), code_minutes=minutes, late_after=late_after,
-            check_out=check_out, export_by=by,
+            check_out=check_out, export_by=by, actor=CLI,
         )  # fmt: skip
 
     try:
@@ -192,7 +193,17 @@ def export(
         event = await event_or_exit(session, code)
         assert event.id is not None
         chosen = by or (await rules_of(session, event.id)).export_by
-        return await register_of(session, event, chosen)
+        register = await register_of(session, event, chosen)
+        formats = [name for name, file in (("xlsx", xlsx), ("csv", csv)) if file is not None]
+        record_export(
+            session,
+            CLI,
+            event_id=event.id,
+            what=ExportKind.ATTENDANCE,
+            rows=len(register.lines),
+            formats=formats,
+        )
+        return register
 
     register = asyncio.run(in_session(go))
     sheet = printable(register, t)

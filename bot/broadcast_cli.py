@@ -19,6 +19,7 @@ from handlers.roster_texts import unknown_note
 from handlers.timefmt import format_moment
 from models import Broadcast, Event
 from models.audience import Audience, Everyone, InClass, InRegion, Unregistered, audience_size
+from models.audit import CLI
 from models.broadcasts import (
     FILE_LIMIT,
     BroadcastError,
@@ -181,7 +182,7 @@ def broadcast_create(
             file=attachment, send_at=moment,
         )  # fmt: skip
         assert draft.id is not None
-        return draft, await confirm_broadcast(session, draft.id, now)
+        return draft, await confirm_broadcast(session, draft.id, now, actor=CLI)
 
     try:
         broadcast, written = asyncio.run(in_session(send))
@@ -259,7 +260,7 @@ def broadcast_cancel(
         broadcast, event = await _found(t, session, number)
         assert broadcast.id is not None
         now = utcnow()
-        done = await cancel_broadcast(session, broadcast.id, now)
+        done = await cancel_broadcast(session, broadcast.id, now, actor=CLI)
         assert done is not None
         said = t(CANCEL_SAYS[done.outcome], number=number, rows=done.rows)
         found = await report(session, broadcast.id)

@@ -16,6 +16,7 @@ from handlers.i18n import LOCALES, Translator, supported
 from handlers.timefmt import format_date_range
 from handlers.validation import InvalidInputError, phone_e164
 from models import Event
+from models.audit import CLI
 from models.certificates.design import (
     DesignError,
     check_body,
@@ -95,7 +96,8 @@ def certificate_rule(
             "automatic": auto,
         }
         if any(value is not None for value in changes.values()):
-            stored = await settings_for_update(session, event.id)
+            fields = [name for name, value in changes.items() if value is not None]
+            stored = await settings_for_update(session, event.id, actor=CLI, fields=fields)
             for name, value in changes.items():
                 if value is not None:
                     setattr(stored, name, value)
@@ -190,7 +192,10 @@ def certificate_settings(
             or logo_bytes is not None or no_logo
         )  # fmt: skip
         if changing:
-            stored = await settings_for_update(session, event.id)
+            fields = [name for name, value in texts.items() if value is not None]
+            fields += ["signing_date"] * (signing_date is not None)
+            fields += ["logo"] * (logo_bytes is not None or no_logo)
+            stored = await settings_for_update(session, event.id, actor=CLI, fields=fields)
             for name, value in texts.items():
                 if value is not None:
                     setattr(stored, name, " ".join(value.split()) if name != "body" else value)
@@ -347,7 +352,7 @@ def certificate_revoke(
         found = await by_number(session, event.id, number)
         if found is None:
             return None, False
-        return found, revoke(found, why, utcnow(), by="cli")
+        return found, revoke(session, found, why, utcnow(), by="cli")
 
     found, done = asyncio.run(in_session(go))
     if found is None:

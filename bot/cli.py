@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot import cli_notices
 from bot.attendance_cli import attendance_app
+from bot.audit_cli import audit_command, breach_report_command
 from bot.broadcast_cli import broadcast_app
 from bot.certificate_cli import certificate_app
 from bot.cli_common import Lang, write_template
@@ -41,9 +42,10 @@ from models.agenda_import import (
     template_csv,
     template_xlsx,
 )
-from models.event import EventError, create_event, event_by_code
+from models.audit import CLI
+from models.event import EventError, create_event, event_by_code, set_open
 from models.people import identities_of
-from models.roles import INVITE_VALID_FOR, create_invite, pending_invites, team
+from models.roles import INVITE_VALID_FOR, create_invite, pending_invites, revoke_role, team
 from models.surveys.shipped import install_shipped
 from models.types import utcnow
 
@@ -59,6 +61,8 @@ app.add_typer(certificate_app, name="certificate")
 app.add_typer(attendance_app, name="attendance")
 app.add_typer(roster_app, name="roster")
 app.command("participants")(participants_command)
+app.command("audit")(audit_command)
+app.command("breach-report")(breach_report_command)
 
 
 @db_app.command("upgrade")
@@ -124,9 +128,10 @@ def event_create(
             ends_on=ends_on,
             organizer=organizer,
             venue=venue,
+            actor=CLI,
         )
         if classes.strip():
-            await set_classes(session, event, _class_names([classes]))
+            await set_classes(session, event, _class_names([classes]), actor=CLI)
         return event
 
     try:
@@ -160,7 +165,7 @@ def _set_open(code: str, is_open: bool) -> None:
     async def go(session: AsyncSession) -> Event | None:
         event = await event_by_code(session, code)
         if event is not None:
-            event.is_open = is_open
+            set_open(session, event, is_open, actor=CLI)
         return event
 
     event = asyncio.run(_in_session(go))
@@ -235,7 +240,7 @@ def event_classes_command(
     async def go(session: AsyncSession) -> list[str]:
         event = await _event_or_exit(session, code)
         if wanted or clear:
-            return await set_classes(session, event, wanted)
+            return await set_classes(session, event, wanted, actor=CLI)
         return await class_names(session, event.id)
 
     try:
@@ -297,7 +302,7 @@ def agenda_import_command(
 
         async def go(session: AsyncSession) -> cli_notices.Imported:
             event = await _event_or_exit(session, code)
-            report = await import_agenda(session, event, file.name, content, apply=apply)
+            report = await import_agenda(session, event, file.name, content, apply=apply, actor=CLI)
             if allowed is not None and _removing(report) - allowed:
                 preview = report_text(t, event, report, applied=False)
                 raise _UnconfirmedRemovalError(event, preview, _removing(report))
@@ -389,7 +394,13 @@ def _invite(code: str, role: RoleName, speaker: str = "") -> None:
         event = await _event_or_exit(session, code)
         assert event.id is not None
         secret = await create_invite(
-            session, event.id, role, created_by="cli", now=utcnow(), speaker=speaker
+            session,
+            event.id,
+            role,
+            created_by="cli",
+            now=utcnow(),
+            speaker=speaker,
+            actor=CLI,
         )
         return event, secret
 
@@ -450,10 +461,9 @@ def team_revoke(
     async def go(session: AsyncSession) -> Role | None:
         event = await _event_or_exit(session, code)
         role = await session.get(Role, role_id)
-        if role is None or role.event_id != event.id or role.revoked_at is not None:
+        if role is None or role.event_id != event.id:
             return None
-        role.revoked_at = utcnow()
-        return role
+        return role if revoke_role(session, role, utcnow(), actor=CLI) else None
 
     role = asyncio.run(_in_session(go))
     if role is None:

@@ -16,6 +16,7 @@ from handlers.notice_texts import counts_line, settings_lines
 from handlers.notices import concerned_people, send_change_notices
 from models import Event
 from models.agenda_import import ImportReport, ScheduleChange, changes_on
+from models.audit import CLI
 from models.notifications import event_counts
 from models.reminders import (
     ReminderSettingError,
@@ -71,6 +72,7 @@ def event_reminders(
                 utcnow(),
                 before_sessions=sessions_on,
                 offsets=offsets,
+                actor=CLI,
                 digest=digest_on,
                 digest_at=digest_at,
             )

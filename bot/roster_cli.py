@@ -19,6 +19,7 @@ from handlers.roster_texts import (
     roster_problems_text,
 )
 from models import Event
+from models.audit import CLI, ExportKind, record_export
 from models.roster.apply import RosterReport, import_roster_file
 from models.roster.columns import RosterFileError, template_csv, template_xlsx
 from models.roster.export import Participant, participants
@@ -53,7 +54,9 @@ def roster_import(
 
     async def go(session: AsyncSession) -> tuple[Event, RosterReport]:
         event = await event_or_exit(session, code)
-        report = await import_roster_file(session, event, file.name, content, apply=not dry_run)
+        report = await import_roster_file(
+            session, event, file.name, content, apply=not dry_run, actor=CLI
+        )
         return event, report
 
     try:
@@ -93,7 +96,9 @@ def roster_list(
         assert event.id is not None
         people = await participants(session, event.id)
         enrolled = sum(1 for person in people if person.registered_at is not None)
-        return event, await roster_lines(session, event.id), enrolled
+        lines = await roster_lines(session, event.id)
+        record_export(session, CLI, event_id=event.id, what=ExportKind.ROSTER, rows=len(lines))
+        return event, lines, enrolled
 
     event, lines, enrolled = asyncio.run(in_session(go))
     if missing:
@@ -143,7 +148,17 @@ def participants_command(
     async def go(session: AsyncSession) -> tuple[Event, list[Participant]]:
         event = await event_or_exit(session, code)
         assert event.id is not None
-        return event, await participants(session, event.id)
+        people = await participants(session, event.id)
+        formats = [name for name, file in (("xlsx", xlsx), ("csv", csv)) if file is not None]
+        record_export(
+            session,
+            CLI,
+            event_id=event.id,
+            what=ExportKind.PARTICIPANTS,
+            rows=len(people),
+            formats=formats,
+        )
+        return event, people
 
     event, people = asyncio.run(in_session(go))
     headers, rows = export_table(t, event, people)

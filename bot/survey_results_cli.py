@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import event_or_exit, in_session, write_file
+from models.audit import CLI, ExportKind, record_export
 from models.surveys.definition import QuestionDef, QuestionType
 from models.surveys.exports import event_xlsx, round_csv
 from models.surveys.report import ASKED_MEANS, EventReport, event_report
@@ -173,7 +174,18 @@ def results(
     async def go(session: AsyncSession) -> EventReport:
         event = await event_or_exit(session, code)
         assert event.id is not None
-        return await event_report(session, event.id, survey_key=survey, names=not anonymous)
+        report = await event_report(session, event.id, survey_key=survey, names=not anonymous)
+        formats = [name for name, file in (("xlsx", xlsx), ("csv", csv)) if file is not None]
+        record_export(
+            session,
+            CLI,
+            event_id=event.id,
+            what=ExportKind.SURVEY_RESULTS,
+            rows=sum(r.submitted for r in report.rounds),
+            named=not anonymous,
+            formats=formats,
+        )
+        return report
 
     report = asyncio.run(in_session(go))
     if survey is not None and not report.rounds:

@@ -9,6 +9,7 @@ from models.attendance import (
     AttendanceSettings,
     AttendanceTries,
 )
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, CertificateSettings
 from models.conversation import Conversation, InboundMessage
@@ -37,6 +38,7 @@ __all__ = [
     "AttendanceOpening",
     "AttendanceSettings",
     "AttendanceTries",
+    "AuditEntry",
     "Broadcast",
     "Certificate",
     "CertificateSettings",

@@ -22,6 +22,7 @@ from sqlmodel import JSON, Column, Field, Index, SQLModel, col, select
 
 from models import outbox
 from models.audience import Audience, audience_from, recipients_query, stored
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.event import Event
 from models.outbox import FileToSend, OutboxFile, OutboxMessage, Priority, Status
 from models.text import clean_text, utf16_length
@@ -235,14 +236,16 @@ def digest(broadcast: Broadcast) -> str:
 # --- confirming: every recipient's row, in one transaction ---------------------------------
 
 
-async def confirm_broadcast(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+async def confirm_broadcast(
+    session: AsyncSession, broadcast_id: int, now: datetime, *, actor: Actor = SYSTEM
+) -> int:
     """Confirm the draft: write its outbox rows, due at its moment (or now). Returns the
     rows written: 0 when it was confirmed or cancelled already. Raises BroadcastError
     when its moment has passed or its audience is nobody; nothing is written then."""
-    return await session.run_sync(_confirm, broadcast_id, now)
+    return await session.run_sync(_confirm, broadcast_id, now, actor)
 
 
-def _confirm(session: Session, broadcast_id: int, now: datetime) -> int:
+def _confirm(session: Session, broadcast_id: int, now: datetime, actor: Actor) -> int:
     found = session.execute(
         select(Broadcast).where(col(Broadcast.id) == broadcast_id).with_for_update()
     )
@@ -275,6 +278,18 @@ def _confirm(session: Session, broadcast_id: int, now: datetime) -> int:
         raise BroadcastError("nobody")  # nothing was written: the draft stays a draft
     broadcast.status = BroadcastStatus.SCHEDULED if due > now else BroadcastStatus.SENT
     broadcast.send_at, broadcast.confirmed_at = due, now
+    action = AuditAction.BROADCAST_SCHEDULED if due > now else AuditAction.BROADCAST_SENT
+    record(
+        session,
+        actor,
+        action,
+        event_id=broadcast.event_id,
+        target="broadcast",
+        target_id=broadcast_id,
+        at=now,
+        audience=str(broadcast.spec.kind),
+        recipients=written,
+    )
     return written
 
 
@@ -301,7 +316,7 @@ class Cancellation:
 
 
 async def cancel_broadcast(
-    session: AsyncSession, broadcast_id: int, now: datetime
+    session: AsyncSession, broadcast_id: int, now: datetime, *, actor: Actor = SYSTEM
 ) -> Cancellation | None:
     """Stop what of the broadcast still waits (None: no such broadcast). A row a
     dispatcher is sending at this moment goes; everything pending stays unsent."""
@@ -326,6 +341,16 @@ async def cancel_broadcast(
     if rows == 0 and broadcast.status != BroadcastStatus.DRAFT:
         return Cancellation(Cancelled.FINISHED, 0)
     broadcast.status, broadcast.cancelled_at = BroadcastStatus.CANCELLED, now
+    record(
+        session,
+        actor,
+        AuditAction.BROADCAST_CANCELLED,
+        event_id=broadcast.event_id,
+        target="broadcast",
+        target_id=broadcast_id,
+        at=now,
+        rows=rows,
+    )
     return Cancellation(Cancelled.CANCELLED, rows)
 
 

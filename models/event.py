@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.types import UTCDateTime, utcnow
 
 # What a t.me/<bot>?start=<code> link can carry.
@@ -63,6 +64,7 @@ async def create_event(
     ends_on: date,
     organizer: str,
     venue: str = "",
+    actor: Actor = SYSTEM,
 ) -> Event:
     """A new event, open for registration. The organiser is required: the consent
     notice names them as the controller of the participants' data."""
@@ -93,4 +95,29 @@ async def create_event(
     )
     session.add(event)
     await session.flush()
+    record(
+        session,
+        actor,
+        AuditAction.EVENT_CREATED,
+        event_id=event.id,
+        target="event",
+        target_id=event.id,
+    )
     return event
+
+
+def set_open(session: AsyncSession, event: Event, is_open: bool, *, actor: Actor) -> bool:
+    """Open the event for registration, or close it; False when it was so already."""
+    if event.is_open == is_open:
+        return False
+    event.is_open = is_open
+    record(
+        session,
+        actor,
+        AuditAction.EVENT_SETTINGS,
+        event_id=event.id,
+        target="event",
+        target_id=event.id,
+        is_open=is_open,
+    )
+    return True

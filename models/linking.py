@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
 from models.attendance.store import Attendance, AttendanceMark, AttendanceOpening
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import move_certificates
 from models.people import ChannelIdentity, Consent, Enrollment, Person
@@ -189,6 +190,12 @@ async def link_identity(
         )
     await session.execute(
         update(Broadcast).where(col(Broadcast.author_id) == source).values(author_id=target)
+    )
+    # What they did stays theirs in the audit log.
+    await session.execute(
+        update(AuditEntry)
+        .where(col(AuditEntry.actor_person_id) == source)
+        .values(actor_person_id=target)
     )
     await session.execute(
         update(SurveyRound).where(col(SurveyRound.started_by) == source).values(started_by=target)

@@ -112,6 +112,10 @@ class Consent(SQLModel, table=True):
     person_id: int | None = Field(
         default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
     )
+    # The event whose organiser the notice named as data controller: consent is given per
+    # event. A plain column, not a foreign key: the proof outlives an event purged. None:
+    # given before consent was per event and never tied to one (see migration 0016).
+    event_id: int | None = Field(default=None, index=True)
     channel: str = Field(max_length=16)
     text_version: str = Field(max_length=32)
     locale: str = Field(max_length=8)
@@ -120,12 +124,13 @@ class Consent(SQLModel, table=True):
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-async def has_consented(session: AsyncSession, person_id: int) -> bool:
-    found = await session.execute(
-        select(
-            exists().where(col(Consent.person_id) == person_id, col(Consent.withdrawn_at).is_(None))
-        )
-    )
+async def has_consented(session: AsyncSession, person_id: int, event_id: int | None = None) -> bool:
+    """Whether the person's consent stands for ``event_id``; None: for any event (there
+    is something of theirs stored)."""
+    holds = [col(Consent.person_id) == person_id, col(Consent.withdrawn_at).is_(None)]
+    if event_id is not None:
+        holds.append(col(Consent.event_id) == event_id)
+    found = await session.execute(select(exists().where(*holds)))
     return bool(found.scalar())
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, time
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.notifications import Kind, cancel_for_person, cancel_kind
 from models.people import Person
 from models.text import clean_text
@@ -95,6 +96,7 @@ async def update_reminders(
     offsets: Iterable[int] | None = None,
     digest: bool | None = None,
     digest_at: time | None = None,
+    actor: Actor = SYSTEM,
 ) -> Reminders:
     """Change what is given (None: unchanged); the settings as they now are. What was
     planned by the old settings and waits is called off; the next planning round (within
@@ -119,6 +121,17 @@ async def update_reminders(
         await cancel_kind(session, event_id, Kind.REMINDER)
     if (before.digest, before.digest_at) != (after.digest, after.digest_at):
         await cancel_kind(session, event_id, Kind.DIGEST)
+    given = {"before_sessions": before_sessions, "offsets": offsets, "digest": digest,
+             "digest_at": digest_at}  # fmt: skip
+    record(
+        session,
+        actor,
+        AuditAction.EVENT_SETTINGS,
+        event_id=event_id,
+        target="settings",
+        at=now,
+        fields=sorted(k for k, v in given.items() if v is not None),
+    )
     return after
 
 

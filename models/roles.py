@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.types import UTCDateTime, utcnow
 
 
@@ -143,21 +144,31 @@ async def create_invite(
     created_by: str,
     now: datetime,
     speaker: str = "",
+    actor: Actor = SYSTEM,
 ) -> str:
     """A new one-time code for ``role`` in the event; only its digest is stored."""
     code = new_code()
-    session.add(
-        Invite(
-            event_id=event_id,
-            role=role,
-            code_sha256=code_digest(code),
-            speaker=speaker,
-            created_by=created_by,
-            created_at=now,
-            expires_at=now + INVITE_VALID_FOR,
-        )
+    invite = Invite(
+        event_id=event_id,
+        role=role,
+        code_sha256=code_digest(code),
+        speaker=speaker,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + INVITE_VALID_FOR,
     )
+    session.add(invite)
     await session.flush()
+    record(
+        session,
+        actor,
+        AuditAction.INVITE_CREATED,
+        event_id=event_id,
+        target="invite",
+        target_id=invite.id,
+        at=now,
+        role=str(role),
+    )
     return code
 
 
@@ -196,18 +207,64 @@ async def redeem_invite(
     if await role_of(session, person_id, invite.event_id, role) is not None:
         return Redemption(Redeemed.ALREADY, invite)
     invite.used_at = now
-    session.add(
-        Role(
-            event_id=invite.event_id,
-            person_id=person_id,
-            role=role,
-            speaker=invite.speaker,
-            invite_id=invite.id,
-            granted_at=now,
-        )
+    granted = Role(
+        event_id=invite.event_id,
+        person_id=person_id,
+        role=role,
+        speaker=invite.speaker,
+        invite_id=invite.id,
+        granted_at=now,
     )
+    session.add(granted)
     await session.flush()
+    # The one who typed the code takes the role: they are the actor.
+    record(
+        session,
+        Actor.person(person_id),
+        AuditAction.ROLE_GRANTED,
+        event_id=invite.event_id,
+        target="role",
+        target_id=granted.id,
+        at=now,
+        role=str(role),
+    )
     return Redemption(Redeemed.GRANTED, invite)
+
+
+def revoke_role(session: AsyncSession, role: Role, now: datetime, *, actor: Actor) -> bool:
+    """Take the role away; False when it was revoked already."""
+    if role.revoked_at is not None:
+        return False
+    role.revoked_at = now
+    record(
+        session,
+        actor,
+        AuditAction.ROLE_REVOKED,
+        event_id=role.event_id,
+        target="role",
+        target_id=role.id,
+        at=now,
+        role=role.role,
+    )
+    return True
+
+
+def cancel_invite(session: AsyncSession, invite: Invite, now: datetime, *, actor: Actor) -> bool:
+    """Cancel a code not used yet; False when it was used or cancelled already."""
+    if invite.revoked_at is not None or invite.used_at is not None:
+        return False
+    invite.revoked_at = now
+    record(
+        session,
+        actor,
+        AuditAction.INVITE_CANCELLED,
+        event_id=invite.event_id,
+        target="invite",
+        target_id=invite.id,
+        at=now,
+        role=invite.role,
+    )
+    return True
 
 
 async def pending_invites(session: AsyncSession, event_id: int, now: datetime) -> list[Invite]:

@@ -50,7 +50,7 @@ async def test_valid_revoked_and_unknown(sessions: SessionMaker, demo_event: Eve
         async with sessions.begin() as session:
             stored = await session.get(Certificate, certificate.id)
             assert stored is not None
-            revoke(stored, "Data ganda", NOW, by="cli")
+            revoke(session, stored, "Data ganda", NOW, by="cli")
         page = await client.get(f"/sertifikat/{certificate.code}")
         assert page.status_code == 200
         assert "DICABUT" in page.text

@@ -53,7 +53,7 @@ async def test_a_join_link_picks_the_event_among_several(
     await person.send("/start JBI2024")  # what t.me/<bot>?start=JBI2024 sends
     shown = await person.press("Bahasa Indonesia")
     assert last(shown).text == ID(
-        "consent.text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
     )
     assert await enrolled_codes(sessions) == []
     async with sessions() as session:
@@ -71,7 +71,9 @@ async def test_with_several_events_open_the_bot_asks_for_the_code(
         shown = await person.send(wrong)
         assert [s.text for s in shown] == [ID("invalid.event_code")]
     shown = await person.send("kukar2024")  # codes are not case-sensitive
-    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+    )
 
 
 async def test_an_unknown_code_in_a_link_is_explained(person: Driver, jambi: Event) -> None:
@@ -86,8 +88,14 @@ async def test_a_registered_person_joins_a_second_event_without_registering_agai
     driver: Driver = person
     shown = await register_in_indonesian(driver, start="/start KUKAR2024")
     assert shown[0].text.startswith("Pendaftaran selesai")
+    # Consent is per event: the second one's organiser is named, and asked for.
     shown = await driver.send("/start JBI2024")
-    assert shown[0].text == ID(
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+    )
+    shown = await driver.press(ID("consent.agree"))
+    assert shown[0].text == ID("consent.thanks_event", event=jambi.name)
+    assert shown[1].text == ID(
         "registration.joined", name="Siti Rahmawati, S.Sos", event=jambi.name
     )
     shown = await driver.send("/start JBI2024")

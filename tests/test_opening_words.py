@@ -67,7 +67,7 @@ async def test_a_typed_event_code_starts_joining_that_event(
     assert last(shown).text == ID("ask.language")
     shown = await on_whatsapp.press("Bahasa Indonesia")
     assert last(shown).text == ID(
-        "consent.text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
     )
     conversation, _ = await stored(sessions, on_whatsapp)
     assert conversation.state["registration"]["event_id"] == jambi.id
@@ -83,7 +83,9 @@ async def test_a_greeting_from_someone_new_starts_as_start_does(
     assert last(shown).text == ID("ask.language")
     shown = await driver.press("Bahasa Indonesia")
     # One event open: no code needed, as with /start.
-    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+    )
 
 
 async def test_with_several_events_a_greeting_asks_for_the_code(
@@ -93,7 +95,9 @@ async def test_with_several_events_a_greeting_asks_for_the_code(
     shown = await on_whatsapp.press("Bahasa Indonesia")
     assert last(shown).text == ID("ask.event_code")
     shown = await on_whatsapp.send("kukar2024")
-    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+    )
 
 
 async def test_start_with_a_code_still_works_and_words_that_mean_nothing_still_get_help(
@@ -112,7 +116,12 @@ async def test_a_registered_person_types_another_events_code_and_joins_it(
     shown = await driver.send("halo")  # a greeting from someone registered: the menu
     assert last(shown).text == ID("idle.registered")
     shown = await driver.send("  jbi2024 ")
-    assert shown[0].text == ID(
+    # Another event: its own consent first, naming its organiser.
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+    )
+    shown = await driver.press(ID("consent.agree"))
+    assert shown[1].text == ID(
         "registration.joined", name="Siti Rahmawati, S.Sos", event=jambi.name
     )
     assert await enrolled(sessions) == ["JBI2024", "KUKAR2024"]

@@ -65,7 +65,9 @@ async def register_in_indonesian(driver: Driver, start: str = "/start") -> list[
     assert last(shown).buttons == ("Bahasa Indonesia", "English")
 
     shown = await driver.press("Bahasa Indonesia")
-    assert last(shown).text == ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    assert last(shown).text == ID(
+        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+    )
     assert last(shown).buttons == (ID("consent.agree"), ID("consent.decline"))
 
     shown = await driver.press(ID("consent.agree"))
@@ -146,7 +148,9 @@ async def test_registration_in_english_speaks_english_throughout(
 ) -> None:
     await driver.send("/start")
     shown = await driver.press("English")
-    assert last(shown).text == EN("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    assert last(shown).text == EN(
+        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+    )
     shown = await driver.press(EN("consent.agree"))
     assert last(shown).text == EN("ask.full_name")
     answers = [
@@ -346,7 +350,7 @@ async def test_declining_consent_stores_nothing_personal(
     assert shown == [Shown(ID("consent.declined"))]
     shown = await driver.send("Budi Santoso")  # a name typed anyway is not kept
     assert shown[0].text == ID("invalid.use_buttons")
-    notice = ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    notice = ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
     assert last(shown) == Shown(notice, (ID("consent.agree"), ID("consent.decline")))
     conversation, participant = await stored(sessions, driver)
     assert personal(participant) == {}

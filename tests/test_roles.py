@@ -108,6 +108,7 @@ def privileged_inputs(
                   f"xlsx:{event_id}", f"count:{opening_id}", f"close:{opening_id}")  # fmt: skip
     inputs += [("button", f"presensi|{a}") for a in attendance]
     inputs += [("button", f"peserta|{a}:{event_id}") for a in ("import", "missing", "xlsx")]
+    inputs += [("button", f"catatan|{event_id}:10"), ("button", "catatan|all:10")]
     inputs += [("file", "jadwal.csv")]
     return inputs
 
@@ -218,10 +219,11 @@ def test_every_privileged_action_is_walked() -> None:
     assert {c.key for c in PRIVILEGED} == {
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
         "results", "checkin", "mark", "participants", "participants_import", "statistics",
+        "audit",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",
-        "umpan", "hasil", "sertifikat", "presensi", "peserta",
+        "umpan", "hasil", "sertifikat", "presensi", "peserta", "catatan",
     }  # fmt: skip
     assert len(registry().files) == 1
 

@@ -34,7 +34,7 @@ Answers = dict[str, tuple[bool, str]]
 def answers(name: str, phone: str) -> Answers:
     return {
         ID("ask.language"): (True, "Bahasa Indonesia"),
-        ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
+        ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
             True,
             ID("consent.agree"),
         ),
@@ -161,7 +161,7 @@ async def test_on_whatsapp_the_roster_answers_four_questions_of_nine(
     asked, seen = await answer_everything(on_whatsapp, answers("-", "-"))
     assert asked == [
         ID("ask.language"),
-        ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER),
+        ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER),
         "roster",
         ID("ask.province", page=1, pages=5),
         ID("ask.library_role"),
@@ -236,6 +236,9 @@ async def test_someone_registered_before_joins_in_the_rosters_class_without_a_qu
     person = TelegramPerson(database_url, user_key=user_key)
     try:
         shown = await person.send(f"/start {with_roster.code}")
+        # Consent is per event: this one's is asked first.
+        assert last(shown).buttons == (ID("consent.agree"), ID("consent.decline"))
+        shown = await person.press(ID("consent.agree"))
     finally:
         await person.close()
     assert "terdaftar juga" in last(shown).text

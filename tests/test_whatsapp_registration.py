@@ -32,7 +32,7 @@ class TelegramPerson(EngineDriver):
 # What each question gets, as a person would answer it: (press a button?, the answer).
 ANSWERS = {
     ID("ask.language"): (True, "Bahasa Indonesia"),
-    ID("consent.text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
+    ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
         True,
         ID("consent.agree"),
     ),

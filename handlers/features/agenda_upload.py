@@ -24,6 +24,7 @@ from models.agenda_import import (
     read_file_off_loop,
     template_xlsx,
 )
+from models.audit import Actor
 from models.event import event_by_code
 from models.uploads import forget_upload, keep_upload, new_upload
 
@@ -120,7 +121,10 @@ async def load_upload(
         return
     removing = sorted(s.id for s in preview.removed if s.id is not None)
     if not removing or removing == confirmed:
-        report = await import_agenda(turn.session, event, upload.filename, upload.content)
+        report = await import_agenda(
+            turn.session, event, upload.filename, upload.content,
+            actor=Actor.person(turn.person_id),
+        )  # fmt: skip
         turn.say("import.done", report=report_text(t, event, report))
         if not await offer_change_notice(turn, event, report):
             await done_with_upload(turn)

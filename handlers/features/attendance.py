@@ -30,6 +30,7 @@ from models.attendance.queries import attendable
 from models.attendance.register import register_of
 from models.attendance.settings import MAX_CODE_MINUTES, rules_of
 from models.attendance.store import AttendanceOpening, Direction
+from models.audit import Actor, ExportKind, record_export
 from models.roles import teaches
 
 log = structlog.get_logger(__name__)
@@ -205,6 +206,15 @@ async def _download(turn: Turn, value: str) -> bool:
         return True
     rules = await rules_of(turn.session, event.id)
     register = await register_of(turn.session, event, rules.export_by)
+    record_export(
+        turn.session,
+        Actor.person(turn.person_id),
+        event_id=event.id,
+        what=ExportKind.ATTENDANCE,
+        rows=len(register.lines),
+        formats=["xlsx"],
+        at=turn.now,
+    )
     t = turn.t
     send_written_file(
         turn,
@@ -234,7 +244,7 @@ async def attendance_button(turn: Turn, value: str) -> bool:
     if action == "close":
         event = await turn.session.get(Event, opening.event_id)
         assert event is not None
-        if close(opening, turn.now):
+        if close(turn.session, opening, turn.now, actor=Actor.person(turn.person_id)):
             turn.say("attendance.closed_now", code=spaced(opening.code), at=clock(turn.now, event))
             await refresh_status(turn, opening)
     turn.replies.append(await status_reply(turn.session, opening, turn.t, turn.now))

@@ -38,6 +38,7 @@ from handlers.types import Attachment, Meaning, Reply
 from models import Broadcast, Event, RoleName
 from models.agenda import agenda
 from models.audience import Audience, Everyone, InClass, Unregistered, audience_size
+from models.audit import Actor
 from models.broadcasts import (
     FILE_LIMIT,
     BroadcastError,
@@ -424,7 +425,9 @@ class ConfirmStep(Step[BroadcastState]):
             await show(turn, self)
             return
         try:
-            written = await confirm_broadcast(turn.session, draft.id, turn.now)
+            written = await confirm_broadcast(
+                turn.session, draft.id, turn.now, actor=Actor.person(turn.person_id)
+            )
         except BroadcastError as error:
             turn.replies.append(Reply(error_text(turn.t, error)))
             await goto(turn, TIME if error.key == "past" else AUDIENCE)

@@ -11,6 +11,7 @@ from handlers.staff import refuse, staff_event
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn, short_label
 from handlers.validation import row_id
 from models import Broadcast, Event, RoleName
+from models.audit import Actor
 from models.broadcasts import (
     BroadcastStatus,
     Cancelled,
@@ -126,7 +127,9 @@ async def ask_to_cancel(turn: Turn, event: Event, broadcast: Broadcast) -> None:
 
 async def cancel(turn: Turn, event: Event, broadcast: Broadcast) -> None:
     assert broadcast.id is not None
-    done = await cancel_broadcast(turn.session, broadcast.id, turn.now)
+    done = await cancel_broadcast(
+        turn.session, broadcast.id, turn.now, actor=Actor.person(turn.person_id)
+    )
     if done is not None:
         if done.outcome is Cancelled.CANCELLED:
             turn.say("broadcast.cancel_done", number=broadcast.id, rows=done.rows)

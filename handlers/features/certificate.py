@@ -414,7 +414,7 @@ async def revoke_confirmed(turn: Turn, state: RevokeState, value: Answer) -> Non
     found = await turn.session.get(Certificate, state.certificate_id or 0, with_for_update=True)
     if found is None or found.event_id != event.id:
         turn.say("certificate.hand.gone")
-    elif revoke(found, state.reason, turn.now, by=f"person:{turn.person_id}"):
+    elif revoke(turn.session, found, state.reason, turn.now, by=f"person:{turn.person_id}"):
         turn.say("certificate.revoking.done", number=found.number)
     else:
         turn.say("certificate.revoking.already", number=found.number)

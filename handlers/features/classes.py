@@ -16,6 +16,7 @@ from handlers.validation import row_id
 from models import Event, EventClass, RoleName
 from models.agenda import classes_of
 from models.agenda_import import ClassNamesError, set_classes
+from models.audit import Actor
 
 CLASS = "kelas"  # button namespace: "kelas|<class id>", "kelas|all:<event id>"
 
@@ -109,7 +110,9 @@ async def declare_classes(turn: Turn, names: list[str]) -> None:
         return
     t = turn.t
     try:
-        declared = await set_classes(turn.session, event, names)
+        declared = await set_classes(
+            turn.session, event, names, actor=Actor.person(turn.person_id), now=turn.now
+        )
     except ClassNamesError as exc:
         heading = "agenda_import.classes.heading"
         turn.replies.append(Reply(problems_text(t, exc.problems, limit=None, heading=heading)))

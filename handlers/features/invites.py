@@ -14,6 +14,7 @@ from handlers.types import Reply
 from handlers.validation import InvalidInputError, full_name
 from models import Event, RoleName
 from models.agenda import AgendaItem, agenda
+from models.audit import Actor
 from models.roles import (
     INVITE_VALID_FOR,
     Redeemed,
@@ -122,7 +123,7 @@ async def issue_trainer_invite(turn: Turn, event: Event, speaker: str) -> None:
     created_by = f"role:{organiser.id}" if organiser is not None else "admin"
     code = await create_invite(
         turn.session, event.id, RoleName.TRAINER, created_by=created_by, now=turn.now,
-        speaker=speaker,
+        speaker=speaker, actor=Actor.person(turn.person_id),
     )  # fmt: skip
     sessions = await taught_by(turn, event, speaker)
     turn.say(

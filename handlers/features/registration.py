@@ -46,7 +46,8 @@ from models.roster.status import link_to_roster, names_match, roster_entry
 
 S = TypeVar("S", bound=BaseModel)
 
-CONSENT_VERSION = "2026-11"
+# 2026-12: consent is asked per event (the notice no longer covers later events).
+CONSENT_VERSION = "2026-12"
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
@@ -113,9 +114,10 @@ async def joining(turn: Turn) -> Event | None:
 
 
 async def consent_text(turn: Turn, event: Event | None) -> str:
-    """The notice as shown, naming who controls the data: the event's organiser."""
+    """The notice as shown, naming who controls the data: the event's organiser. It is
+    agreed to per event."""
     organizer = (event.organizer or event.name) if event is not None else "—"
-    return turn.t("consent.text", version=CONSENT_VERSION, organizer=organizer)
+    return turn.t("consent.event_text", version=CONSENT_VERSION, organizer=organizer)
 
 
 async def can_join(turn: Turn, event: Event) -> bool:
@@ -155,7 +157,8 @@ async def begin(turn: Turn, code: str) -> None:
             turn.say("start.unknown_code")
         else:
             state.event_id = event.id
-            if turn.person.is_registered:
+            # Looking at an event of one's own; a new one only once joined (after its consent).
+            if turn.person.is_registered and await enrollment(turn, event) is not None:
                 turn.person.viewing_event_id = event.id
     elif state.event_id is None:
         state.event_id = await default_event(turn)
@@ -205,10 +208,13 @@ async def continue_registration(turn: Turn) -> None:
     if event is None:
         await goto(turn, EVENT_CODE_STEP)
         return
+    assert event.id is not None
+    already = await enrollment(turn, event) is not None
+    # Consent is per event: joining another asks again, naming that event's organiser.
+    if not already and not await has_consented(turn.session, turn.person_id, event.id):
+        await goto(turn, CONSENT_STEP)
+        return
     if not person.is_registered:
-        if not await has_consented(turn.session, turn.person_id):
-            await goto(turn, CONSENT_STEP)
-            return
         if state.answers.phone_e164 is None and not state.channel_phone_tried:
             phone = vouched_phone(turn.identity.channel, turn.identity.user_key)
             if phone is not None:
@@ -221,8 +227,6 @@ async def continue_registration(turn: Turn) -> None:
         missing = state.answers.missing()
         await goto(turn, REGISTRATION.steps[missing[0]] if missing else SUMMARY_STEP)
         return
-    assert event.id is not None
-    already = await enrollment(turn, event) is not None
     if not already:
         await join(turn, person, event)
     end_flow(turn)
@@ -264,15 +268,26 @@ class ConsentStep(Step[RegistrationState]):
         return Prompt(await consent_text(turn, await joining(turn)), options)
 
     async def on_choice(self, turn: Turn, state: RegistrationState, value: str) -> None:
+        event = await joining(turn)
         if value == "decline":
+            if turn.person.is_registered and event is not None:
+                # Someone taking part elsewhere declined this event: nothing of theirs
+                # changes, and they are back where they were.
+                end_flow(turn)
+                await main_menu(turn, "consent.declined_event", event=event.name, code=event.code)
+                return
             turn.say("consent.declined")  # the question stays: /start shows the notice again
             return
         if value != "agree":
             raise UnknownChoiceError(value)
-        text = await consent_text(turn, await joining(turn))
+        if event is None or event.id is None:
+            await continue_registration(turn)  # the event went meanwhile: ask which one
+            return
+        text = await consent_text(turn, event)
         turn.session.add(
             Consent(
                 person_id=turn.person_id,
+                event_id=event.id,
                 channel=turn.identity.channel,
                 text_version=CONSENT_VERSION,
                 locale=turn.locale,
@@ -281,9 +296,26 @@ class ConsentStep(Step[RegistrationState]):
             )
         )
         await turn.session.flush()
-        state.answers = Answers()
-        turn.say("consent.thanks")
+        if turn.person.is_registered:
+            turn.say("consent.thanks_event", event=event.name)
+        else:
+            # Answers given before consent (none are kept) start afresh; a consent for
+            # another event given in this registration keeps them.
+            if not await _consented_elsewhere(turn, event.id):
+                state.answers = Answers()
+            turn.say("consent.thanks")
         await continue_registration(turn)
+
+
+async def _consented_elsewhere(turn: Turn, event_id: int) -> bool:
+    found = await turn.session.execute(
+        select(Consent.id).where(
+            col(Consent.person_id) == turn.person_id,
+            col(Consent.event_id) != event_id,
+            col(Consent.withdrawn_at).is_(None),
+        )
+    )
+    return found.first() is not None
 
 
 async def join(turn: Turn, person: Person, event: Event) -> None:

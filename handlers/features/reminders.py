@@ -18,6 +18,7 @@ from handlers.timefmt import zone_label
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.validation import InvalidInputError, row_id
 from models import Event, RoleName
+from models.audit import Actor
 from models.notifications import event_counts
 from models.people import identities_of, preferred_identity
 from models.reminders import (
@@ -145,8 +146,9 @@ async def reminders_button(turn: Turn, value: str) -> bool:
     if action in SWITCHES:
         sessions, digest = SWITCHES[action]
         await update_reminders(
-            turn.session, event.id, turn.now, before_sessions=sessions, digest=digest
-        )
+            turn.session, event.id, turn.now, before_sessions=sessions, digest=digest,
+            actor=Actor.person(turn.person_id),
+        )  # fmt: skip
         turn.say("reminders.saved", event=event.name)
         await show_reminders(turn, event)
         return True
@@ -190,7 +192,10 @@ async def settings_event(turn: Turn, state: SettingsState) -> Event | None:
 async def offsets_answered(turn: Turn, state: SettingsState, value: Answer) -> None:
     event = await settings_event(turn, state)
     if event is not None and event.id is not None:
-        await update_reminders(turn.session, event.id, turn.now, offsets=parse_offsets(str(value)))
+        await update_reminders(
+            turn.session, event.id, turn.now, offsets=parse_offsets(str(value)),
+            actor=Actor.person(turn.person_id),
+        )  # fmt: skip
         await saved(turn, event)
     await leave_side_flow(turn, show_menu=False)
 
@@ -198,7 +203,10 @@ async def offsets_answered(turn: Turn, state: SettingsState, value: Answer) -> N
 async def time_answered(turn: Turn, state: SettingsState, value: Answer) -> None:
     event = await settings_event(turn, state)
     if event is not None and event.id is not None:
-        await update_reminders(turn.session, event.id, turn.now, digest_at=parse_clock(str(value)))
+        await update_reminders(
+            turn.session, event.id, turn.now, digest_at=parse_clock(str(value)),
+            actor=Actor.person(turn.person_id),
+        )  # fmt: skip
         await saved(turn, event)
     await leave_side_flow(turn, show_menu=False)
 

@@ -15,6 +15,7 @@ from handlers.types import Attachment, Reply
 from handlers.validation import row_id
 from handlers.written_files import send_written_file
 from models import Event, RoleName
+from models.audit import Actor, ExportKind, record_export
 from models.surveys.charts import ChartError, chart_png
 from models.surveys.definition import QuestionType
 from models.surveys.exports import event_xlsx_off_loop
@@ -104,6 +105,15 @@ async def _download(turn: Turn, event_id: int | None) -> bool:
         await refuse(turn, RoleName.ORGANIZER, event)
         return True
     report = await event_report(turn.session, event.id, names=True)
+    record_export(
+        turn.session,
+        Actor.person(turn.person_id),
+        event_id=event.id,
+        what=ExportKind.SURVEY_RESULTS,
+        rows=sum(r.submitted for r in report.rounds),
+        formats=["xlsx"],
+        at=turn.now,
+    )
     t = turn.t
     send_written_file(
         turn,

@@ -32,6 +32,7 @@ from handlers.types import Attachment, Reply
 from handlers.validation import row_id
 from handlers.written_files import XLSX, send_written_file
 from models import Enrollment, Event, RoleName, Upload
+from models.audit import Actor, ExportKind, record_export
 from models.roster.apply import import_roster_file
 from models.roster.columns import RosterFileError, template_xlsx
 from models.roster.export import participants
@@ -108,6 +109,15 @@ async def send_export(turn: Turn, event: Event) -> None:
     assert event.id is not None
     t = turn.t
     people = await participants(turn.session, event.id)
+    record_export(
+        turn.session,
+        Actor.person(turn.person_id),
+        event_id=event.id,
+        what=ExportKind.PARTICIPANTS,
+        rows=len(people),
+        formats=["xlsx"],
+        at=turn.now,
+    )
     headers, rows = export_table(t, event, people)
     registered = sum(1 for person in people if person.registered_at is not None)
     caption = t(
@@ -242,7 +252,10 @@ async def confirmed(turn: Turn, state: RosterImportState, value: Answer) -> None
     if event is None:
         return
     try:
-        report = await import_roster_file(turn.session, event, upload.filename, upload.content)
+        report = await import_roster_file(
+            turn.session, event, upload.filename, upload.content,
+            actor=Actor.person(turn.person_id),
+        )  # fmt: skip
     except RosterFileError as exc:  # the event changed meanwhile (its classes, say)
         await refused(turn, event, exc)
         return

@@ -9,8 +9,9 @@ from handlers.staff import moment_text, refuse, staff_event
 from handlers.turn import MENU, PAYLOAD_SEPARATOR, Option, Turn, short_label
 from handlers.validation import row_id
 from models import Event, Invite, Person, Role, RoleName
+from models.audit import Actor
 from models.people import identities_of
-from models.roles import pending_invites, team
+from models.roles import cancel_invite, pending_invites, revoke_role, team
 
 TEAM = "tim"  # button namespace: "tim|role:<id>", "tim|invite:<id>", "tim|confirm-role:<id>"...
 
@@ -111,7 +112,11 @@ async def team_button(turn: Turn, value: str) -> bool:
             ],
         )
         return True
-    row.revoked_at = turn.now
+    actor = Actor.person(turn.person_id)
+    if isinstance(row, Role):
+        revoke_role(turn.session, row, turn.now, actor=actor)
+    else:
+        cancel_invite(turn.session, row, turn.now, actor=actor)
     turn.forget_cached()
     turn.say(f"team.revoked_{kind}", name=name, event=event.name)
     await show_team(turn)

@@ -25,6 +25,7 @@ from models.agenda_import.in_use import sessions_in_use
 from models.agenda_import.problems import AgendaFileError
 from models.agenda_import.rows import AgendaRow, Sheet
 from models.agenda_import.worker import read_file_off_loop
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.notifications import cancel_outdated
 from models.spreadsheet.problems import Problem
 from models.spreadsheet.text import words
@@ -291,18 +292,24 @@ def _fill(target: AgendaSession, new: _Planned) -> None:
 
 
 async def import_agenda(
-    session: AsyncSession, event: Event, filename: str, content: bytes, *, apply: bool = True
+    session: AsyncSession,
+    event: Event,
+    filename: str,
+    content: bytes,
+    *,
+    apply: bool = True,
+    actor: Actor = SYSTEM,
 ) -> ImportReport:
     """Read the file (in a worker process: the event loop goes on meanwhile), check it
     against the event and its classes and, when ``apply``, make the stored agenda match
     it. Without ``apply`` the report says what would be added, changed and removed, and
     nothing is written. Raises AgendaFileError, storing nothing, if anything is wrong."""
     sheet = await read_file_off_loop(filename, content)
-    return await import_sheet(session, event, sheet, apply=apply)
+    return await import_sheet(session, event, sheet, apply=apply, actor=actor)
 
 
 async def import_sheet(
-    session: AsyncSession, event: Event, sheet: Sheet, *, apply: bool = True
+    session: AsyncSession, event: Event, sheet: Sheet, *, apply: bool = True, actor: Actor = SYSTEM
 ) -> ImportReport:
     """``import_agenda`` for a sheet already read (a file of our own, say)."""
     planned, event_problems = _plan(sheet, event, await class_names(session, event.id))
@@ -369,6 +376,18 @@ async def import_sheet(
         # What was planned to be said about the old agenda is not said.
         sessions, days = report.outdated()
         await cancel_outdated(session, event_id(event), session_ids=sessions, days=days)
+        record(
+            session,
+            actor,
+            AuditAction.AGENDA_IMPORTED,
+            event_id=event.id,
+            target="event",
+            target_id=event.id,
+            at=now,
+            added=len(report.added),
+            changed=len(report.changed),
+            removed=len(report.removed),
+        )
     report.added.sort(key=lambda s: (s.starts_at, s.class_name or ""))
     report.changed.sort(key=lambda c: (c[0].starts_at, c[0].class_name or ""))
     return report

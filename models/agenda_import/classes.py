@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 from models import AgendaSession, Enrollment, Event, EventClass
 from models.agenda_import.limits import LIMITS
 from models.agenda_import.problems import ClassNamesError
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.spreadsheet.problems import Problem
 from models.spreadsheet.text import clean, words
 
@@ -86,9 +88,32 @@ def check_class_names(names: Sequence[str]) -> tuple[list[str], list[Problem]]:
     return cleaned, problems
 
 
-async def set_classes(session: AsyncSession, event: Event, names: Sequence[str]) -> list[str]:
+async def set_classes(
+    session: AsyncSession,
+    event: Event,
+    names: Sequence[str],
+    *,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> list[str]:
     """Declare the event's classes, replacing the old list. A class still named by a
     session or a participant cannot be dropped; a new spelling ("a" → "A") renames it."""
+    cleaned = await store_classes(session, event, names)
+    record(
+        session,
+        actor,
+        AuditAction.AGENDA_CHANGED,
+        event_id=event.id,
+        target="event",
+        target_id=event.id,
+        at=now,
+        classes=len(cleaned),
+    )
+    return cleaned
+
+
+async def store_classes(session: AsyncSession, event: Event, names: Sequence[str]) -> list[str]:
+    """``set_classes`` as part of a larger action that is audited itself (a roster)."""
     cleaned, problems = check_class_names(names)
     wanted = {class_key(n): n for n in cleaned}
     for key, name, count in await _class_use(session, event):

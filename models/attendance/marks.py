@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from models.agenda import AgendaSession
 from models.attendance.codes import insert_new
 from models.attendance.store import Attendance, AttendanceMark, MarkAction, Source
+from models.audit import CLI, SYSTEM, Actor, AuditAction, record
 from models.people import Enrollment, Person, enrollment
 from models.reminders import is_break
 from models.text import clean_text
@@ -42,6 +43,12 @@ class Who:
 
     person_id: int | None
     via: str
+
+    @property
+    def actor(self) -> Actor:
+        if self.person_id is not None:
+            return Actor.person(self.person_id)
+        return CLI if self.via == "cli" else SYSTEM
 
 
 def checked_reason(reason: str) -> str:
@@ -79,14 +86,31 @@ async def _checked(
     return None
 
 
-def _log(session: AsyncSession, event_id: int, session_id: int, person_id: int,
-         action: MarkAction, reason: str, who: Who, now: datetime) -> None:  # fmt: skip
-    session.add(
-        AttendanceMark(
-            event_id=event_id, session_id=session_id, person_id=person_id, action=action,
-            reason=reason, by_person_id=who.person_id, via=who.via, at=now,
-        )
+async def _log(session: AsyncSession, event_id: int, session_id: int, person_id: int,
+               action: MarkAction, reason: str, who: Who, now: datetime) -> None:  # fmt: skip
+    """The mark with its reason, and the audit entry that points at it (the reason is
+    typed by an organiser and may name people: it stays in the mark, not in the log)."""
+    row = AttendanceMark(
+        event_id=event_id, session_id=session_id, person_id=person_id, action=action,
+        reason=reason, by_person_id=who.person_id, via=who.via, at=now,
     )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    audited = (
+        AuditAction.ATTENDANCE_MARKED
+        if action == MarkAction.MARK
+        else AuditAction.ATTENDANCE_UNMARKED
+    )
+    record(
+        session,
+        who.actor,
+        audited,
+        event_id=event_id,
+        target="attendance_mark",
+        target_id=row.id,
+        at=now,
+        session_id=session_id,
+    )
 
 
 async def mark(
@@ -117,7 +141,7 @@ async def mark(
     else:
         row.checked_in_at, row.late, row.source, row.channel = now, False, Source.MANUAL, who.via
         row.opening_id = row.checked_out_at = row.unmarked_at = None
-    _log(session, event_id, session_id, person_id, MarkAction.MARK, reason, who, now)
+    await _log(session, event_id, session_id, person_id, MarkAction.MARK, reason, who, now)
     await session.flush()
     return Marked.MARKED
 
@@ -136,7 +160,7 @@ async def unmark(
     if row is None or row.unmarked_at is not None:
         return Marked.NOT_PRESENT
     row.unmarked_at = now
-    _log(session, event_id, session_id, person_id, MarkAction.UNMARK, reason, who, now)
+    await _log(session, event_id, session_id, person_id, MarkAction.UNMARK, reason, who, now)
     await session.flush()
     return Marked.UNMARKED
 

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from models.agenda import AgendaItem, AgendaSession
 from models.attendance.codes import new_code
 from models.attendance.store import Attendance, AttendanceOpening, Direction
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.event import Event, event_by_code
 from models.people import Enrollment
 
@@ -93,6 +94,20 @@ async def open_code(
     )  # fmt: skip
     session.add(opening)
     await session.flush()
+    actor = Actor.person(opened_by) if opened_by is not None else SYSTEM
+    record(
+        session,
+        actor,
+        AuditAction.ATTENDANCE_OPENED,
+        event_id=event.id,
+        target="attendance_opening",
+        target_id=opening.id,
+        at=now,
+        session_id=session_id,
+        day=day.isoformat(),
+        direction=str(direction),
+        minutes=minutes,
+    )
     return opening, True
 
 
@@ -119,11 +134,22 @@ async def working_openings(
     return list(found.scalars())
 
 
-def close(opening: AttendanceOpening, now: datetime) -> bool:
+def close(
+    session: AsyncSession, opening: AttendanceOpening, now: datetime, *, actor: Actor
+) -> bool:
     """Stop the code now; False when it had stopped already."""
     if not works(opening, now):
         return False
     opening.closed_at = now
+    record(
+        session,
+        actor,
+        AuditAction.ATTENDANCE_CLOSED,
+        event_id=opening.event_id,
+        target="attendance_opening",
+        target_id=opening.id,
+        at=now,
+    )
     return True
 
 

@@ -13,6 +13,7 @@ from models.attendance.store import (
     AttendanceSettings,
     ExportBy,
 )
+from models.audit import SYSTEM, Actor, AuditAction, record
 
 MAX_CODE_MINUTES = 240
 MAX_LATE_AFTER = 240
@@ -57,6 +58,7 @@ async def update_rules(
     late_after: int | None = None,
     check_out: bool | None = None,
     export_by: ExportBy | None = None,
+    actor: Actor = SYSTEM,
 ) -> Rules:
     """Change what is given (None: unchanged); the settings as they now are. Codes
     already opened keep the minutes they were opened with."""
@@ -76,4 +78,15 @@ async def update_rules(
         stored.export_by = export_by
     stored.updated_at = now
     await session.flush()
+    given = {"code_minutes": code_minutes, "late_after": late_after, "check_out": check_out,
+             "export_by": export_by}  # fmt: skip
+    record(
+        session,
+        actor,
+        AuditAction.ATTENDANCE_SETTINGS,
+        event_id=event_id,
+        target="settings",
+        at=now,
+        fields=sorted(k for k, v in given.items() if v is not None),
+    )
     return _rules(stored)

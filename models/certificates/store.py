@@ -8,6 +8,7 @@ revoked one stays, with its reason, and verifies as revoked.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy import UniqueConstraint, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Column, Field, SQLModel, col, select
 
+from models.audit import CLI, SYSTEM, Actor, AuditAction, record
 from models.certificates.rule import Rule
 from models.event import Event
 from models.types import UTCDateTime, utcnow
@@ -105,14 +107,41 @@ async def settings_of(session: AsyncSession, event_id: int) -> CertificateSettin
     return found if found is not None else CertificateSettings(event_id=event_id)
 
 
-async def settings_for_update(session: AsyncSession, event_id: int) -> CertificateSettings:
-    """The event's settings row to change, created with the defaults when missing."""
+async def settings_for_update(
+    session: AsyncSession,
+    event_id: int,
+    *,
+    actor: Actor = SYSTEM,
+    fields: Sequence[str] = (),
+) -> CertificateSettings:
+    """The event's settings row to change, created with the defaults when missing; the
+    change (of ``fields``) is audited as ``actor``'s."""
     found = await session.get(CertificateSettings, event_id, with_for_update=True)
     if found is None:
         found = CertificateSettings(event_id=event_id)
         session.add(found)
     found.updated_at = utcnow()
+    record(
+        session,
+        actor,
+        AuditAction.CERTIFICATE_SETTINGS,
+        event_id=event_id,
+        target="settings",
+        at=found.updated_at,
+        fields=sorted(fields),
+    )
     return found
+
+
+def actor_of(label: str) -> Actor:
+    """The actor an ``issued_by`` or ``revoked_by`` label names: "cli", "person:<id>",
+    anything else (``auto``) the bot itself."""
+    if label == "cli":
+        return CLI
+    kind, _, number = label.partition(":")
+    if kind == "person" and number.isdigit():
+        return Actor.person(int(number))
+    return SYSTEM
 
 
 def new_code() -> str:
@@ -234,15 +263,41 @@ async def issue(
         session.add(certificate)
         issued.append(certificate)
     await session.flush()
+    if issued:  # one entry for a bulk issue; the manual reason stays on the certificate
+        ids = [c.id for c in issued]
+        target = ("certificate", ids[0]) if len(ids) == 1 else ("certificates", None)
+        record(
+            session,
+            actor_of(issued_by),
+            AuditAction.CERTIFICATE_ISSUED,
+            event_id=event.id,
+            target=target[0],
+            target_id=target[1],
+            at=now,
+            count=len(ids),
+            certificate_ids=ids,
+            manual=manual_reason is not None,
+        )
     return issued
 
 
-def revoke(certificate: Certificate, reason: str, now: datetime, *, by: str) -> bool:
-    """Revoke it with ``reason``; False when it was revoked already (the first reason
-    stays)."""
+def revoke(
+    session: AsyncSession, certificate: Certificate, reason: str, now: datetime, *, by: str
+) -> bool:
+    """Revoke it with ``reason`` (kept on the certificate, not in the audit log); False
+    when it was revoked already (the first reason stays)."""
     if certificate.revoked_at is not None:
         return False
     certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, by
+    record(
+        session,
+        actor_of(by),
+        AuditAction.CERTIFICATE_REVOKED,
+        event_id=certificate.event_id,
+        target="certificate",
+        target_id=certificate.id,
+        at=now,
+    )
     return True
 
 

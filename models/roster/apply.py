@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.agenda import class_names
-from models.agenda_import.classes import MAX_CLASSES, check_class_names, class_key, set_classes
+from models.agenda_import.classes import MAX_CLASSES, check_class_names, class_key, store_classes
 from models.agenda_import.problems import ClassNamesError
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.event import Event
 from models.people import Enrollment, Person
 from models.roster.columns import RosterFileError
@@ -94,17 +95,28 @@ async def _registered(session: AsyncSession, event_id: int) -> dict[int, tuple[s
 
 
 async def import_roster_file(
-    session: AsyncSession, event: Event, filename: str, content: bytes, *, apply: bool = True
+    session: AsyncSession,
+    event: Event,
+    filename: str,
+    content: bytes,
+    *,
+    apply: bool = True,
+    actor: Actor = SYSTEM,
 ) -> RosterReport:
     """Read the file (in the reader process: the event loop goes on meanwhile), check it
     against the event and, when ``apply``, make the stored roster match it. Raises
     RosterFileError, storing nothing, if anything is wrong."""
     sheet = await read_roster_off_loop(filename, content)
-    return await import_roster(session, event, sheet, apply=apply)
+    return await import_roster(session, event, sheet, apply=apply, actor=actor)
 
 
 async def import_roster(
-    session: AsyncSession, event: Event, sheet: RosterSheet, *, apply: bool = True
+    session: AsyncSession,
+    event: Event,
+    sheet: RosterSheet,
+    *,
+    apply: bool = True,
+    actor: Actor = SYSTEM,
 ) -> RosterReport:
     """``import_roster_file`` for a file already read. Without ``apply`` the report says
     what the file would do, and nothing is written."""
@@ -134,7 +146,7 @@ async def import_roster(
     )
     if apply and new_classes:
         try:
-            await set_classes(session, event, new_classes)
+            await store_classes(session, event, new_classes)
         except ClassNamesError as exc:  # participants named a class meanwhile
             raise RosterFileError(exc.problems) from None
     linked: set[int] = set()
@@ -184,4 +196,18 @@ async def import_roster(
         for gone in stored.values():
             await session.delete(gone)
         await session.flush()
+        record(
+            session,
+            actor,
+            AuditAction.ROSTER_IMPORTED,
+            event_id=event.id,
+            target="roster",
+            target_id=event.id,
+            at=now,
+            rows=report.count,
+            added=report.added,
+            changed=report.changed,
+            removed=report.removed,
+            classes=len(new_classes),
+        )
     return report

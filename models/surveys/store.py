@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 
 from models.agenda import AgendaSession
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.people import Enrollment
 from models.surveys.definition import AnswerValue, Purpose, SurveyDefinition
 from models.types import UTCDateTime, utcnow
@@ -199,6 +200,18 @@ async def open_round(
     )
     session.add(round_)
     await session.flush()
+    # A trainer's quick feedback is theirs; the rounds the schedule opens, the bot's.
+    actor = Actor.person(started_by) if started_by is not None else SYSTEM
+    record(
+        session,
+        actor,
+        AuditAction.SURVEY_OPENED,
+        event_id=event_id,
+        target="survey_round",
+        target_id=round_.id,
+        at=opens_at,
+        session_id=session_id,
+    )
     return round_, True
 
 
