@@ -202,6 +202,7 @@ async def rich_person(
                 Consent(
                     person_id=pid,
                     channel=channel,
+                    event_id=event_id,
                     text_version="2024-10",
                     locale=locale,
                     text_sha256="b" * 64,
@@ -458,6 +459,7 @@ def expected(locale: str, channel: str, demo_event: Event) -> dict[str, Any]:
         },
         "consents": [
             {
+                "event": None,
                 "text_version": "2024-01",
                 "locale": "id",
                 "channel": "whatsapp",
@@ -465,6 +467,7 @@ def expected(locale: str, channel: str, demo_event: Event) -> dict[str, Any]:
                 "withdrawn_at": "2024-06-01T01:00:00Z",
             },
             {
+                "event": demo,
                 "text_version": "2024-10",
                 "locale": locale,
                 "channel": channel,

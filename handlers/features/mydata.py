@@ -97,6 +97,7 @@ def summary(t: Translator, locale: str, data: PersonalData) -> list[str]:
     consents = [
         t(
             "mydata.consent_withdrawn" if c.withdrawn_at else "mydata.consent",
+            event=c.event.name if c.event else t("mydata.consent_any_event"),
             version=c.text_version,
             channel=channel_name(t, c.channel),
             agreed=when(c.agreed_at),

@@ -60,18 +60,20 @@ class ChannelLink(Part):
     blocked_at: datetime | None  # the bot found it blocked; nothing is sent there until they write
 
 
+class EventRef(Part):
+    code: str
+    name: str
+    timezone: str  # the event's times are read in it
+
+
 class ConsentRecord(Part):
+    # The event whose organiser it was given to; None: given before consent was per event.
+    event: EventRef | None
     text_version: str
     locale: str
     channel: str
     agreed_at: datetime
     withdrawn_at: datetime | None
-
-
-class EventRef(Part):
-    code: str
-    name: str
-    timezone: str  # the event's times are read in it
 
 
 class Joined(Part):
@@ -306,22 +308,22 @@ async def _channels(session: AsyncSession, person_id: int) -> list[ChannelLink]:
 
 
 async def _consents(session: AsyncSession, person_id: int) -> list[ConsentRecord]:
-    # Consent will also name its event (another change under way); this reads the
-    # columns every database has now.
     found = await session.execute(
-        select(Consent)
+        select(Consent, Event)
+        .outerjoin(Event, col(Event.id) == col(Consent.event_id))
         .where(col(Consent.person_id) == person_id)
         .order_by(col(Consent.agreed_at), col(Consent.id))
     )
     return [
         ConsentRecord(
+            event=_ref(event) if event is not None else None,
             text_version=c.text_version,
             locale=c.locale,
             channel=c.channel,
             agreed_at=c.agreed_at,
             withdrawn_at=c.withdrawn_at,
         )
-        for c in found.scalars()
+        for c, event in found.all()
     ]
 
 
