@@ -12,6 +12,7 @@ from models.attendance import (
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, CertificateSettings
 from models.conversation import Conversation, InboundMessage
+from models.dashboard import DashboardLink, DashboardSession
 from models.event import Event
 from models.linking import LinkCode
 from models.notifications import Notification
@@ -43,6 +44,8 @@ __all__ = [
     "ChannelIdentity",
     "Consent",
     "Conversation",
+    "DashboardLink",
+    "DashboardSession",
     "Enrollment",
     "Event",
     "EventClass",
