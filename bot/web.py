@@ -62,23 +62,22 @@ def page_parts(settings: "Settings", sessions: SessionMaker) -> list[WebPart]:
 
 
 async def serve_pages(settings: "Settings") -> None:
-    """The pages alone, until stopped (Ctrl-C)."""
-    import uvicorn
+    """The pages alone, until SIGINT or SIGTERM."""
+    import asyncio
+    import signal
 
+    from bot.app import serve
     from bot.db import create_engine, session_maker, upgrade
 
     db = create_engine(settings.database_url)
     try:
         await upgrade(db)
         app = web_app(None, page_parts(settings, session_maker(db)))
-        config = uvicorn.Config(
-            app,
-            host=settings.webhook_listen_host,
-            port=settings.webhook_listen_port,
-            log_config=None,
-            lifespan="on",
-        )
-        await uvicorn.Server(config).serve()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, app, stop, also=None)
     finally:
         await db.dispose()
 

@@ -2,6 +2,9 @@
 app over a real database: sign in from a link, the overview, the participants filtered,
 a person's record, the XLSX export opened, English, signing out, the link refused again."""
 
+import io
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -9,13 +12,27 @@ import pytest
 
 from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
+from bot.logging import configure_logging
 from models.dashboard import sign_in_url
 from tests.browser import chromium, screenshot_on_failure, served
 from tests.dashboard_helpers import Clock, dashboard_app, link_for, world
 
 
+@pytest.fixture
+def debug_logs() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream)
+    # On, as a deployment's own logging may have it (the bot's keeps it at WARNING).
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    yield stream
+    configure_logging("INFO", "console")
+
+
 async def test_an_organisers_journey(
-    sessions: SessionMaker, tmp_path: Path, request: pytest.FixtureRequest
+    sessions: SessionMaker,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    debug_logs: io.StringIO,
 ) -> None:
     built = await world(sessions)
     token = await link_for(sessions, built.organiser)
@@ -40,6 +57,16 @@ async def test_an_organisers_journey(
             assert "Sedang berlangsung" in main
             assert "Strategi Transformasi" in main
             assert (await page.inner_text("#registered .number")).strip() == "3"
+            # On a phone's screen nothing runs off the side (wide tables scroll inside).
+            await page.set_viewport_size({"width": 360, "height": 740})
+            for path in ("", "/peserta"):
+                await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}{path}")
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, (path, overflow)
+            await page.set_viewport_size({"width": 1280, "height": 800})
+            await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}")
 
             # The participants, filtered by class, then searched by name.
             await page.click("nav.tabs >> text=Peserta")
@@ -105,3 +132,10 @@ async def test_an_organisers_journey(
             assert response is not None
             assert response.status == 410
             assert "sudah dipakai" in await page.inner_text("#refused")
+
+    # Even at DEBUG, with uvicorn's access log on: ids, never names, numbers or the link.
+    logs = debug_logs.getvalue()
+    assert "dashboard_signed_in" in logs
+    assert "/dasbor/masuk/" in logs  # the link's page was logged, without its token
+    for secret in (token, "Siti", "Dewi", "Budi", "budi", "Rahayu", "81234500"):
+        assert secret not in logs, f"{secret!r} leaked into the logs"

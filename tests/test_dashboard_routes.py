@@ -3,7 +3,9 @@ route table: nobody signed in, a participant, a trainer, another event's organis
 posted form without its CSRF token; a tampered cookie; a session past its end. Sign-in
 links work once, within 10 minutes, and only their digests are stored."""
 
+import csv
 import hashlib
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,10 +15,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.dashboard.core import COOKIE, PREFIX, SIGN_IN
 from bot.db import SessionMaker
+from models import Person
 from models.dashboard import DashboardLink, DashboardSession, digest
 from tests.dashboard_helpers import (
     NOW,
@@ -27,6 +32,7 @@ from tests.dashboard_helpers import (
     link_for,
     world,
 )
+from tests.factories import enrol, person_id_of
 
 # Routes anyone may open: the sign-in pages, the stylesheet and script, the bare prefix
 # (a redirect to the event list).
@@ -288,3 +294,53 @@ async def test_secure_cookie_behind_https(sessions: SessionMaker) -> None:
         signed = await client.post(SIGN_IN, data={"token": token})
     assert signed.status_code == 303
     assert "secure" in signed.headers["set-cookie"].lower()
+
+
+async def test_a_person_of_another_event_is_not_found_here(site: Site) -> None:
+    cookies = await cookie_for(site.sessions, site.app, site.world.organiser)
+    outsider = await enrol(site.sessions, site.world.other)
+    outsider_id = await person_id_of(site.sessions, outsider)
+    path = f"{PREFIX}/acara/{site.world.mine.id}/peserta/{outsider_id}"
+    response = await request(site, "GET", path, cookies)
+    assert response.status_code == 404
+    assert "bukan peserta acara ini" in response.text
+    # Nor is the organiser of the other event shown this event's participant.
+    theirs = await cookie_for(site.sessions, site.app, site.world.other_organiser)
+    mine = f"{PREFIX}/acara/{site.world.other.id}/peserta/{site.world.participant}"
+    assert (await request(site, "GET", mine, theirs)).status_code == 404
+
+
+async def test_the_csv_export_is_the_chats_table(site: Site) -> None:
+    cookies = await cookie_for(site.sessions, site.app, site.world.organiser)
+    async with site.sessions.begin() as session:
+        person = await session.get(Person, site.world.participant)
+        assert person is not None
+        person.library_name = "=HYPERLINK(1)"  # a formula, as someone may type it
+    response = await request(
+        site, "GET", f"{PREFIX}/acara/{site.world.mine.id}/peserta.csv", cookies
+    )
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="peserta-SMD24.csv"'
+    assert response.content.startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets read UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["No", "Nama", "No. HP"]
+    names = {row[1] for row in rows[1:]}
+    assert names == {"Siti Rahayu", "Budi Santoso", "Dewi Lestari", "Rina Wulandari"}
+    assert "'=HYPERLINK(1)" in {cell for row in rows for cell in row}
+    assert_secure_headers(response)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cookie=st.text(max_size=120), token=st.text(max_size=120))
+async def test_any_cookie_or_token_signs_nobody_in(site: Site, cookie: str, token: str) -> None:
+    cookie = cookie.encode("ascii", "ignore").decode().replace(";", "")
+    response = await request(site, "GET", PREFIX + "/", {COOKIE: cookie})
+    assert response.status_code in (303, 403)
+    assert "Bimtek SMD24" not in response.text
+    site.client.cookies.clear()
+    signed = await site.client.post(SIGN_IN, data={"token": token})
+    assert signed.status_code in (410, 422)
+    assert COOKIE not in signed.headers.get("set-cookie", "")
+    assert await live_sessions(site.sessions) == 0

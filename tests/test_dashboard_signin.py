@@ -2,7 +2,10 @@
 language) and ``bimtek dashboard-link`` on the server; the link then signs that person in."""
 
 import asyncio
+import os
 import re
+import signal
+import sys
 from pathlib import Path
 
 import httpx
@@ -15,6 +18,7 @@ from bot.db import SessionMaker, create_engine, session_maker, upgrade
 from handlers.turn import Deployment
 from tests.dashboard_helpers import NOW, Clock, dashboard_app, world
 from tests.factories import Talker, text_of
+from tests.whatsapp_harness import free_port
 
 BASE = "https://bimtek.example.id"
 LINK = re.compile(re.escape(BASE) + r"/dasbor/masuk/([A-Za-z0-9_-]{43})")
@@ -85,3 +89,39 @@ def test_the_command_line_prints_a_link_for_an_organiser(runner: CliRunner, tmp_
     assert phone not in by_phone.output
     nobody = runner.invoke(cli, ["dashboard-link", "--person", "9999"])
     assert nobody.exit_code == 2
+
+
+@pytest.mark.subprocess
+async def test_the_pages_alone_with_python_m_bot_web(tmp_path: Path) -> None:
+    """``python -m bot.web`` serves the dashboard without any channel, and stops on
+    SIGTERM."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bimtek.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "WHATSAPP_ACCESS_TOKEN": "",
+        "WEBHOOK_LISTEN_PORT": str(port),
+        "DASHBOARD_SECRET": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.web", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(200):
+                try:
+                    page = await client.get(SIGN_IN + "?lang=en")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("python -m bot.web did not answer")
+            assert page.status_code == 200
+            assert "Sign in to the dashboard" in page.text
+            assert (await client.get(f"{PREFIX}/")).status_code == 303
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, stderr.decode()
+    assert b"dashboard_secret_generated" in stderr  # said, since DASHBOARD_SECRET is unset

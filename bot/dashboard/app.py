@@ -1,6 +1,7 @@
 """Joining the dashboard to the bot's web app: its routes, its refusal pages, the
 security headers every response carries, and its one stylesheet and script."""
 
+import logging
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI, Request
@@ -67,6 +68,19 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class NoTokenInAccessLog(logging.Filter):
+    """uvicorn's access log (on at DEBUG) writes each path: a sign-in link's token, a
+    credential, is written as "…" instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        path = args[2] if isinstance(args, tuple) and len(args) >= 3 else None
+        if isinstance(path, str) and path.startswith(SIGN_IN + "/"):
+            assert isinstance(args, tuple)
+            record.args = (*args[:2], SIGN_IN + "/…", *args[3:])
+        return True
+
+
 def _static_router() -> APIRouter:
     router = APIRouter()
     folder = resources.files("bot.dashboard").joinpath("static")
@@ -116,5 +130,8 @@ def dashboard_part(sessions: SessionMaker, config: DashboardConfig) -> WebPart:
         app.add_exception_handler(PageError, _refused)
         app.add_exception_handler(NotSignedInError, _to_sign_in)
         app.add_middleware(SecurityHeaders)
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, NoTokenInAccessLog) for f in access.filters):
+            access.addFilter(NoTokenInAccessLog())
 
     return WebPart(router, install=install)
