@@ -51,6 +51,17 @@ async def test_an_organiser_asks_for_a_link_in_the_chat(sessions: SessionMaker) 
     assert "PUBLIC_BASE_URL" in text_of(await organiser.send("/dasbor"))
 
 
+async def test_an_admin_gets_a_link_without_an_event_in_view(sessions: SessionMaker) -> None:
+    await world(sessions)
+    deployment = Deployment(admins=frozenset({("telegram", "900001")}), public_base_url=BASE)
+    admin = Talker(sessions, "900001", NOW, channel="telegram", deployment=deployment)
+    found = LINK.search(text_of(await admin.send("/dasbor")))
+    assert found is not None
+    events = await signs_in(sessions, found.group(1))
+    assert "Bimtek SMD24" in events
+    assert "Bimtek BPN24" in events
+
+
 async def test_a_participant_gets_no_link(sessions: SessionMaker) -> None:
     await world(sessions)
     deployment = Deployment(public_base_url=BASE)

@@ -5,7 +5,13 @@ import logging
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.dashboard import events, participants, signin
@@ -105,6 +111,22 @@ async def _refused(request: Request, error: Exception) -> Response:
     )
 
 
+async def _not_a_page(request: Request, error: Exception) -> Response:
+    """A dashboard address that names nothing (no such route, an id that is no number):
+    a page saying so; elsewhere in the app, FastAPI's usual answers."""
+    if not request.url.path.startswith(PREFIX):
+        if isinstance(error, RequestValidationError):
+            return await request_validation_exception_handler(request, error)
+        assert isinstance(error, StarletteHTTPException)
+        return await http_exception_handler(request, error)
+    if isinstance(error, StarletteHTTPException):
+        status = error.status_code
+    else:  # an address that names nothing (GET), or a form without its fields
+        status = 404 if request.method == "GET" else 400
+    key = "no_page" if status == 404 else "bad_request"
+    return await _refused(request, PageError(status, key))
+
+
 async def _to_sign_in(request: Request, error: Exception) -> Response:
     assert isinstance(error, NotSignedInError)
     target = SIGN_IN + ("?habis=1" if error.reason == "ended" else "")
@@ -129,6 +151,8 @@ def dashboard_part(sessions: SessionMaker, config: DashboardConfig) -> WebPart:
         app.state.dashboard = Dashboard(sessions, config)
         app.add_exception_handler(PageError, _refused)
         app.add_exception_handler(NotSignedInError, _to_sign_in)
+        app.add_exception_handler(RequestValidationError, _not_a_page)
+        app.add_exception_handler(StarletteHTTPException, _not_a_page)
         app.add_middleware(SecurityHeaders)
         access = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, NoTokenInAccessLog) for f in access.filters):

@@ -216,10 +216,6 @@ async def signed_in(request: Request, session: Database) -> Viewer:
     held = await live_session(session, session_id, now)
     if held is None:
         raise NotSignedInError("ended", drop_cookie=True)
-    asked = request.query_params.get("lang")
-    if asked in LOCALES and asked != held.locale:
-        held.locale = asked  # remembered for the pages that follow
-        await session.commit()
     admin = await is_admin(session, held.person_id, dashboard.config.admins)
     viewer = Viewer(
         held.person_id,
@@ -233,6 +229,9 @@ async def signed_in(request: Request, session: Database) -> Viewer:
     request.state.translator = viewer.t  # for a refusal further on
     if not admin and not await _organises_any(session, held.person_id):
         raise PageError(403, "staff_only")
+    if viewer.t.locale != held.locale and "lang" in request.query_params:
+        held.locale = viewer.t.locale  # remembered for the pages that follow
+        await session.commit()
     return viewer
 
 
