@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from bot.dashboard.core import COOKIE, PREFIX, SIGN_IN
 from bot.db import SessionMaker
-from models import Person
+from models import AgendaSession, Attendance, Person
 from models.dashboard import DashboardLink, DashboardSession, digest
 from tests.dashboard_helpers import (
     NOW,
@@ -32,7 +32,7 @@ from tests.dashboard_helpers import (
     link_for,
     world,
 )
-from tests.factories import enrol, person_id_of
+from tests.factories import enrol, id_of, person_id_of
 
 # Routes anyone may open: the sign-in pages, the stylesheet and script, the bare prefix
 # (a redirect to the event list).
@@ -370,3 +370,34 @@ async def test_what_people_typed_is_shown_as_text(site: Site) -> None:
         response = await request(site, "GET", f"{PREFIX}/acara/{site.world.mine.id}{path}", cookies)
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Siti" in response.text, path
         assert "<script>alert" not in response.text, path
+
+
+async def test_the_overview_counts_and_names_who_is_present_today(site: Site) -> None:
+    mine = site.world.mine
+    async with site.sessions.begin() as session:
+        found = await session.execute(
+            select(AgendaSession.id)
+            .where(col(AgendaSession.event_id) == mine.id)
+            .order_by(col(AgendaSession.starts_at))
+        )
+        first = found.scalars().first()
+        assert first is not None
+        budi = await session.execute(
+            select(Person.id).where(col(Person.full_name) == "Budi Santoso")
+        )
+        for person_id, unmarked in ((site.world.participant, None), (budi.scalar_one(), NOW)):
+            session.add(
+                Attendance(
+                    event_id=id_of(mine), session_id=first, person_id=person_id,
+                    checked_in_at=NOW, channel="cli", unmarked_at=unmarked,
+                )
+            )  # fmt: skip
+    cookies = await cookie_for(site.sessions, site.app, site.world.organiser)
+    page = await request(site, "GET", f"{PREFIX}/acara/{mine.id}", cookies)
+    assert page.status_code == 200
+    present = page.text[page.text.index('id="present-list"') :]
+    present = present[: present.index("</details>")]
+    assert "Siti Rahayu" in present
+    assert "Budi Santoso" not in present  # taken off by an organiser
+    assert "(1)" in present
+    assert re.search(r'id="present">\s*<span class="number">1</span>', page.text)
