@@ -65,7 +65,7 @@ class Dashboard:
     def session_id_in(self, cookie: str) -> str | None:
         """The session id a cookie carries, or None when its signature does not hold."""
         session_id, _, mac = cookie.rpartition(".")
-        if not session_id or not hmac.compare_digest(mac, self._mac("cookie", session_id)):
+        if not session_id or not same(mac, self._mac("cookie", session_id)):
             return None
         return session_id
 
@@ -114,6 +114,12 @@ class Dashboard:
             **values,
         )
         return HTMLResponse(html, status_code=status)
+
+
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison that takes any text (compare_digest refuses non-ASCII
+    str, and what a browser sends may be anything)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def dashboard_of(request: Request) -> Dashboard:
@@ -261,7 +267,7 @@ async def checked_form(request: Request, viewer: SignedIn) -> Mapping[str, Any]:
     else a refusal, before the route runs."""
     form = await request.form()
     token = form.get(CSRF_FIELD)
-    if not isinstance(token, str) or not hmac.compare_digest(token, viewer.csrf):
+    if not isinstance(token, str) or not same(token, viewer.csrf):
         log.info("dashboard_form_forged")
         raise PageError(403, "forged_form")
     return form
