@@ -331,7 +331,7 @@ async def test_the_csv_export_is_the_chats_table(site: Site) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(cookie=st.text(max_size=120), token=st.text(max_size=120))
 async def test_any_cookie_or_token_signs_nobody_in(site: Site, cookie: str, token: str) -> None:

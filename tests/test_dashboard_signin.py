@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -136,3 +137,24 @@ async def test_the_pages_alone_with_python_m_bot_web(tmp_path: Path) -> None:
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, stderr.decode()
     assert b"dashboard_secret_generated" in stderr  # said, since DASHBOARD_SECRET is unset
+
+
+def test_the_dashboard_secret_is_checked_and_made_when_unset() -> None:
+    from pydantic import ValidationError
+
+    from bot.dashboard.config import config_from
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="DASHBOARD_SECRET"):
+        Settings(dashboard_secret="too-short")
+    unset = Settings(dashboard_secret="", public_base_url="https://bimtek.example.id")
+    assert unset.dashboard_secret is None
+    first, second = config_from(unset), config_from(unset)
+    assert len(first.secret) == 32
+    assert first.secret != second.secret  # made at each start, never a fixed default
+    assert first.secure_cookies
+    given = Settings(dashboard_secret="s" * 40, dashboard_session_hours=8)
+    made = config_from(given)
+    assert made.secret == b"s" * 40
+    assert made.session_length == timedelta(hours=8)
+    assert not made.secure_cookies
