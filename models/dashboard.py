@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
@@ -166,6 +167,23 @@ async def remember_locale(session: AsyncSession, session_id: str, locale: str) -
     if held is not None:
         held.locale = locale
         await session.flush()
+
+
+# How long ended links and sessions are kept (who signed in when) before they go.
+KEEP_ENDED = timedelta(days=30)
+
+
+async def prune(session: AsyncSession, now: datetime) -> None:
+    """Forget links and sessions that ended more than KEEP_ENDED ago; run at each sign-in,
+    so the tables stay small without a job of their own."""
+    before = now - KEEP_ENDED
+    await session.execute(delete(DashboardLink).where(col(DashboardLink.expires_at) < before))
+    await session.execute(
+        delete(DashboardSession).where(
+            (col(DashboardSession.expires_at) < before)
+            | (col(DashboardSession.revoked_at) < before)
+        )
+    )
 
 
 SIGN_IN_PATH = "/dasbor/masuk"

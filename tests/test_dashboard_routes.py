@@ -405,3 +405,18 @@ async def test_the_overview_counts_and_names_who_is_present_today(site: Site) ->
     assert "Budi Santoso" not in present  # taken off by an organiser
     assert "(1)" in present
     assert re.search(r'id="present">\s*<span class="number">1</span>', page.text)
+
+
+async def test_signing_in_forgets_links_and_sessions_ended_long_ago(site: Site) -> None:
+    old = NOW - timedelta(days=40)
+    await link_for(site.sessions, site.world.organiser, old)  # expired 40 days ago
+    await cookie_for(site.sessions, site.app, site.world.organiser, old)  # ended too
+    recent = await cookie_for(site.sessions, site.app, site.world.organiser, NOW)
+    token = await link_for(site.sessions, site.world.organiser)
+    assert (await site.client.post(SIGN_IN, data={"token": token})).status_code == 303
+    async with site.sessions() as session:
+        links = (await session.execute(select(DashboardLink))).scalars().all()
+        held = (await session.execute(select(DashboardSession))).scalars().all()
+    assert [link.created_at for link in links] == [NOW]
+    assert len(held) == 2  # the recent one and the new one
+    assert (await request(site, "GET", PREFIX + "/", recent)).status_code == 200

@@ -18,7 +18,14 @@ from bot.dashboard.core import (
     dashboard_of,
     page_translator,
 )
-from models.dashboard import LinkOutcome, link_outcome, redeem_link, revoke_session, start_session
+from models.dashboard import (
+    LinkOutcome,
+    link_outcome,
+    prune,
+    redeem_link,
+    revoke_session,
+    start_session,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -62,6 +69,7 @@ async def sign_in(
         session_id = await start_session(
             session, redeemed.person_id, now, dashboard.config.session_length, t.locale
         )
+        await prune(session, now)
     log.info("dashboard_signed_in", person_id=redeemed.person_id)
     response = RedirectResponse(f"{PREFIX}/", status_code=303)
     dashboard.set_cookie(response, session_id)
