@@ -96,8 +96,7 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
     """Every configured channel on one dispatcher; the web server when a channel takes
     webhooks (WhatsApp always, Telegram when TELEGRAM_WEBHOOK_URL is set), else Telegram's
     long polling."""
-    from bot.web import WebPart, web_app
-    from bot.web_certificates import certificate_pages
+    from bot.web import WebPart, page_parts, web_app
 
     async with contextlib.AsyncExitStack() as stack:
         senders: list[Sender] = []
@@ -136,10 +135,11 @@ async def run_channels(settings: Settings, engine: Engine, stop: asyncio.Event) 
                 polling = channel
         if whatsapp is not None:
             parts.append(WebPart(whatsapp.channel.routes(), whatsapp.channel.running))
-        # The certificates' verification page is public wherever the web app runs: with a
-        # webhook, or because PUBLIC_BASE_URL says where the printed QR codes point.
+        # The certificates' verification page and the organisers' dashboard are served
+        # wherever the web app runs: with a webhook, or because PUBLIC_BASE_URL says where
+        # the printed QR codes and the dashboard's sign-in links point.
         if parts or settings.public_base_url:
-            parts.append(certificate_pages(engine.sessions))
+            parts += page_parts(settings, engine.sessions)
             await serve(settings, web_app(dispatcher, parts), stop, also=polling)
         elif polling is not None:
             await until_stopped(polling.poll(), stop, on_stop=polling.stop)

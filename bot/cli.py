@@ -24,6 +24,7 @@ from bot.cli_common import in_session as _in_session
 from bot.cli_common import on_engine as _on_engine
 from bot.cli_common import translator as _translator
 from bot.cli_links import QrFile, print_join_links
+from bot.dashboard_cli import dashboard_link_command
 from bot.db import alembic_config, downgrade, upgrade
 from bot.demo import ensure_demo_event
 from bot.roster_cli import participants_command, roster_app
@@ -63,6 +64,7 @@ app.add_typer(roster_app, name="roster")
 app.command("participants")(participants_command)
 app.command("audit")(audit_command)
 app.command("breach-report")(breach_report_command)
+app.command("dashboard-link")(dashboard_link_command)
 
 
 @db_app.command("upgrade")

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     # Unset, the QR code carries the verification code alone.
     public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
+    # The organisers' web dashboard (/dasbor on the web app): how long a session lasts
+    # after signing in, and the key that signs its cookies and forms. Unset, a random key is
+    # made when the web app starts (and said in the log): sessions then end with the
+    # process, and several web processes cannot share them. Set it in production.
+    dashboard_session_hours: int = Field(default=12, ge=1, le=24 * 14)
+    dashboard_secret: SecretStr | None = None
+
     # Comma-separated. Admins may act as organiser of every event. A phone number is
     # trusted only where the channel itself vouches for it (WhatsApp).
     admin_telegram_ids: Annotated[list[int], NoDecode] = []
@@ -140,6 +147,7 @@ class Settings(BaseSettings):
         "whatsapp_verify_token",
         "whatsapp_phone_number_id",
         "public_base_url",
+        "dashboard_secret",
         mode="before",
     )
     @classmethod
@@ -229,6 +237,12 @@ class Settings(BaseSettings):
                     "and -) when TELEGRAM_WEBHOOK_URL is set"
                 )
         self._check_whatsapp()
+        secret = self.dashboard_secret
+        if secret is not None and (
+            len(secret.get_secret_value()) < 32
+            or secret.get_secret_value().strip().lower() in _PLACEHOLDERS
+        ):
+            raise ValueError("DASHBOARD_SECRET must be 32 characters or more")
         return self
 
     def _check_whatsapp(self) -> None:

@@ -13,6 +13,7 @@ from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, CertificateSettings
 from models.conversation import Conversation, InboundMessage
+from models.dashboard import DashboardLink, DashboardSession
 from models.event import Event
 from models.linking import LinkCode
 from models.notifications import Notification
@@ -45,6 +46,8 @@ __all__ = [
     "ChannelIdentity",
     "Consent",
     "Conversation",
+    "DashboardLink",
+    "DashboardSession",
     "Enrollment",
     "Event",
     "EventClass",

@@ -142,6 +142,10 @@ async def test_telegram_and_whatsapp_in_one_process_answer_and_stop_cleanly_on_s
                 assert bad.status == 403
             async with http.post(url, data=body, headers=headers) as answer:
                 assert answer.status == 200
+            # The organisers' dashboard is served by the same process.
+            async with http.get(f"http://127.0.0.1:{port}/dasbor/masuk") as dashboard:
+                assert dashboard.status == 200
+                assert "Masuk ke dasbor" in await dashboard.text()
         for _ in range(100):
             if whatsapp_server.sent_to(wa_id):
                 break

@@ -28,6 +28,7 @@ from models.agenda import classes_of
 from models.attendance import AttendanceOpening
 from models.audience import Everyone
 from models.broadcasts import confirm_broadcast, create_broadcast, report
+from models.dashboard import DashboardLink
 from models.reminders import Reminders, reminders_of
 from models.roles import create_invite
 from tests.factories import (
@@ -201,10 +202,11 @@ async def test_every_privileged_action_refuses_participants_and_other_organisers
         opening = (await session.execute(select(AttendanceOpening))).scalars().one()
         assert opening.closed_at is None
         assert (await session.execute(select(RosterEntry))).scalars().all() == []
+        assert (await session.execute(select(DashboardLink))).first() is None  # no /dasbor link
 
     # The organiser of the event may do each of them.
     for name in ("tim", "undang", "impor", "umumkan", "pengumuman", "tandai", "peserta",
-                 "peserta_impor", "statistik"):  # fmt: skip
+                 "peserta_impor", "statistik", "dasbor"):  # fmt: skip
         assert "hanya untuk panitia" not in text_of(await boss.send(f"/{name}"))
         await boss.send("/batal")
     # The trainer may see their sessions but not organise.
@@ -220,6 +222,7 @@ def test_every_privileged_action_is_walked() -> None:
         "invite", "team", "import", "mysessions", "broadcast", "broadcasts", "quickfeedback",
         "results", "checkin", "mark", "participants", "participants_import", "statistics",
         "audit",
+        "dashboard",
     }  # fmt: skip
     assert set(registry().buttons) == {
         "sesi", "hari", "acara", "kelas", "tim", "ingat", "umumkan", "survei",

@@ -25,6 +25,7 @@ class Participant:
     class_name: str | None
     registered_at: datetime | None  # when they registered for this event; None: not yet
     on_roster: bool
+    person_id: int | None = None  # None: on the roster, not registered
 
 
 async def participants(session: AsyncSession, event_id: int) -> list[Participant]:
@@ -53,6 +54,7 @@ async def participants(session: AsyncSession, event_id: int) -> list[Participant
             class_name=joined.class_name,
             registered_at=joined.enrolled_at,
             on_roster=bool(on_roster),
+            person_id=person.id,
         )
         for person, joined, on_roster in found.all()
     ]

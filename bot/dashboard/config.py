@@ -1,0 +1,40 @@
+"""What the dashboard needs from the settings, read once when the web app is built."""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from bot.settings import Settings
+from models.types import utcnow
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    secret: bytes  # signs the session cookie and derives each session's CSRF token
+    session_length: timedelta
+    secure_cookies: bool  # behind HTTPS: the browser sends the cookie over HTTPS only
+    admins: frozenset[tuple[str, str]]  # (channel, user key), as the chat reads them
+    clock: Callable[[], datetime] = utcnow
+
+
+def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> DashboardConfig:
+    """The dashboard's settings. Without DASHBOARD_SECRET a random key is made now (when
+    the web app is built, never at import) and the log says so: sessions then end with
+    the process."""
+    if settings.dashboard_secret is not None:
+        secret = settings.dashboard_secret.get_secret_value().encode()
+    else:
+        secret = secrets.token_bytes(32)
+        log.warning("dashboard_secret_generated", reason="DASHBOARD_SECRET is not set")
+    return DashboardConfig(
+        secret=secret,
+        session_length=timedelta(hours=settings.dashboard_session_hours),
+        secure_cookies=(settings.public_base_url or "").startswith("https://"),
+        admins=settings.deployment().admins,
+        clock=clock,
+    )
