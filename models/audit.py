@@ -74,6 +74,7 @@ class AuditAction(StrEnum):
     EVENT_CREATED = "event.created"
     EVENT_SETTINGS = "event.settings"  # reminders, open or closed for registration
     PURGE = "event.purged"
+    DASHBOARD_SIGNED_IN = "dashboard.signed_in"  # of no one event: admins read it
 
 
 # What an entry's target may be. Exports name what they covered.
@@ -81,7 +82,7 @@ TARGET_KINDS = frozenset(
     {
         "event", "broadcast", "role", "invite", "attendance_mark", "attendance_opening",
         "certificate", "survey_round", "roster", "attendance", "survey_results",
-        "participants", "certificates", "settings",
+        "participants", "certificates", "settings", "dashboard_session",
     }
 )  # fmt: skip
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
+from models.audit import Actor, AuditAction, record
 from models.types import UTCDateTime
 
 LINK_VALID_FOR = timedelta(minutes=10)
@@ -124,16 +125,25 @@ async def start_session(
 ) -> str:
     """A new session for the person: its id, which only the browser keeps."""
     session_id = new_secret()
-    session.add(
-        DashboardSession(
-            session_sha256=digest(session_id),
-            person_id=person_id,
-            created_at=now,
-            expires_at=now + lasts,
-            locale=locale,
-        )
+    started = DashboardSession(
+        session_sha256=digest(session_id),
+        person_id=person_id,
+        created_at=now,
+        expires_at=now + lasts,
+        locale=locale,
     )
+    session.add(started)
     await session.flush()
+    # Who opened the pages that show everyone's data, and when (the breach report's "read").
+    record(
+        session,
+        Actor.person(person_id),
+        AuditAction.DASHBOARD_SIGNED_IN,
+        event_id=None,
+        target="dashboard_session",
+        target_id=started.id,
+        at=now,
+    )
     return session_id
 
 

@@ -268,6 +268,7 @@ async def test_every_privileged_chat_action_leaves_one_entry(sessions: SessionMa
         AuditAction.ATTENDANCE_SETTINGS,
         AuditAction.ATTENDANCE_UNMARKED,
         AuditAction.PURGE,
+        AuditAction.DASHBOARD_SIGNED_IN,  # on the web: tests/test_dashboard_routes.py
     }
     assert log.actions | not_in_chat == set(AuditAction)
 
@@ -334,6 +335,7 @@ AUDITED_COMMANDS = {
     "results": set(),  # figures without names; its download is the "hasil" button
     "statistics": set(),
     "audit": set(),
+    "dashboard": set(),  # a link; opening it is logged (AuditAction.DASHBOARD_SIGNED_IN)
 }
 AUDITED_BUTTONS = {
     "tim": {AuditAction.ROLE_REVOKED, AuditAction.INVITE_CANCELLED},
@@ -543,7 +545,7 @@ def test_every_privileged_cli_action_leaves_one_entry(
     chat_only = {AuditAction.ROLE_GRANTED, AuditAction.ATTENDANCE_OPENED,
                  AuditAction.ATTENDANCE_CLOSED, AuditAction.SURVEY_OPENED,
                  AuditAction.BROADCAST_SCHEDULED, AuditAction.INVITE_CANCELLED,
-                 AuditAction.PURGE}  # fmt: skip
+                 AuditAction.PURGE, AuditAction.DASHBOARD_SIGNED_IN}  # fmt: skip
     assert done | chat_only == set(AuditAction)
 
     # Reading it back, in English by default.

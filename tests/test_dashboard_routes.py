@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from bot.dashboard.core import COOKIE, PREFIX, SIGN_IN
 from bot.db import SessionMaker
 from models import AgendaSession, Attendance, Person
+from models.audit import AuditEntry
 from models.dashboard import DashboardLink, DashboardSession, digest
 from tests.dashboard_helpers import (
     NOW,
@@ -245,6 +246,10 @@ async def test_a_link_signs_in_once_and_is_stored_only_as_its_digest(site: Site)
         [held] = (await session.execute(select(DashboardSession))).scalars().all()
     assert held.session_sha256 == digest(session_id)
     assert session_id not in repr(held.model_dump())
+    async with site.sessions() as session:
+        signed_in = select(AuditEntry).where(col(AuditEntry.action) == "dashboard.signed_in")
+        [logged] = (await session.execute(signed_in)).scalars().all()
+    assert (logged.actor_person_id, logged.target_id) == (site.world.organiser, held.id)
     site.client.cookies.clear()
     again = await site.client.post(SIGN_IN, data={"token": token})
     assert again.status_code == 410
@@ -328,6 +333,13 @@ async def test_the_csv_export_is_the_chats_table(site: Site) -> None:
     assert names == {"Siti Rahayu", "Budi Santoso", "Dewi Lestari", "Rina Wulandari"}
     assert "'=HYPERLINK(1)" in {cell for row in rows for cell in row}
     assert_secure_headers(response)
+    async with site.sessions() as session:  # the export is in the audit log, as the chat's
+        exported = select(AuditEntry).where(col(AuditEntry.action) == "export")
+        logged = (await session.execute(exported)).scalars().all()
+    assert [(e.actor_person_id, e.action, e.target_kind, e.event_id) for e in logged] == [
+        (site.world.organiser, "export", "participants", site.world.mine.id)
+    ]
+    assert logged[0].details["rows"] == 4
 
 
 @settings(

@@ -19,6 +19,7 @@ from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageErro
 from handlers.roster_texts import export_table
 from models.agenda import agenda
 from models.attendance.queries import attendance_of
+from models.audit import Actor, ExportKind, record_export
 from models.people import enrollment
 from models.profile_checks import LIBRARY_TYPES
 from models.roster.export import Participant, participants
@@ -128,7 +129,15 @@ async def _written(page: EventPage, kind: str) -> bytes:
     written (on SQLite a transaction holds the one write lock: nobody waits on a file)."""
     people = await participants(page.session, page.event_id)
     headers, rows = _table(page, people)
-    await page.session.rollback()  # read only; nothing to keep
+    record_export(
+        page.session,
+        Actor.person(page.viewer.person_id),
+        event_id=page.event_id,
+        what=ExportKind.PARTICIPANTS,
+        rows=len(people),
+        formats=[kind],
+    )
+    await page.session.commit()  # the log's entry; the file is written after
     writer = (
         partial(table_xlsx, page.t("roster.sheet_title"), headers, rows)
         if kind == "xlsx"
