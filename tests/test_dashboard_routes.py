@@ -258,6 +258,22 @@ async def test_a_link_signs_in_once_and_is_stored_only_as_its_digest(site: Site)
     assert await live_sessions(site.sessions) == 1
 
 
+async def test_a_link_posted_from_another_site_signs_nobody_in(site: Site) -> None:
+    token = await link_for(site.sessions, site.world.organiser)
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site", "Origin": "null"},  # a browser today
+        {"Origin": "https://elsewhere.example"},  # an older one
+    ):
+        forged = await site.client.post(SIGN_IN, data={"token": token}, headers=headers)
+        assert forged.status_code == 403
+        assert COOKIE not in forged.headers.get("set-cookie", "")
+        assert await live_sessions(site.sessions) == 0
+    own = await site.client.post(
+        SIGN_IN, data={"token": token}, headers={"Origin": str(site.client.base_url)}
+    )
+    assert own.status_code == 303  # the link was not used up by the forged post
+
+
 async def test_an_expired_or_unknown_link_signs_nobody_in(site: Site) -> None:
     token = await link_for(site.sessions, site.world.organiser, NOW)
     site.clock.advance(timedelta(minutes=10))

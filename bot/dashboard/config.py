@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import structlog
 
@@ -20,6 +21,9 @@ class DashboardConfig:
     secure_cookies: bool  # behind HTTPS: the browser sends the cookie over HTTPS only
     admins: frozenset[tuple[str, str]]  # (channel, user key), as the chat reads them
     clock: Callable[[], datetime] = utcnow
+    # Where PUBLIC_BASE_URL says the pages are, as host[:port]: behind a proxy that does
+    # not pass the Host header on, a form's Origin is this rather than the request's host.
+    public_host: str | None = None
 
 
 def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> DashboardConfig:
@@ -37,4 +41,5 @@ def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> D
         secure_cookies=(settings.public_base_url or "").startswith("https://"),
         admins=settings.deployment().admins,
         clock=clock,
+        public_host=urlsplit(settings.public_base_url).netloc if settings.public_base_url else None,
     )

@@ -5,6 +5,7 @@ list, so the token stays in no address bar or history entry. ``POST /dasbor/kelu
 (with the session's CSRF token) revokes the session."""
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import structlog
 from fastapi import APIRouter, Form, Request
@@ -14,6 +15,7 @@ from bot.dashboard.core import (
     PREFIX,
     SIGN_IN,
     Database,
+    PageError,
     Posted,
     dashboard_of,
     page_translator,
@@ -28,6 +30,21 @@ from models.dashboard import (
 )
 
 log = structlog.get_logger(__name__)
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the post came from a page of this site. Browsers say so in
+    ``Sec-Fetch-Site``; older ones send ``Origin`` (``null`` under this site's
+    no-referrer policy); with neither (a script), the token alone decides."""
+    fetched_from = request.headers.get("sec-fetch-site")
+    if fetched_from is not None:
+        return fetched_from in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    ours = {request.headers.get("host"), dashboard_of(request).config.public_host}
+    return urlsplit(origin).netloc in ours - {None}
+
 
 router = APIRouter()
 
@@ -58,6 +75,9 @@ async def sign_in(
 ) -> Response:
     t = page_translator(request)
     dashboard = dashboard_of(request)
+    if not same_origin(request):
+        # A page elsewhere posting someone's link would sign this browser in as them.
+        raise PageError(403, "forged_form")
     now = dashboard.config.clock()
     async with session.begin():
         redeemed = await redeem_link(session, token, now)
