@@ -55,15 +55,20 @@ def figure(question: QuestionDef | None, value: Any) -> AnswerValue | None:
     return value
 
 
-async def anonymise_responses(session: AsyncSession, person_id: int) -> tuple[int, int]:
-    """Turn the person's submitted responses into anonymous ones and delete the rest;
-    (responses kept, answers dropped)."""
-    found = await session.execute(
+async def anonymise_responses(
+    session: AsyncSession, person_id: int, *, event_id: int | None = None
+) -> tuple[int, int]:
+    """Turn the person's submitted responses (in one event's rounds, with ``event_id``)
+    into anonymous ones and delete the rest; (responses kept, answers dropped)."""
+    query = (
         select(SurveyResponse, Survey.definition)
         .join(SurveyRound, col(SurveyRound.id) == col(SurveyResponse.round_id))
         .join(Survey, col(Survey.id) == col(SurveyRound.survey_id))
         .where(col(SurveyResponse.person_id) == person_id)
     )
+    if event_id is not None:
+        query = query.where(col(SurveyRound.event_id) == event_id)
+    found = await session.execute(query)
     kept = dropped = 0
     for response, definition in found.all():
         submitted = response.submitted_at
