@@ -27,7 +27,16 @@ log = structlog.get_logger()
 
 async def wipe(bind: Any, tables: Iterable[str]) -> bool:
     """Clear the freed space after an erasure that has committed (``bind``: the engine
-    its session used); whether it got all the way."""
+    its session used); whether it got all the way. Never raises: the erasure is done and
+    answered whatever happens here, and the next round tries again."""
+    try:
+        return await _wipe(bind, tables)
+    except Exception:
+        log.warning("wipe_failed", exc_info=True)
+        return False
+
+
+async def _wipe(bind: Any, tables: Iterable[str]) -> bool:
     if not isinstance(bind, AsyncEngine):
         return False
     if bind.dialect.name == "sqlite":
