@@ -43,11 +43,11 @@ from models.privacy.erasure import erase_person
 from models.roles import create_invite, find_invite, redeem_invite
 from models.roster.entry import RosterEntry
 from models.surveys.definition import SurveyDefinition
-from models.surveys.store import open_round, save_survey
+from models.surveys.store import SurveyRound, open_round, save_survey
 from models.uploads import Upload
 from scheduler.retention import privacy_round
 from tests.drivers import TelegramDriver, texts
-from tests.factories import ID, add_session, make_event
+from tests.factories import ID, add_session, id_of, make_event
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.whatsapp_api import FakeWhatsAppServer
 from tests.privacy_helpers import leftovers, phone_forms, raw_leftovers
@@ -230,7 +230,7 @@ async def trainer_elsewhere(sessions: SessionMaker, person_id: int) -> Event:
         )  # fmt: skip
     rater = await someone_else(sessions, other, "Budi Santoso", "+6281300000002")
     async with sessions.begin() as session:
-        response = SurveyResponse(round_id=round_.id, person_id=rater, submitted_at=NOW)
+        response = SurveyResponse(round_id=round_id(round_), person_id=rater, submitted_at=NOW)
         session.add(response)
         await session.flush()
         assert response.id is not None
@@ -268,10 +268,15 @@ async def more_of_them(sessions: SessionMaker, event: Event, person_id: int) -> 
         item = await first_session(session, event)
         session.add(
             AttendanceMark(
-                event_id=event.id, session_id=item.id, person_id=person_id, action="mark",
+                event_id=event.id, session_id=id_of(item), person_id=person_id, action="mark",
                 reason=f"{NAME} datang terlambat, HP 0812 3456 7890", via="cli", at=NOW,
             )
         )  # fmt: skip
+
+
+def round_id(round_: SurveyRound) -> int:
+    assert round_.id is not None
+    return round_.id
 
 
 async def count(sessions: SessionMaker, model: Any) -> int:
@@ -439,7 +444,7 @@ async def someone_who_did(
             round_, _ = await open_round(
                 session, survey=survey, event_id=eid, slot="evaluation", opens_at=NOW
             )
-            response = SurveyResponse(round_id=round_.id, person_id=pid, submitted_at=NOW)
+            response = SurveyResponse(round_id=round_id(round_), person_id=pid, submitted_at=NOW)
             session.add(response)
             await session.flush()
             assert response.id is not None
@@ -448,7 +453,7 @@ async def someone_who_did(
         if "attendance" in done:
             session.add(
                 Attendance(
-                    event_id=eid, session_id=first.id, person_id=pid, checked_in_at=NOW,
+                    event_id=eid, session_id=id_of(first), person_id=pid, checked_in_at=NOW,
                     channel="telegram",
                 )
             )  # fmt: skip

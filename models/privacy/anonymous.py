@@ -80,6 +80,10 @@ async def anonymise_responses(
             ).scalars()
         )
         await session.execute(delete(SurveyResponse).where(col(SurveyResponse.id) == response.id))
+        # Gone from the database (answers by cascade): out of the session too, whose new
+        # rows may be given the same ids.
+        for gone in (response, *answers):
+            session.expunge(gone)
         if submitted is None:
             dropped += len(answers)
             continue
