@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.cli_common import Lang, ask, event_or_exit, in_session, on_engine, translator
+from bot.cli_common import (
+    Lang,
+    ask,
+    cli_settings,
+    event_or_exit,
+    in_session,
+    on_engine,
+    translator,
+)
 from bot.db import session_maker, upgrade
 from handlers.i18n import Translator
 from handlers.timefmt import format_date
@@ -54,6 +62,7 @@ def event_purge(
     runs out: shows what would go and asks first. Refused while the event is not over."""
     t = translator(lang)
     now = utcnow()
+    admins = cli_settings().deployment().admins  # never erased by a purge
 
     async def go(engine: AsyncEngine) -> int:
         await upgrade(engine)
@@ -70,12 +79,14 @@ def event_purge(
                 return 1
             assert event.id is not None
             event_id = event.id
-            typer.echo(_preview_text(t, event, await preview_purge(session, event_id, now)))
+            preview = await preview_purge(session, event_id, now, admins)
+            await session.refresh(event)  # expired by the preview's rollback
+            typer.echo(_preview_text(t, event, preview))
         if not yes and ask(t("privacy_erase.cli.confirm")) is not True:
             typer.echo(t("privacy_erase.cli.cancelled"))
             return 1
         async with sessions.begin() as session:
-            done = await purge_event(session, event_id, now)
+            done = await purge_event(session, event_id, now, admins)
             name = event.name
         await wipe(engine, TOUCHED)
         typer.echo(t("privacy_erase.cli.done", event=name, people=done.people, erased=done.erased))
