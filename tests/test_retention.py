@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from click.testing import Result
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.db import SessionMaker
