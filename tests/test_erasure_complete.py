@@ -39,7 +39,8 @@ from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, Holder, issue
 from models.outbox import Outgoing, enqueue
 from models.people import Consent
-from models.privacy.erasure import erase_person
+from models.privacy.erasure import TOUCHED, erase_person
+from models.privacy.wipe import wipe
 from models.roles import create_invite, find_invite, redeem_invite
 from models.roster.entry import RosterEntry
 from models.surveys.definition import SurveyDefinition
@@ -394,6 +395,22 @@ async def test_hapus_in_the_middle_of_a_survey_keeps_nothing_of_it(
         assert (await session.execute(select(SurveyAnswer))).first() is None
     shown = await telegram.send("5")  # the survey's next answer, typed anyway
     assert "Rachmawati" not in texts(shown)
+
+
+async def test_hapus_while_asked_for_a_check_in_code(both: Both, sessions: SessionMaker) -> None:
+    await linked(both, sessions)
+    await both.whatsapp.send("/hadir")  # asked for the code
+    await both.whatsapp.send("/hapus")
+    shown = await both.whatsapp.press(ID("erase.yes"))
+    assert [s.text for s in shown[-2:]] == [ID("privacy_erase.abandoned"), ID("erase.done")]
+    assert await count(sessions, Attendance) == 0
+    async with sessions() as session:
+        [conversation] = (await session.execute(select(Conversation))).scalars().all()
+    assert (conversation.flow, conversation.paused_flow, conversation.state) == (None, None, {})
+
+
+async def test_the_files_are_wiped_on_either_database(engine: AsyncEngine) -> None:
+    assert await wipe(engine, TOUCHED) is True
 
 
 # --- any subset of what a person may have done -------------------------------------------
