@@ -50,7 +50,7 @@ from models.attendance.store import (
     AttendanceTries,
 )
 from models.broadcasts import Broadcast
-from models.certificates.store import Certificate, CertificateSettings
+from models.certificates.store import Certificate
 from models.conversation import Conversation
 from models.linking import LinkCode
 from models.outbox import OutboxFile, OutboxMessage, SentMessage, Status
@@ -74,7 +74,7 @@ TOUCHED = (
     "invite", "upload", "outbox", "outbox_file", "sent_message", "notification",
     "broadcast", "link_code", "webhook_inbox", "roster_entry", "attendance",
     "attendance_mark", "attendance_tries", "attendance_opening", "certificate",
-    "certificate_settings", "survey_response", "survey_answer", "survey_watch",
+    "survey_response", "survey_answer", "survey_watch",
     "survey_round", "agenda_session",
 )  # fmt: skip
 
@@ -363,7 +363,7 @@ async def _redact_mentions(session: AsyncSession, needles: Needles) -> int:
             AttendanceMark.__table__.c.reason,  # type: ignore[attr-defined]
             Certificate.__table__.c.revoked_reason,  # type: ignore[attr-defined]
             Certificate.__table__.c.manual_reason,  # type: ignore[attr-defined]
-            CertificateSettings.__table__.c.signatory_name,  # type: ignore[attr-defined]
+            Invite.__table__.c.speaker,  # type: ignore[attr-defined]
             OutboxMessage.__table__.c.body,  # type: ignore[attr-defined]
             Conversation.__table__.c.state,  # type: ignore[attr-defined]
         ],
