@@ -172,9 +172,16 @@ async def erase_person(
     await _forget_deliveries(session, [i.user_key for i in identities if i.channel == "whatsapp"])
     mentions = await _redact_mentions(session, needles)
 
+    # Rows deleted by statement (or by cascade) leave the session too: a row inserted
+    # later in the same transaction may be given a deleted one's id.
+    for gone in (*roles, *(i for i in identities if i.id != reply_to)):
+        session.expunge(gone)
     if reply_to is None or reply_to not in identity_ids:
         await session.execute(delete(Person).where(col(Person.id) == person_id))
         session.expunge(person)
+        for left in identities:
+            if left in session:
+                session.expunge(left)
     else:
         others = [i for i in identity_ids if i != reply_to]
         await session.execute(delete(ChannelIdentity).where(col(ChannelIdentity.id).in_(others)))
