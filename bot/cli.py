@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
-from bot import cli_notices
+from bot import cli_notices, privacy_cli
 from bot.attendance_cli import attendance_app
 from bot.audit_cli import audit_command, breach_report_command
 from bot.broadcast_cli import broadcast_app
@@ -56,6 +56,8 @@ event_app = typer.Typer(help="Training events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 event_app.command("reminders")(cli_notices.event_reminders)
+event_app.command("purge")(privacy_cli.event_purge)
+event_app.command("retention")(privacy_cli.event_retention)
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(survey_app, name="survey")
 app.add_typer(certificate_app, name="certificate")

@@ -149,6 +149,27 @@ class Connection:
         cursor = Cursor(self._open.cursor())
         return await cursor.execute(sql, parameters)
 
+    async def checkpoint(self, patience: float = 1.0) -> bool:
+        """Copy the write-ahead log into the database file and cut the log to nothing,
+        so that what was deleted (and zeroed, with secure_delete) is in neither file any
+        more. Outside any transaction, as SQLite requires. Another process reading holds
+        it up: it is retried off the loop for ``patience`` seconds, no longer, since the
+        one connection is everyone's meanwhile. Whether it got through."""
+        connection = self._open
+        if connection.in_transaction:
+            return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        while True:
+            busy, _, _ = await _when_free(
+                lambda: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            )
+            if not busy:
+                return True
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._open.create_function(*args, **kwargs)
 
@@ -173,6 +194,9 @@ async def connect(path: str) -> Connection:
     for pragma in (
         "PRAGMA busy_timeout=0",  # waiting is done by _when_free, off the loop
         "PRAGMA foreign_keys=ON",
+        # Deleted rows are overwritten with zeros, not left in free space to be read back
+        # from the file (UU PDP: an erased person's data must really go).
+        "PRAGMA secure_delete=ON",
         "PRAGMA journal_mode=WAL",  # outside any transaction, as SQLite requires
         "PRAGMA synchronous=NORMAL",
     ):

@@ -29,6 +29,10 @@ class Event(SQLModel, table=True):
     # what look-ups keep in memory is read again.
     agenda_version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # How long after its last day the people's data are kept (UU PDP: no longer than
+    # needed); None: two years (models.privacy.retention). ``purged_at``: removed then.
+    retention_days: int | None = None
+    purged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EventError(ValueError):

@@ -9,17 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, delete, exists, update
+from sqlalchemy import bindparam, exists
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, UniqueConstraint, col, select
 
-from models.conversation import Conversation
 from models.event import Event
 from models.roles import Role
-from models.roster.entry import RosterEntry
 from models.types import UTCDateTime, utcnow
-from models.uploads import Upload
 
 # The registration fields, in the order they are asked.
 PROFILE_FIELDS = (
@@ -56,6 +53,9 @@ class Person(SQLModel, table=True):
     # The channel reminders and announcements go to, chosen in /pengingat by someone who
     # writes from several; None (or that channel unreachable): the one written from last.
     notify_channel: str | None = Field(default=None, max_length=16)
+    # Erased (/hapus): nothing is kept but the identity their last reply goes to; the
+    # row goes once that reply is sent (models.privacy.erasure.finish_erasures).
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -234,33 +234,3 @@ async def identities_of(session: AsyncSession, person_id: int) -> list[ChannelId
         .order_by(col(ChannelIdentity.id))
     )
     return list(found.scalars())
-
-
-async def erase_personal_data(session: AsyncSession, person: Person, now: datetime) -> None:
-    """Forget the profile, enrolments and unfinished answers on every channel; the
-    consent records stay, withdrawn and no longer linked to the person. The person row
-    keeps only their language and roles."""
-    pid = person.id
-    await session.execute(
-        update(Consent)
-        .where(col(Consent.person_id) == pid)
-        .values(person_id=None, withdrawn_at=now)
-    )
-    await session.execute(delete(Enrollment).where(col(Enrollment.person_id) == pid))
-    # The organisers' roster rows stay theirs; only the link to this person goes.
-    await session.execute(
-        update(RosterEntry).where(col(RosterEntry.person_id) == pid).values(person_id=None)
-    )
-    await session.execute(delete(Upload).where(col(Upload.person_id) == pid))
-    for name in PROFILE_FIELDS:
-        setattr(person, name, None)
-    person.registered_at = None
-    person.viewing_event_id = None
-    person.event_chosen_at = None
-    person.updated_at = now
-    identities = select(ChannelIdentity.id).where(col(ChannelIdentity.person_id) == pid)
-    await session.execute(
-        update(Conversation)
-        .where(col(Conversation.identity_id).in_(identities))
-        .values(flow=None, step=None, paused_flow=None, paused_step=None, state={}, offered=[])
-    )

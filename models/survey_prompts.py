@@ -54,10 +54,12 @@ async def submitted_people(session: AsyncSession, round_ids: Sequence[int]) -> d
         select(col(SurveyResponse.round_id), col(SurveyResponse.person_id)).where(
             col(SurveyResponse.round_id).in_(round_ids),
             col(SurveyResponse.submitted_at).is_not(None),
+            col(SurveyResponse.person_id).is_not(None),  # not the anonymous ones
         )
     )
     for round_id, person_id in found.all():
-        done[round_id].add(person_id)
+        if person_id is not None:
+            done[round_id].add(person_id)
     return done
 
 
@@ -89,7 +91,9 @@ async def action_plans(session: AsyncSession, event_id: int) -> dict[int, list[P
             & col(SurveyAnswer.question_id).in_(list(order)),
         )
         .where(
-            col(SurveyResponse.round_id) == round_id, col(SurveyResponse.submitted_at).is_not(None)
+            col(SurveyResponse.round_id) == round_id,
+            col(SurveyResponse.submitted_at).is_not(None),
+            col(SurveyResponse.person_id).is_not(None),  # an erased person's plan is gone
         )
     )
     gathered: dict[int, list[tuple[int, str, str]]] = {}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.db import SessionMaker
 from handlers.turn import Deployment
-from scheduler import certificates, housekeeping, notifications, survey_rounds
+from scheduler import certificates, housekeeping, notifications, retention, survey_rounds
 
 Clock = Callable[[], datetime]
 
@@ -31,7 +31,9 @@ DEFAULT_JOBS: tuple[Job, ...] = (
 
 
 def jobs_for(deployment: Deployment) -> tuple[Job, ...]:
-    """DEFAULT_JOBS, and the jobs that need to know how the bot is reached from outside
-    (a certificate's paper links to its verification page)."""
+    """DEFAULT_JOBS, and the jobs that need to know the deployment: how the bot is
+    reached from outside (a certificate's paper links to its verification page), who
+    its admins are (a retention purge never erases one)."""
     certificate_round = certificates.certificate_round(deployment)
-    return (*DEFAULT_JOBS, Job("certificates", timedelta(minutes=1), certificate_round))
+    privacy = Job("privacy", timedelta(minutes=1), retention.privacy_job(deployment))
+    return (*DEFAULT_JOBS, Job("certificates", timedelta(minutes=1), certificate_round), privacy)

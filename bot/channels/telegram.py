@@ -154,7 +154,9 @@ def to_inbound(update: Update) -> tuple[Inbound, int] | None:
         inbound = Inbound(
             channel=CHANNEL,
             user_key=str(user.id),
-            message_key=f"{update.update_id}:{user.id}:{message.message_id}",
+            # No user id: the key's digest is kept a week (inbound_message), and an erased
+            # person's id must not be recoverable from it by trying update ids.
+            message_key=f"{update.update_id}:{message.message_id}",
             kind=kind,
             text=text,
             language_hint=user.language_code,

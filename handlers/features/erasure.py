@@ -1,5 +1,10 @@
-"""``/hapus``: erase one's personal data, after a confirmation. The consent records stay,
-withdrawn and without personal data, as the proof of what was agreed and withdrawn."""
+"""``/hapus``: erase one's personal data completely, after a confirmation.
+
+Everything goes (models/privacy/erasure.py says what, and what stays unlinked: anonymous
+survey figures, revoked certificates' numbers, the withdrawn consent record). A survey or
+a check-in under way is abandoned with it. The reply saying so still has to reach them:
+the identity it goes to is deleted right after it is sent, by the privacy job.
+"""
 
 from pydantic import BaseModel
 
@@ -7,9 +12,12 @@ from handlers.flow import Flow, end_flow, interrupt, leave_side_flow, repeat_que
 from handlers.questions import Answer, Kind, Msg, Question, QuestionStep
 from handlers.registry import Command, Feature, Situation
 from handlers.turn import Turn
-from models.certificates.store import forget_holder
-from models.notifications import cancel_for_person
-from models.people import erase_personal_data, has_consented
+from handlers.types import Reply
+from models.privacy.erasure import TOUCHED, erase_person, has_personal_data
+from models.privacy.wipe import wipe
+
+# Flows whose answers an erasure throws away half-way, said in the reply.
+_ABANDONED = frozenset({"survey", "attend"})
 
 
 class EraseState(BaseModel):
@@ -17,7 +25,7 @@ class EraseState(BaseModel):
 
 
 async def start_erase(turn: Turn) -> None:
-    if not turn.person.is_registered and not await has_consented(turn.session, turn.person_id):
+    if not await has_personal_data(turn.session, turn.person):
         turn.say("erase.nothing")
         await repeat_question(turn)
         return
@@ -29,25 +37,32 @@ async def answered(turn: Turn, state: EraseState, value: Answer) -> None:
         turn.say("erase.kept")
         await leave_side_flow(turn)
         return
-    await erase_personal_data(turn.session, turn.person, turn.now)
-    # A certificate names its holder: it is revoked, and keeps neither name nor paper.
-    await forget_holder(turn.session, turn.person_id, turn.now)
-    # Reminders already planned for them go no more: they are no participant now.
-    await cancel_for_person(turn.session, turn.person_id, "erased")
-    # Whatever was under way on this channel goes too (the other channels' already went).
     conversation = turn.conversation
+    abandoned = conversation.paused_flow in _ABANDONED
+    await erase_person(turn.session, turn.person_id, turn.now, reply_to=turn.identity.id)
+    # What was under way on this channel goes too (the other channels went with their
+    # identities); the conversation row is written back empty.
     conversation.paused_flow = conversation.paused_step = None
     end_flow(turn)
     turn.states.clear()
     turn.forget_cached()
+    if abandoned:
+        turn.say("privacy_erase.abandoned")
     turn.say("erase.done")
+    bind = turn.session.bind
+
+    async def wipe_files() -> list[Reply]:
+        await wipe(bind, TOUCHED)
+        return []
+
+    turn.after_commit(wipe_files)
 
 
 CONFIRM = QuestionStep[EraseState](
     Question(
         "confirm",
         Kind.YES_NO,
-        Msg("erase.confirm"),
+        Msg("privacy_erase.confirm"),
         yes_label=Msg("erase.yes"),
         no_label=Msg("erase.no"),
     ),

@@ -313,20 +313,3 @@ async def move_certificates(session: AsyncSession, source: int, target: int) -> 
     await session.execute(
         update(table).where(table.c.person_id == source, ~sa.exists(held)).values(person_id=target)
     )
-
-
-async def forget_holder(session: AsyncSession, person_id: int, now: datetime) -> None:
-    """The person erased their data: their certificates are revoked and keep neither
-    their name nor their paper."""
-    await session.execute(
-        update(Certificate)
-        .where(col(Certificate.person_id) == person_id)
-        .values(
-            holder_name="",
-            pdf=None,
-            person_id=None,
-            revoked_at=func.coalesce(col(Certificate.revoked_at), now),
-            revoked_reason=func.coalesce(col(Certificate.revoked_reason), "erased"),
-            revoked_by=func.coalesce(col(Certificate.revoked_by), "erased"),
-        )
-    )

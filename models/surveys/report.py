@@ -119,7 +119,21 @@ async def _present(session: AsyncSession, event_id: int) -> dict[int, int]:
             either.c.round_id
         )
     )
-    return {int(round_id): int(count) for round_id, count in found.all()}
+    present = {int(round_id): int(count) for round_id, count in found.all()}
+    # Someone who erased their data is in no attendance row, but their anonymous answers
+    # still count: each as one more person there, so that no rate goes above 100%.
+    anonymous = await session.execute(
+        select(SurveyResponse.round_id, func.count())
+        .where(
+            col(SurveyResponse.person_id).is_(None),
+            col(SurveyResponse.submitted_at).is_not(None),
+            col(SurveyResponse.round_id).in_(select(taken.subquery().c.round_id)),
+        )
+        .group_by(col(SurveyResponse.round_id))
+    )
+    for round_id, count in anonymous.all():
+        present[int(round_id)] = present.get(int(round_id), 0) + int(count)
+    return present
 
 
 async def _responses(
@@ -130,7 +144,8 @@ async def _responses(
         return {}
     submitted = (
         select(SurveyResponse, Person, Enrollment.class_name)
-        .join(Person, col(Person.id) == col(SurveyResponse.person_id))
+        # Outer: an erased person's answers stay, as nobody's (models/privacy/anonymous.py).
+        .outerjoin(Person, col(Person.id) == col(SurveyResponse.person_id))
         .outerjoin(
             Enrollment,
             (col(Enrollment.person_id) == col(SurveyResponse.person_id))
@@ -155,8 +170,11 @@ async def _responses(
     by_round: dict[int, list[Response]] = defaultdict(list)
     for response, person, class_name in rows:
         assert response.id is not None
-        assert person.id is not None
-        if names:
+        if person is None or person.id is None:
+            # Anonymous: a negative id tells it apart from every other response and
+            # pairs it with no other round (no N-gain from half a pair).
+            who = Respondent(-response.id)
+        elif names:
             who = Respondent(
                 person_id=person.id,
                 name=person.full_name,

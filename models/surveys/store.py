@@ -71,7 +71,10 @@ class SurveyResponse(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="survey_round.id", index=True, ondelete="CASCADE")
-    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    # None: the answers of someone who erased their data, kept unlinked for the figures.
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="CASCADE"
+    )
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,7 +1,7 @@
 """audit and per-event consent: the audit log of privileged actions; consent per event
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 21:00:00
 
 ``consent.event_id`` names the event whose organiser the notice named as data controller.
@@ -25,7 +25,7 @@ from alembic import op
 
 revision: str = "0016"
 # The migration before this one. Only this line changes when another lands in between.
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
