@@ -19,6 +19,7 @@ from bot.cli_common import (
 from bot.db import session_maker, upgrade
 from handlers.i18n import Translator
 from handlers.timefmt import format_date
+from models.audit import CLI
 from models.event import Event
 from models.privacy.erasure import TOUCHED
 from models.privacy.retention import (
@@ -86,7 +87,7 @@ def event_purge(
             typer.echo(t("privacy_erase.cli.cancelled"))
             return 1
         async with sessions.begin() as session:
-            done = await purge_event(session, event_id, now, admins)
+            done = await purge_event(session, event_id, now, admins, actor=CLI)
             name = event.name
         await wipe(engine, TOUCHED)
         typer.echo(t("privacy_erase.cli.done", event=name, people=done.people, erased=done.erased))

@@ -35,8 +35,10 @@ from models import (
 )
 from models.attendance.codes import new_code
 from models.attendance.store import Attendance, AttendanceMark, AttendanceOpening
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, Holder, issue
+from models.dashboard import DashboardLink, DashboardSession, mint_link, start_session
 from models.outbox import Outgoing, enqueue
 from models.people import Consent
 from models.privacy.erasure import TOUCHED, erase_person
@@ -308,6 +310,9 @@ async def test_hapus_leaves_nothing_of_them_anywhere(
     await check_in(both, sessions, demo_event)
     other = await trainer_elsewhere(sessions, person_id)
     await more_of_them(sessions, demo_event, person_id)
+    async with sessions.begin() as session:  # they had opened the web dashboard once
+        await mint_link(session, person_id, NOW)
+        await start_session(session, person_id, NOW, timedelta(hours=12), "id")
     everything = needles(both.telegram.user_id)
     seeded = {table for table, _, _ in await leftovers(engine, everything)}
     assert set(SEEDED) <= seeded, "the test put something of theirs in each"
@@ -319,6 +324,15 @@ async def test_hapus_leaves_nothing_of_them_anywhere(
     shown = await both.telegram.press(ID("erase.yes"))
     assert shown[-1].text == ID("erase.done")
     assert both.telegram.server.chat(both.telegram.user_id)[-1] == ID("erase.done")
+    # At once, before the reply's address goes: no way into the dashboard, and the audit
+    # log's entries of what they did (taking the trainer's role) name nobody.
+    async with sessions() as session:
+        for model in (DashboardLink, DashboardSession):
+            theirs = select(model).where(col(model.person_id) == person_id)
+            assert (await session.execute(theirs)).scalars().all() == []
+        actors = (await session.execute(select(AuditEntry.actor_person_id))).scalars().all()
+        assert person_id not in actors
+        assert actors, "the role they took was logged"
     # Only the address the reply went to is left, and the privacy job takes it.
     assert await privacy_round(sessions, both.clock()) == 1
 

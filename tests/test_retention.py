@@ -5,7 +5,7 @@ preview counts what the purge then removes."""
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bot.db import SessionMaker
 from models import (
     AgendaSession,
     ChannelIdentity,
+    Consent,
     Enrollment,
     Event,
     Person,
@@ -28,6 +29,7 @@ from models import (
     SurveyResponse,
 )
 from models.attendance.store import Attendance
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate, Holder, issue
 from models.outbox import OutboxMessage, Outgoing, enqueue
@@ -165,9 +167,21 @@ async def world(sessions: SessionMaker) -> World:
     trainer = await person(sessions, "Citra Pelatih", "+6281100000003", "tg-citra", [])
     admin = await person(sessions, "Dewi Admin", "+6281100000004", ADMIN[1], [old])
     async with sessions.begin() as session:
-        session.add(
-            Role(event_id=id_of(old), person_id=trainer, role=RoleName.TRAINER, speaker="Citra")
-        )
+        for event in (old, later):  # Budi consented to each event's organiser
+            session.add(
+                Consent(
+                    person_id=both, event_id=id_of(event), channel="telegram",
+                    text_version="2026-12", locale="id", text_sha256="c" * 64,
+                    agreed_at=at(event, event.starts_on - timedelta(days=7), "10.17"),
+                )
+            )  # fmt: skip
+        for event in (old, later):  # the old event's role goes with it; the later one stays
+            session.add(
+                Role(
+                    event_id=id_of(event), person_id=trainer, role=RoleName.TRAINER,
+                    speaker="Citra",
+                )
+            )  # fmt: skip
         for line, (who, phone) in enumerate(
             ((only_old, "+6281100000001"), (None, "+6281199999999")), 2
         ):
@@ -234,7 +248,8 @@ async def test_nothing_goes_a_day_before_and_it_all_goes_a_day_after(
         assert event is not None
         assert event.purged_at is not None
         assert event.name == old.name  # the event itself stays
-    # Ani had nothing else: gone. Budi keeps the later event; Citra her role; Dewi is admin.
+    # Ani had nothing else: gone. Budi keeps the later event; Citra her role in it; Dewi is
+    # an admin.
     assert await count(sessions, Person, col(Person.id) == world.only_old) == 0
     for kept in (world.both, world.trainer, world.admin):
         assert await count(sessions, Person, col(Person.id) == kept) == 1
@@ -244,7 +259,25 @@ async def test_nothing_goes_a_day_before_and_it_all_goes_a_day_after(
     assert await count(sessions, Attendance, col(Attendance.person_id) == world.both) == 1
     assert await count(sessions, RosterEntry) == 0
     assert await count(sessions, Upload) == 0
-    assert await count(sessions, Role) == 1
+    assert await count(sessions, Role, col(Role.event_id) == id_of(old)) == 0
+    # Budi's consent to the old event's organiser stays as a record, his no more, to the day.
+    async with sessions() as session:
+        consents = (await session.execute(select(Consent))).scalars().all()
+        [purged] = (
+            (
+                await session.execute(
+                    select(AuditEntry).where(col(AuditEntry.action) == "event.purged")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    by_event = {c.event_id: c for c in consents}
+    assert by_event[id_of(old)].person_id is None
+    assert by_event[id_of(old)].agreed_at.time() == time(0, 0)
+    assert by_event[id_of(world.later)].person_id == world.both
+    assert (purged.event_id, purged.actor_kind) == (id_of(old), "system")
+    assert await count(sessions, Role, col(Role.event_id) == id_of(world.later)) == 1
     # The old event's answers: figures without anyone, the texts gone; Budi's later ones whole.
     assert await count(sessions, SurveyResponse, col(SurveyResponse.person_id).is_(None)) == 2
     assert await count(sessions, SurveyResponse, col(SurveyResponse.person_id) == world.both) == 1

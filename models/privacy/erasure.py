@@ -49,9 +49,11 @@ from models.attendance.store import (
     AttendanceOpening,
     AttendanceTries,
 )
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate
 from models.conversation import Conversation
+from models.dashboard import DashboardLink, DashboardSession
 from models.linking import LinkCode
 from models.outbox import OutboxFile, OutboxMessage, SentMessage, Status
 from models.people import PROFILE_FIELDS, ChannelIdentity, Consent, Enrollment, Person
@@ -75,7 +77,7 @@ TOUCHED = (
     "broadcast", "link_code", "webhook_inbox", "roster_entry", "attendance",
     "attendance_mark", "attendance_tries", "attendance_opening", "certificate",
     "survey_response", "survey_answer", "survey_watch",
-    "survey_round", "agenda_session",
+    "survey_round", "agenda_session", "dashboard_link", "dashboard_session", "audit_entry",
 )  # fmt: skip
 
 
@@ -167,6 +169,7 @@ async def erase_person(
     roster = await _forget_roster(session, person_id, person.phone_e164)
     await _withdraw_consents(session, person_id, now)
     await _unlink_organiser_rows(session, person_id, identity_ids)
+    await _end_dashboard_access(session, person_id)
     await _forget_trainer(session, roles)
     messages = await _forget_messages(session, identity_ids)
     await _forget_deliveries(session, [i.user_key for i in identities if i.channel == "whatsapp"])
@@ -246,6 +249,20 @@ async def _withdraw_consents(session: AsyncSession, person_id: int, now: datetim
         consent.person_id = None
         consent.agreed_at = day_of(consent.agreed_at)
         consent.withdrawn_at = day_of(consent.withdrawn_at or now)
+
+
+async def _end_dashboard_access(session: AsyncSession, person_id: int) -> None:
+    """Their sign-in links and web sessions end now; the audit log keeps what they did
+    as an organiser, by nobody."""
+    await session.execute(delete(DashboardLink).where(col(DashboardLink.person_id) == person_id))
+    await session.execute(
+        delete(DashboardSession).where(col(DashboardSession.person_id) == person_id)
+    )
+    await session.execute(
+        update(AuditEntry)
+        .where(col(AuditEntry.actor_person_id) == person_id)
+        .values(actor_person_id=None)
+    )
 
 
 async def _unlink_organiser_rows(

@@ -6,9 +6,11 @@ Each event keeps them ``retention_days`` after its last day (None: two calendar 
 Then ``purge_event`` removes the event's enrolments, attendance (with the hand-made changes
 and their reasons), roster, uploads, messages about it (reminders, announcements), the
 announcements' texts and files, the certificates' names and papers (the numbers still
-verify), live result messages; its survey answers stay as anonymous figures
-(models/privacy/anonymous.py). Whoever is then tied to no other event, holds no role and
-is no admin is erased entirely (``erase_person``). The event row stays, marked
+verify), live result messages, its roles and invites; its consents stay as the record
+they were given, linked to nobody; its survey answers stay as anonymous figures
+(models/privacy/anonymous.py). Whoever is then tied to no other event, holds no role
+elsewhere and is no admin is erased entirely (``erase_person``). The purge is in the audit
+log, by whoever ran it. The event row stays, marked
 ``purged_at``: its name, dates and the figures about it are nobody's personal data.
 """
 
@@ -24,15 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.attendance.store import Attendance, AttendanceMark
+from models.audit import SYSTEM, Actor, AuditAction, record
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate
 from models.event import Event
 from models.notifications import Notification
 from models.outbox import OutboxFile, OutboxMessage, SentMessage
-from models.people import ChannelIdentity, Enrollment, Person
-from models.privacy.anonymous import anonymise_responses
+from models.people import ChannelIdentity, Consent, Enrollment, Person
+from models.privacy.anonymous import anonymise_responses, day_of
 from models.privacy.erasure import erase_person
-from models.roles import Role
+from models.roles import Invite, Role
 from models.roster.entry import RosterEntry
 from models.surveys.store import SurveyResponse, SurveyRound, SurveyWatch
 from models.uploads import Upload
@@ -113,6 +116,8 @@ async def purge_event(
     event_id: int,
     now: datetime,
     admins: Collection[tuple[str, str]] = frozenset(),
+    *,
+    actor: Actor = SYSTEM,
 ) -> Purge:
     """Remove the event's personal data (see the module's notes), in the caller's
     transaction; what went. The caller checks that the event is over."""
@@ -126,6 +131,7 @@ async def purge_event(
         select(RosterEntry.person_id).where(col(RosterEntry.event_id) == event_id),
         select(Upload.person_id).where(col(Upload.event_id) == event_id),
         select(SurveyResponse.person_id).where(col(SurveyResponse.round_id).in_(rounds)),
+        select(Role.person_id).where(col(Role.event_id) == event_id),
     ]
     tied: Any = await session.execute(sa.union(*ties))
     people = sorted({int(pid) for pid in tied.scalars() if pid is not None})
@@ -165,6 +171,10 @@ async def purge_event(
         update(Person).where(col(Person.viewing_event_id) == event_id).values(viewing_event_id=None)
     )
     messages, broadcasts = await _forget_messages(session, event_id)
+    await _unlink_consents(session, event_id)
+    # Who organised or taught it, and the codes that made them so, go with it.
+    await session.execute(delete(Invite).where(col(Invite.event_id) == event_id))
+    await session.execute(delete(Role).where(col(Role.event_id) == event_id))
 
     erased = 0
     for person_id in people:
@@ -175,6 +185,7 @@ async def purge_event(
             erased += 1
             messages += done.messages
     event.purged_at = now
+    record(session, actor, AuditAction.PURGE, event_id=event_id, target="event", at=now)
     await session.flush()
     return Purge(
         people=registered,
@@ -188,6 +199,18 @@ async def purge_event(
         messages=messages,
         broadcasts=broadcasts,
     )
+
+
+async def _unlink_consents(session: AsyncSession, event_id: int) -> None:
+    """The consents given for the event stay as the record that they were given, linked
+    to nobody, their times cut to the day (as an erasure leaves them)."""
+    found = await session.execute(select(Consent).where(col(Consent.event_id) == event_id))
+    for consent in found.scalars():
+        if consent.person_id is not None:
+            consent.person_id = None
+            consent.agreed_at = day_of(consent.agreed_at)
+            if consent.withdrawn_at is not None:
+                consent.withdrawn_at = day_of(consent.withdrawn_at)
 
 
 async def _forget_messages(session: AsyncSession, event_id: int) -> tuple[int, int]:
