@@ -34,7 +34,7 @@ from models.surveys.exports import (
     workbook_cells,
 )
 from models.surveys.report import EventReport, event_report
-from models.surveys.results import GainGroup, RoundResult, Tally
+from models.surveys.results import GainGroup, RoundResult, Tally, round_half_up
 from models.surveys.store import SurveyRound, rounds_of_event
 from models.writer import NotWrittenError, TooLargeError, write_off_loop
 
@@ -102,10 +102,15 @@ class Formats:
         self.locale = locale
 
     def decimal(self, value: Fraction | Decimal | None, places: int = 2) -> str:
-        return "–" if value is None else number(value, self.locale, places)
+        """Rounded half up first, as the workbook and the command line round (0.425 is
+        0.43, which formatting the nearest float would make 0.42)."""
+        if value is None:
+            return "–"
+        exact = Fraction(value) if isinstance(value, Decimal) else value
+        return number(round_half_up(exact, places), self.locale, places)
 
     def percent(self, value: Fraction | None) -> str:
-        return "–" if value is None else number(value * 100, self.locale, 0) + "%"
+        return "–" if value is None else self.decimal(value * 100, 0) + "%"
 
     def share(self, part: int, whole: int) -> int:
         """A bar's width in percent of the widest."""
