@@ -16,6 +16,7 @@ The answers (tests/dashboard_surveys_world.py), by hand:
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -24,9 +25,12 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from sqlmodel import col, select
 
 from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
+from models import AgendaSession, OutboxMessage
+from models.notifications import Kind
 from models.surveys.charts import BAR_COLOUR, BAR_MAX, BASELINE, slot
 from models.surveys.shipped import EVALUATION
 from models.surveys.store import latest_survey, open_round
@@ -223,3 +227,40 @@ async def test_a_round_of_another_event_is_not_found(place: Place, sessions: Ses
         assert "Survei tidak ditemukan" in response.text
     response = await place.client.get(f"{place.base}/999999")
     assert response.status_code == 404
+
+
+async def test_quick_feedback_asks_the_sessions_participants_once(
+    place: Place, sessions: SessionMaker
+) -> None:
+    async with sessions() as session:
+        found = await session.execute(
+            select(AgendaSession.id)
+            .where(col(AgendaSession.event_id) == place.world.mine.id)
+            .order_by(col(AgendaSession.starts_at))
+        )
+        begun, later = found.scalars().all()
+    page = await place.client.get(place.base)
+    assert f'id="quick-{begun}"' in page.text  # 08.30, begun at 09.10
+    assert f'id="quick-{later}"' not in page.text  # 10.15, not yet
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert token is not None
+    quick = f"{place.base}/umpan-balik"
+    sent = await place.client.post(quick, data={"csrf": token.group(1), "sesi": str(begun)})
+    assert sent.status_code == 303
+    target = sent.headers["location"]
+    assert target.endswith("?dikirim=3")  # the three participants, none asked before
+    shown = await place.client.get(target)
+    assert "Umpan balik dikirim ke 3 peserta." in shown.text
+    assert "Strategi Transformasi" in shown.text
+    async with sessions() as session:
+        prompts = await session.execute(
+            select(OutboxMessage.identity_id).where(col(OutboxMessage.kind) == Kind.SURVEY.value)
+        )
+        assert len(prompts.all()) == 3
+    again = await place.client.post(quick, data={"csrf": token.group(1), "sesi": str(begun)})
+    assert again.headers["location"] == target.replace("dikirim=3", "dikirim=0")
+    refused = await place.client.post(quick, data={"csrf": token.group(1), "sesi": str(later)})
+    assert refused.status_code == 404
+    listed = await place.client.get(place.base)
+    rows = [row for row in rows_of(listed.text, "rounds") if row[0].startswith("Strategi")]
+    assert [row[1:2] + row[3:4] for row in rows] == [["Dibuka", "0 / 3 (0%)"]]

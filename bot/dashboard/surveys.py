@@ -18,11 +18,13 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import partial
 
+import structlog
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.dashboard.core import PREFIX, EventPage, OfEvent, PageError
+from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
 from handlers.i18n import Translator
+from handlers.quick_rounds import NotStarted, feedback_sessions, start_quick_feedback
 from handlers.results_texts import number
 from models.surveys import charts
 from models.surveys.definition import QuestionType
@@ -38,11 +40,13 @@ from models.surveys.results import GainGroup, RoundResult, Tally, round_half_up
 from models.surveys.store import SurveyRound, rounds_of_event
 from models.writer import NotWrittenError, TooLargeError, write_off_loop
 
+log = structlog.get_logger(__name__)
 router = APIRouter()
 
 LIST = PREFIX + "/acara/{event_id}/survei"
 ROUND = LIST + "/{round_id}"
 CHART = ROUND + "/grafik/{chart}"
+QUICK = LIST + "/umpan-balik"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv; charset=utf-8"
 CHART_TITLE = 120  # characters of a chart's title, as /hasil draws it
@@ -149,6 +153,7 @@ async def survey_list(page: OfEvent) -> HTMLResponse:
         ]
     return page.render(
         "surveys.html",
+        quick=await feedback_sessions(page.session, page.event, now),
         rows=rows,
         tests=tests,
         groups=groups,
@@ -159,7 +164,8 @@ async def survey_list(page: OfEvent) -> HTMLResponse:
 
 
 @router.get(ROUND, response_class=HTMLResponse)
-async def survey_round(page: OfEvent, round_id: int) -> HTMLResponse:
+async def survey_round(page: OfEvent, round_id: int, dikirim: int | None = None) -> HTMLResponse:
+    """A round's results; ``dikirim``: how many were just asked (quick feedback)."""
     result = await _round(page, round_id)
     scores = result.scores
     mean_score = sum((s.percent for s in scores), Fraction(0)) / len(scores) if scores else None
@@ -173,7 +179,30 @@ async def survey_round(page: OfEvent, round_id: int) -> HTMLResponse:
         labels=lambda tally: chart_labels(tally, page.t),
         mean_score=mean_score,
         f=Formats(page.t.locale),
+        sent=dikirim,
     )
+
+
+@router.post(QUICK)
+async def quick_feedback(page: OfEvent, form: CheckedForm) -> Response:
+    """/umpanbalik from the dashboard: the feedback of one of today's sessions that have
+    begun, opened now and asked of its participants (each prompt an outbox row)."""
+    now = page.viewer.dashboard.config.clock()
+    event_id = page.event_id  # read before the commit expires the event
+    wanted = form.get("sesi")
+    number = int(wanted) if isinstance(wanted, str) and wanted.isdigit() else None
+    sessions = await feedback_sessions(page.session, page.event, now)
+    item = next((s for s in sessions if number is not None and s.id == number), None)
+    if item is None:
+        raise PageError(404, "no_session_now")
+    started = await start_quick_feedback(page.session, page.event, item, now, page.viewer.person_id)
+    if isinstance(started, NotStarted):
+        raise PageError(409, f"quick_{started.value}")
+    round_id, sent = started.round.id, started.sent
+    await page.session.commit()
+    log.info("dashboard_quick_feedback", event_id=event_id, round_id=round_id, sent=sent)
+    target = f"{PREFIX}/acara/{event_id}/survei/{round_id}?dikirim={sent}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get(CHART)
