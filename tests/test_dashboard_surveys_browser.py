@@ -100,6 +100,21 @@ async def test_an_organiser_reads_the_survey_results(
             for name in EVALUATION_POINTS:
                 assert name not in main  # nobody is named on the results
 
+            # On a phone's screen nothing runs off the side (wide tables scroll inside).
+            await page.set_viewport_size({"width": 360, "height": 740})
+            overflow = "document.documentElement.scrollWidth - window.innerWidth"
+            assert await page.evaluate(overflow) <= 0
+            await page.click("text=Kembali ke daftar survei")
+            await page.wait_for_selector("#rounds")
+            assert await page.evaluate(overflow) <= 0
+            await page.set_viewport_size({"width": 1280, "height": 800})
+
+            # Quick feedback for the session on now, as /umpanbalik asks it.
+            await page.click("#quick >> button")
+            await page.wait_for_selector("#sent")
+            assert "dikirim ke 3 peserta" in await page.inner_text("#sent")
+            assert "Strategi Transformasi" in await page.inner_text("#round-title")
+
             # The /hasil workbook, opened.
             await page.click("text=Kembali ke daftar survei")
             async with page.expect_download() as download_info:

@@ -9,7 +9,8 @@ organiser: no one's name, comments unattributed. The files are the chat's and th
 command line's: the /hasil workbook (``models.surveys.exports``, names included, as the
 chat sends it to organisers) and the CSV of ``bimtek survey results --csv``, both written
 by the writer process. Charts are drawn by ``models.surveys.charts`` in its worker
-process, each served from an address of ids only."""
+process, each served from an address of ids only. Quick feedback (/umpanbalik) for a
+session on today is started by ``handlers.quick_rounds``, as the chat starts it."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,10 +117,6 @@ class Formats:
     def percent(self, value: Fraction | None) -> str:
         return "–" if value is None else self.decimal(value * 100, 0) + "%"
 
-    def share(self, part: int, whole: int) -> int:
-        """A bar's width in percent of the widest."""
-        return round(100 * part / whole) if whole else 0
-
 
 async def _report(page: EventPage, *, round_id: int | None = None, names: bool) -> EventReport:
     return await event_report(page.session, page.event_id, round_id=round_id, names=names)
@@ -211,9 +208,9 @@ async def survey_chart(page: OfEvent, round_id: int, chart: int) -> Response:
     the chart worker as /hasil draws it."""
     result = await _round(page, round_id)
     await page.session.rollback()  # read only: no transaction waits on the drawing
-    if not 0 <= chart < len(result.tallies) or not result.tallies[chart].counts:
-        raise PageError(404, "no_chart")
-    tally = result.tallies[chart]
+    tally = result.tallies[chart] if 0 <= chart < len(result.tallies) else None
+    if tally is None or not tally.counts or len(tally.counts) > charts.MAX_BARS:
+        raise PageError(404, "no_chart")  # a free answer, or more bars than a chart has
     title = tally_title(tally, page.t.locale)[:CHART_TITLE]
     try:
         png = await charts.chart_png(
