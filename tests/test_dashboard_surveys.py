@@ -23,6 +23,8 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import col, select
@@ -157,6 +159,10 @@ async def test_the_evaluation_index_band_speakers_and_comments(place: Place) -> 
     for name in EVALUATION_POINTS:
         assert name not in html
     assert "3 dari 3 orang yang diminta sudah menjawab (100%)" in html
+    english = await place.client.get(f"{place.base}/{place.surveys.evaluation}?lang=en")
+    assert 'id="skm-index">85.19<' in english.text
+    assert "3 of the 3 people asked have answered (100%)" in english.text
+    assert "B · Good" in english.text
 
 
 async def test_a_chart_is_a_png_of_the_answers(place: Place) -> None:
@@ -264,3 +270,24 @@ async def test_quick_feedback_asks_the_sessions_participants_once(
     listed = await place.client.get(place.base)
     rows = [row for row in rows_of(listed.text, "rounds") if row[0].startswith("Strategi")]
     assert [row[1:2] + row[3:4] for row in rows] == [["Dibuka", "0 / 3 (0%)"]]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sesi=st.text(max_size=30), chart=st.integers(min_value=-(10**6), max_value=10**6))
+async def test_any_session_or_chart_asked_for_is_found_or_not(
+    place: Place, sesi: str, chart: int
+) -> None:
+    page = await place.client.get(place.base)
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert token is not None
+    begun = re.search(r'id="quick-(\d+)"', page.text)
+    assert begun is not None
+    response = await place.client.post(
+        f"{place.base}/umpan-balik", data={"csrf": token.group(1), "sesi": sesi}
+    )
+    assert response.status_code == (303 if sesi == begun.group(1) else 404), sesi
+    drawn = await place.client.get(f"{place.base}/{place.surveys.evaluation}/grafik/{chart}")
+    # The 9 elements and the speakers' 8 are charts; the comment (17) and the rest not.
+    assert drawn.status_code == (200 if 0 <= chart < 17 else 404), chart

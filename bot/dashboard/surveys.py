@@ -27,6 +27,7 @@ from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageErro
 from handlers.i18n import Translator
 from handlers.quick_rounds import NotStarted, feedback_sessions, start_quick_feedback
 from handlers.results_texts import number
+from handlers.validation import row_id
 from models.surveys import charts
 from models.surveys.definition import QuestionType
 from models.surveys.exports import (
@@ -187,7 +188,7 @@ async def quick_feedback(page: OfEvent, form: CheckedForm) -> Response:
     now = page.viewer.dashboard.config.clock()
     event_id = page.event_id  # read before the commit expires the event
     wanted = form.get("sesi")
-    number = int(wanted) if isinstance(wanted, str) and wanted.isdigit() else None
+    number = row_id(wanted) if isinstance(wanted, str) else None  # as the chat's button
     sessions = await feedback_sessions(page.session, page.event, now)
     item = next((s for s in sessions if number is not None and s.id == number), None)
     if item is None:
