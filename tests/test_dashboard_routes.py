@@ -33,6 +33,7 @@ from tests.dashboard_helpers import (
     link_for,
     world,
 )
+from tests.dashboard_surveys_world import SurveyWorld, answered_surveys
 from tests.factories import enrol, id_of, person_id_of
 
 # Routes anyone may open: the sign-in pages, the stylesheet and script, the bare prefix
@@ -55,6 +56,7 @@ class Site:
     clock: Clock
     world: World
     sessions: SessionMaker
+    surveys: SurveyWorld
 
 
 @pytest.fixture
@@ -62,12 +64,13 @@ async def site(sessions: SessionMaker) -> AsyncIterator[Site]:
     clock = Clock()
     app = dashboard_app(sessions, clock)
     built = await world(sessions)
+    answered = await answered_surveys(sessions, built)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bimtek.test") as client,
     ):
-        yield Site(app, client, clock, built, sessions)
+        yield Site(app, client, clock, built, sessions, answered)
 
 
 def dashboard_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -85,7 +88,12 @@ def dashboard_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def filled(path: str, site: Site) -> str:
     """``path`` with its parameters naming the event and participant of the world."""
-    values = {"event_id": site.world.mine.id, "person_id": site.world.participant}
+    values = {
+        "event_id": site.world.mine.id,
+        "person_id": site.world.participant,
+        "round_id": site.surveys.evaluation,
+        "chart": 0,
+    }
     unknown = set(re.findall(r"{(\w+)}", path)) - set(values)
     assert not unknown, f"a new path parameter to fill: {unknown}"
     return path.format(**values)
