@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from models import AgendaSession, OutboxMessage
+from models.audit import AuditEntry
 from models.notifications import Kind
 from models.surveys.charts import BAR_COLOUR, BAR_MAX, BASELINE, slot
 from models.surveys.shipped import EVALUATION
@@ -192,7 +193,7 @@ async def test_a_chart_is_a_png_of_the_answers(place: Place) -> None:
     assert (await place.client.get(f"{base}/-1")).status_code == 404
 
 
-async def test_the_workbook_and_csv_are_the_chats(place: Place) -> None:
+async def test_the_workbook_and_csv_are_the_chats(place: Place, sessions: SessionMaker) -> None:
     response = await place.client.get(place.base + ".xlsx")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (
@@ -215,6 +216,14 @@ async def test_the_workbook_and_csv_are_the_chats(place: Place) -> None:
     rows = list(csv.DictReader(io.StringIO(one.content.decode("utf-8-sig"))))
     assert sorted(row["requirements"] for row in rows) == ["3", "4", "4"]
     assert "round" not in rows[0]
+    async with sessions() as session:  # each download is in the audit log, by the organiser
+        exports = select(AuditEntry).where(col(AuditEntry.action) == "export")
+        logged = (await session.execute(exports.order_by(col(AuditEntry.id)))).scalars().all()
+    assert [(e.actor_person_id, e.target_kind, e.details["format"]) for e in logged] == [
+        (place.world.organiser, "survey_results", ["xlsx"]),
+        (place.world.organiser, "survey_results", ["csv"]),
+        (place.world.organiser, "survey_results", ["csv"]),
+    ]
 
 
 async def test_a_round_of_another_event_is_not_found(place: Place, sessions: SessionMaker) -> None:

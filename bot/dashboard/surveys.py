@@ -28,6 +28,7 @@ from handlers.i18n import Translator
 from handlers.quick_rounds import NotStarted, feedback_sessions, start_quick_feedback
 from handlers.results_texts import number
 from handlers.validation import row_id
+from models.audit import Actor, ExportKind, record_export
 from models.surveys import charts
 from models.surveys.definition import QuestionType
 from models.surveys.exports import (
@@ -233,8 +234,17 @@ def _download(content: bytes, media: str, filename: str) -> Response:
 async def _written(page: EventPage, report: EventReport, csv_round: int | None = None) -> bytes:
     """The report's workbook, or with ``csv_round`` its CSV (EVERY_ROUND, or one round's),
     by the writer process within the chat's budget, after the request's transaction ends
-    (on SQLite it would hold the write lock while the file is written)."""
-    await page.session.rollback()
+    (on SQLite it would hold the write lock while the file is written). The export is in
+    the audit log, as the chat's and the command line's are."""
+    record_export(
+        page.session,
+        Actor.person(page.viewer.person_id),
+        event_id=page.event_id,
+        what=ExportKind.SURVEY_RESULTS,
+        rows=sum(r.submitted for r in report.rounds),
+        formats=["xlsx" if csv_round is None else "csv"],
+    )
+    await page.session.commit()
     try:
         if csv_round is None:
             return await event_xlsx_off_loop(report)
