@@ -1,12 +1,14 @@
 """The page a certificate's QR code opens: GET /sertifikat/{code} says whose it is, for
 which event, dates and JP, its number, and whether it is valid or revoked; nothing else
 (no phone number, no library). An unknown or forged code gets a 404 page saying so.
+GET /sertifikat asks for the code printed on the paper, for someone without a QR reader.
 ``?lang=en`` shows it in English. The lead's web app mounts it (``certificate_pages``)."""
 
 import html
+from urllib.parse import quote
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.db import SessionMaker
 from bot.web import WebPart
@@ -55,8 +57,31 @@ def certificate_page(t: Translator, found: Certificate) -> str:
     return _page(t, t("certificate.web.title"), f"<dl>{items}{status}</dl>")
 
 
+def ask_form(t: Translator, code: str = "") -> str:
+    """Where someone holding a paper types the code printed under its QR code."""
+    return (
+        f"<p>{html.escape(t('certificate.web.ask_text'))}</p>"
+        '<form method="get" action="/sertifikat">'
+        f"<label>{html.escape(t('certificate.web.code_label'))} "
+        f'<input name="kode" value="{html.escape(code)}" maxlength="64" required '
+        'autocomplete="off" autocapitalize="characters"></label> '
+        f'<input type="hidden" name="lang" value="{t.locale}">'
+        f'<button type="submit">{html.escape(t("certificate.web.check"))}</button></form>'
+    )
+
+
 def certificate_pages(sessions: SessionMaker) -> WebPart:
     router = APIRouter()
+
+    @router.get("/sertifikat", response_class=HTMLResponse, response_model=None)
+    async def ask(kode: str = "", lang: str = "id") -> HTMLResponse | RedirectResponse:
+        t = Translator(supported(lang))
+        code = "".join(kode.split())[:64]  # as read off the paper, spaces and all
+        if not code:
+            page = _page(t, t("certificate.web.title"), ask_form(t))
+            return HTMLResponse(page, headers=HEADERS)
+        where = f"/sertifikat/{quote(code, safe='')}?lang={t.locale}"
+        return RedirectResponse(where, status_code=303, headers=HEADERS)
 
     @router.get("/sertifikat/{code}", response_class=HTMLResponse)
     async def verify(code: str, lang: str = "id") -> HTMLResponse:
@@ -65,6 +90,7 @@ def certificate_pages(sessions: SessionMaker) -> WebPart:
             found = await by_code(session, code[:64])
         if found is None:
             text = f"<p>{html.escape(t('certificate.web.not_found'))}</p>"
+            text += ask_form(t, code[:64])  # to type it again
             page = _page(t, t("certificate.web.not_found_title"), text)
             return HTMLResponse(page, status_code=404, headers=HEADERS)
         return HTMLResponse(certificate_page(t, found), headers=HEADERS)

@@ -62,3 +62,17 @@ async def test_valid_revoked_and_unknown(sessions: SessionMaker, demo_event: Eve
             missing = await client.get(f"/sertifikat/{forged}")
             assert missing.status_code == 404
             assert "Tidak ada sertifikat dengan kode ini" in missing.text
+
+        # Without a QR reader: the code typed as printed, spaces and lower case and all.
+        asked = await client.get("/sertifikat?lang=en")
+        assert asked.status_code == 200
+        assert 'name="kode"' in asked.text
+        assert "Type the code printed under the QR code" in asked.text
+        spaced = " ".join(certificate.code.lower())
+        typed = await client.get("/sertifikat", params={"kode": spaced}, follow_redirects=True)
+        assert typed.status_code == 200
+        assert "DICABUT" in typed.text
+        assert "001/BIMTEK-KUKAR2024/2024" in typed.text
+        wrong = await client.get("/sertifikat", params={"kode": "<b>x"}, follow_redirects=True)
+        assert wrong.status_code == 404
+        assert 'value="&lt;b&gt;x"' in wrong.text  # offered again to correct, as text
