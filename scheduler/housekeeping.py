@@ -3,7 +3,8 @@
 ``inbound_message`` remembers each delivery so that a channel's redelivery is dropped;
 after a week no channel redelivers, so older rows are deleted. ``sent_message`` maps a
 channel's message ids to outbox rows for its status reports, which come within days: after
-a week those go too.
+a week those go too. A settled outbox row keeps its text and file for a month
+(models/outbox_retention.py).
 """
 
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from sqlmodel import col
 
 from bot.db import SessionMaker
 from models import InboundMessage
+from models.outbox_retention import CONTENT_KEPT, forget_contents_before
 from models.receipts import forget_tracking_before
 
 RETENTION = timedelta(days=7)
@@ -45,19 +47,27 @@ async def delete_inbound_messages_before(
 
 
 async def forget_old_deliveries(sessions: SessionMaker, now: datetime, batch: int = BATCH) -> int:
-    """The job: delete every de-duplication row older than ``RETENTION``, a batch per
-    transaction; how many were deleted."""
-    cutoff = now - RETENTION
+    """The job: delete every de-duplication and tracking row older than ``RETENTION``, and
+    empty the settled messages older than ``CONTENT_KEPT``, a batch per transaction; how
+    many rows were deleted or emptied."""
     total = 0
-    for forget in (delete_inbound_messages_before, forget_tracking):
+    for forget, kept in (
+        (delete_inbound_messages_before, RETENTION),
+        (forget_tracking, RETENTION),
+        (forget_contents, CONTENT_KEPT),
+    ):
         while True:
             async with sessions.begin() as session:
-                deleted = await forget(session, cutoff, batch)
-            total += deleted
-            if deleted < batch:
+                done = await forget(session, now - kept, batch)
+            total += done
+            if done < batch:
                 break
     return total
 
 
 async def forget_tracking(session: AsyncSession, cutoff: datetime, limit: int) -> int:
     return await session.run_sync(forget_tracking_before, cutoff, limit)
+
+
+async def forget_contents(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    return await session.run_sync(forget_contents_before, cutoff, limit)

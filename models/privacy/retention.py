@@ -31,7 +31,8 @@ from models.broadcasts import Broadcast
 from models.certificates.store import Certificate
 from models.event import Event
 from models.notifications import Notification
-from models.outbox import OutboxFile, OutboxMessage, SentMessage
+from models.outbox import OutboxMessage, SentMessage
+from models.outbox_retention import forget_unused_files
 from models.people import ChannelIdentity, Consent, Enrollment, Person
 from models.privacy.anonymous import anonymise_responses, day_of
 from models.privacy.erasure import erase_person
@@ -217,7 +218,6 @@ async def _forget_messages(session: AsyncSession, event_id: int) -> tuple[int, i
     """The outbox rows about the event (reminders, digests, announcements), the
     announcements' texts and files; (rows deleted, texts removed)."""
     outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-    files = OutboxFile.__table__  # type: ignore[attr-defined]
     broadcasts = Broadcast.__table__  # type: ignore[attr-defined]
     of_event = select(broadcasts.c.id).where(broadcasts.c.event_id == event_id)
     about = sa.union(
@@ -235,11 +235,7 @@ async def _forget_messages(session: AsyncSession, event_id: int) -> tuple[int, i
             .values(text="", file_id=None, author_id=None)
         )
     )
-    used = sa.union(
-        select(outbox.c.file_id).where(outbox.c.file_id.is_not(None)),
-        select(broadcasts.c.file_id).where(broadcasts.c.file_id.is_not(None)),
-    ).subquery()
-    await session.execute(delete(files).where(files.c.id.not_in(select(used.c.file_id))))
+    await session.run_sync(forget_unused_files)
     return messages, texts
 
 
