@@ -153,6 +153,12 @@ def test_the_dashboard_secret_is_checked_and_made_when_unset() -> None:
     assert len(first.secret) == 32
     assert first.secret != second.secret  # made at each start, never a fixed default
     assert first.secure_cookies
+    # Workers of one deployment share the bot's token: they sign cookies alike.
+    workers = [Settings(dashboard_secret="", telegram_bot_token="123:abc") for _ in range(2)]
+    assert config_from(workers[0]).secret == config_from(workers[1]).secret
+    assert b"123:abc" not in config_from(workers[0]).secret
+    other_bot = Settings(dashboard_secret="", telegram_bot_token="456:def")
+    assert config_from(other_bot).secret != config_from(workers[0]).secret
     given = Settings(dashboard_secret="s" * 40, dashboard_session_hours=8)
     made = config_from(given)
     assert made.secret == b"s" * 40

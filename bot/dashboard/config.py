@@ -1,5 +1,7 @@
 """What the dashboard needs from the settings, read once when the web app is built."""
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +28,26 @@ class DashboardConfig:
     public_host: str | None = None
 
 
+def derived_secret(settings: Settings) -> bytes | None:
+    """Without DASHBOARD_SECRET, a key every worker of the deployment computes alike from
+    a secret they already share (the bot token, else WhatsApp's app secret), so a session
+    started on one is known to the others and outlives a restart. Changing that secret
+    signs everyone out."""
+    for shared in (settings.telegram_bot_token, settings.whatsapp_app_secret):
+        if shared is not None:
+            key = shared.get_secret_value().encode()
+            return hmac.new(key, b"bimtek-bot dashboard sessions", hashlib.sha256).digest()
+    return None
+
+
 def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> DashboardConfig:
-    """The dashboard's settings. Without DASHBOARD_SECRET a random key is made now (when
-    the web app is built, never at import) and the log says so: sessions then end with
-    the process."""
+    """The dashboard's settings. Without DASHBOARD_SECRET the key is derived from the
+    channel's secret; with no channel either, a random key is made now (when the web app
+    is built, never at import) and the log says so: sessions then end with the process."""
     if settings.dashboard_secret is not None:
         secret = settings.dashboard_secret.get_secret_value().encode()
+    elif (derived := derived_secret(settings)) is not None:
+        secret = derived
     else:
         secret = secrets.token_bytes(32)
         log.warning("dashboard_secret_generated", reason="DASHBOARD_SECRET is not set")
