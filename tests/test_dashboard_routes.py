@@ -22,7 +22,9 @@ from sqlmodel import col, select
 from bot.dashboard.core import COOKIE, PREFIX, SIGN_IN
 from bot.db import SessionMaker
 from models import AgendaSession, Attendance, Person
+from models.audience import InClass
 from models.dashboard import DashboardLink, DashboardSession, digest
+from models.outbox import FileToSend
 from tests.dashboard_helpers import (
     NOW,
     Clock,
@@ -32,6 +34,7 @@ from tests.dashboard_helpers import (
     link_for,
     world,
 )
+from tests.dashboard_pages import PNG, announce
 from tests.factories import enrol, id_of, person_id_of
 
 # Routes anyone may open: the sign-in pages, the stylesheet and script, the bare prefix
@@ -54,6 +57,7 @@ class Site:
     clock: Clock
     world: World
     sessions: SessionMaker
+    broadcast: int  # an announcement of the world's event, with a photo
 
 
 @pytest.fixture
@@ -61,12 +65,16 @@ async def site(sessions: SessionMaker) -> AsyncIterator[Site]:
     clock = Clock()
     app = dashboard_app(sessions, clock)
     built = await world(sessions)
+    poster = FileToSend("poster.png", "image/png", PNG)
+    broadcast = await announce(
+        sessions, built.mine, built.organiser, InClass(name="A"), "Sesi pindah.", file=poster
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bimtek.test") as client,
     ):
-        yield Site(app, client, clock, built, sessions)
+        yield Site(app, client, clock, built, sessions, broadcast)
 
 
 def dashboard_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -84,7 +92,11 @@ def dashboard_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def filled(path: str, site: Site) -> str:
     """``path`` with its parameters naming the event and participant of the world."""
-    values = {"event_id": site.world.mine.id, "person_id": site.world.participant}
+    values = {
+        "event_id": site.world.mine.id,
+        "person_id": site.world.participant,
+        "broadcast_id": site.broadcast,
+    }
     unknown = set(re.findall(r"{(\w+)}", path)) - set(values)
     assert not unknown, f"a new path parameter to fill: {unknown}"
     return path.format(**values)
