@@ -6,7 +6,7 @@ A browser always declares a form's length; a body sent in chunks without one is 
 (411), since its size could only be learnt by reading it."""
 
 import mimetypes
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -22,18 +22,23 @@ FORM_ROOM = 64 * 1024
 NAME_LIMIT = 255  # as models.uploads and models.outbox keep a file's name
 
 
-def body_within(limit: int) -> Callable[[Request], None]:
+def body_within(limit: int) -> Callable[[Request], AsyncIterator[None]]:
     """A dependency refusing a request whose body is declared larger than ``limit``
-    bytes (413), or not declared at all while chunked (411), before reading it."""
+    bytes (413), or not declared at all while chunked (411), before reading it; and
+    closing the posted files (spooled to disk when large) once the request is done,
+    whatever became of it."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> AsyncIterator[None]:
         declared = request.headers.get("content-length")
         if declared is None:
             if "chunked" in request.headers.get("transfer-encoding", "").lower():
                 raise PageError(411, "length_required")
-            return
-        if not declared.isdigit() or int(declared) > limit:
+        elif not declared.isdigit() or int(declared) > limit:
             raise PageError(413, "too_big")
+        try:
+            yield
+        finally:
+            await request.close()  # the parsed form's files, if it was parsed
 
     return check
 
