@@ -177,7 +177,10 @@ async def test_what_is_not_an_agenda_is_refused_as_the_chat_refuses_it(
     assert "Berkas agenda ditolak" in refused.text
     assert name in refused.text
     if key != "agenda_import":
-        expected = {"too_big": {"max_mb": 2}, "save_as": {"kind": "Excel 97-2003 (.xls)"}}
+        expected: dict[str, dict[str, object]] = {
+            "too_big": {"max_mb": 2},
+            "save_as": {"kind": "Excel 97-2003 (.xls)"},
+        }
         values = expected.get(key.rsplit(".", 1)[1], {})
         assert ID(key, **values) in refused.text.replace("&#34;", '"').replace("&#39;", "'")
     assert await titles(site) == ["Strategi Transformasi", "Advokasi untuk Keberlanjutan"]
