@@ -3,6 +3,7 @@ preview (how many it reaches, the message as it arrives), confirmed into one out
 recipient in the confirming transaction, or scheduled and cancelled; an audience of nobody
 refused with nothing stored; a draft is its author's; the report as JSON."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from sqlmodel import col
 
 from bot.db import SessionMaker
 from handlers.i18n import Translator
-from models import Broadcast, EventClass, OutboxMessage, RoleName
+from models import Broadcast, EventClass, OutboxMessage, Person, RoleName
 from models.audience import InClass
 from models.broadcasts import FILE_LIMIT, TEXT_LIMIT, BroadcastStatus, announcement
 from models.outbox import Status
@@ -323,6 +324,50 @@ async def test_the_broadcast_file_limit_is_the_chats(site: Signed) -> None:
     """A photo just within the chat's limit is taken (the form's room is not the file's)."""
     photo = PNG + b"\x00" * (FILE_LIMIT - len(PNG))
     made = await compose(site, file=("poster.png", photo, "image/png"))
+    assert made.status_code == 303
+    draft = await the_broadcast(site, id_in(made.headers["location"]))
+    assert draft.file_id is not None
+
+
+async def test_a_photo_on_a_slow_connection_holds_up_nobody(site: Signed) -> None:
+    """The form is read before the request's transaction begins: while the photo is
+    still arriving, the bot writes to the database (on SQLite a transaction holds the
+    one write lock)."""
+    page = await site.client.get(site.path("/pengumuman"))
+    boundary = "bimtek-test-boundary"
+    fields = {"csrf": csrf_of(page.text), "teks": TEXT, "penerima": "class:A", "kapan": "sekarang"}
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    body += (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="berkas"; '
+            'filename="poster.png"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
+        + PNG
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    written: list[str] = []
+
+    async def slowly() -> AsyncIterator[bytes]:
+        yield body[: len(body) // 2]
+        # Meanwhile, someone registers (a write, from the bot's side of the app).
+        async with site.sessions.begin() as session:
+            person = await session.get(Person, site.world.participant)
+            assert person is not None
+            person.library_role = "Kepala perpustakaan"
+        written.append("registered")
+        yield body[len(body) // 2 :]
+
+    headers = {
+        "content-type": f"multipart/form-data; boundary={boundary}",
+        "content-length": str(len(body)),
+    }
+    made = await asyncio.wait_for(
+        site.client.post(site.path("/pengumuman"), content=slowly(), headers=headers), 20
+    )
+    assert written == ["registered"]
     assert made.status_code == 303
     draft = await the_broadcast(site, id_in(made.headers["location"]))
     assert draft.file_id is not None

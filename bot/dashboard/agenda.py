@@ -12,6 +12,7 @@ is previewed again, as the chat asks again) and whether to send the schedule-cha
 notices the chat offers after an import (handlers.notices.send_change_notices), which are
 written in the applying transaction."""
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -20,7 +21,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
-from bot.dashboard.files import FORM_ROOM, body_within, id_field, posted_file
+from bot.dashboard.files import FORM_ROOM, id_field, posted_file, upload_body
 from handlers.agenda_texts import problem_text, report_text
 from handlers.event_choice import local_today
 from handlers.notices import concerned_people, send_change_notices
@@ -47,7 +48,7 @@ AGENDA = PREFIX + "/acara/{event_id}/agenda"
 IMPORT = AGENDA + "/impor"
 FILE_FIELD = "berkas"
 
-UploadSized = Annotated[None, Depends(body_within(MAX_FILE_BYTES + FORM_ROOM))]
+AgendaBody = Annotated[None, Depends(upload_body(MAX_FILE_BYTES + FORM_ROOM))]
 
 
 @dataclass(frozen=True)
@@ -113,15 +114,19 @@ def _problems(page: EventPage, filename: str, problems: list[Problem]) -> HTMLRe
 
 
 @router.post(IMPORT, response_class=HTMLResponse)
-async def upload(page: OfEvent, _sized: UploadSized, form: CheckedForm) -> Response:
+async def upload(_body: AgendaBody, page: OfEvent, form: CheckedForm) -> Response:
     """A spreadsheet posted: its problems, or kept and previewed."""
     posted = await posted_file(form, FILE_FIELD, MAX_FILE_BYTES)
     if posted is None:
         raise PageError(400, "no_file")
-    try:
-        # Read before anything is written, as the chat reads ahead: nobody waits on the
-        # database while the reader works.
+    # Read outside any transaction, as the chat reads ahead: on SQLite a transaction
+    # holds the write lock, and nobody waits on it while the reader works. What was read
+    # so far (the role check) is read again after.
+    await page.session.rollback()
+    with suppress(AgendaFileError):  # said below, from the reader's keeping
         await read_file_off_loop(posted.filename, posted.content)
+    await page.session.refresh(page.event)
+    try:
         await import_agenda(page.session, page.event, posted.filename, posted.content, apply=False)
     except AgendaFileError as error:  # raised before anything is written
         return _problems(page, posted.filename, error.problems)

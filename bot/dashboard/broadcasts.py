@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
-from bot.dashboard.files import FORM_ROOM, body_within, posted_file, text_field
+from bot.dashboard.files import FORM_ROOM, posted_file, text_field, upload_body
 from handlers.broadcast_texts import audience_text, error_text, excerpt, state_text
 from handlers.roster_texts import unknown_note
 from handlers.timefmt import format_moment, zone_label
@@ -74,7 +74,7 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # shown in t
 TEXT_READ = 4 * TEXT_LIMIT
 FAST, SLOW = 3, 30  # seconds between report refreshes: while sending, while scheduled
 
-ComposeSized = Annotated[None, Depends(body_within(FILE_LIMIT + FORM_ROOM))]
+ComposeBody = Annotated[None, Depends(upload_body(FILE_LIMIT + FORM_ROOM))]
 
 
 # --- the audience: the chat's choices ----------------------------------------------------
@@ -226,7 +226,7 @@ async def broadcast_list(page: OfEvent) -> HTMLResponse:
 
 
 @router.post(LIST, response_class=HTMLResponse)
-async def compose(page: OfEvent, _sized: ComposeSized, form: CheckedForm) -> Response:
+async def compose(_body: ComposeBody, page: OfEvent, form: CheckedForm) -> Response:
     """A new draft from the form, checked as the chat checks one; then its preview."""
     composed = composed_from(form)
     try:
@@ -344,7 +344,7 @@ async def _preview(
 
 @router.post(ONE + "/ubah", response_class=HTMLResponse)
 async def change(
-    page: OfEvent, broadcast_id: int, _sized: ComposeSized, form: CheckedForm
+    _body: ComposeBody, page: OfEvent, broadcast_id: int, form: CheckedForm
 ) -> Response:
     """New words, file, audience or moment for the draft (``set_content``,
     ``set_audience``, ``set_send_at``), checked as at first."""

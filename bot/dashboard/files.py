@@ -1,6 +1,7 @@
 """Files posted to the dashboard (an agenda spreadsheet, an announcement's photo): refused
 by their declared size before the body is read, then read no further than the chat's own
-limit, so that a file too big costs the server nothing but the answer.
+limit, so that a file too big costs the server nothing but the answer; and read before
+the request's database transaction begins.
 
 A browser always declares a form's length; a body sent in chunks without one is refused
 (411), since its size could only be learnt by reading it."""
@@ -14,7 +15,7 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from bot.dashboard.core import PageError
+from bot.dashboard.core import COOKIE, PageError, dashboard_of
 
 # Room in a posted form beside its file: the multipart boundaries, the CSRF token, the
 # other fields (an announcement's text is at most 4,096 characters, 4 bytes each).
@@ -22,13 +23,16 @@ FORM_ROOM = 64 * 1024
 NAME_LIMIT = 255  # as models.uploads and models.outbox keep a file's name
 
 
-def body_within(limit: int) -> Callable[[Request], AsyncIterator[None]]:
-    """A dependency refusing a request whose body is declared larger than ``limit``
-    bytes (413), or not declared at all while chunked (411), before reading it; and
-    closing the posted files (spooled to disk when large) once the request is done,
-    whatever became of it."""
+def upload_body(limit: int) -> Callable[[Request], AsyncIterator[None]]:
+    """A route's first dependency where a file is posted: a body declared larger than
+    ``limit`` bytes is refused (413), one sent in chunks without a length too (411),
+    before any of it is read. Then, for a browser whose cookie bears the dashboard's
+    signature, the form is read, before the request touches the database: on SQLite a
+    transaction holds the one write lock, and a photo coming over a slow connection
+    must not hold it. (Someone without such a cookie is refused next, unread.) The
+    form's files, spooled to disk when large, are closed once the request is done."""
 
-    async def check(request: Request) -> AsyncIterator[None]:
+    async def read(request: Request) -> AsyncIterator[None]:
         declared = request.headers.get("content-length")
         if declared is None:
             if "chunked" in request.headers.get("transfer-encoding", "").lower():
@@ -36,11 +40,14 @@ def body_within(limit: int) -> Callable[[Request], AsyncIterator[None]]:
         elif not declared.isdigit() or int(declared) > limit:
             raise PageError(413, "too_big")
         try:
+            cookie = request.cookies.get(COOKIE)
+            if cookie is not None and dashboard_of(request).session_id_in(cookie) is not None:
+                await request.form()  # kept by the request: CheckedForm reads it from there
             yield
         finally:
-            await request.close()  # the parsed form's files, if it was parsed
+            await request.close()
 
-    return check
+    return read
 
 
 @dataclass(frozen=True, slots=True)
