@@ -27,7 +27,6 @@ from handlers.event_choice import local_today
 from handlers.notices import concerned_people, send_change_notices
 from handlers.timefmt import format_date, zone_label
 from handlers.written_files import XLSX
-from models import Upload
 from models.agenda import AgendaItem, agenda
 from models.agenda_import import (
     MAX_FILE_BYTES,
@@ -113,19 +112,24 @@ def _problems(page: EventPage, filename: str, problems: list[Problem]) -> HTMLRe
     )
 
 
+async def read_ahead(page: EventPage, filename: str, content: bytes) -> None:
+    """Read the file outside any transaction, as the chat reads ahead: on SQLite a
+    transaction holds the write lock, and nobody waits on it while the reader works
+    (the reader keeps what it read, problems too, for the import that follows). The
+    transaction so far only read; the event is read again after."""
+    await page.session.rollback()
+    with suppress(AgendaFileError):  # said by the import that follows
+        await read_file_off_loop(filename, content)
+    await page.session.refresh(page.event)
+
+
 @router.post(IMPORT, response_class=HTMLResponse)
 async def upload(_body: AgendaBody, page: OfEvent, form: CheckedForm) -> Response:
     """A spreadsheet posted: its problems, or kept and previewed."""
     posted = await posted_file(form, FILE_FIELD, MAX_FILE_BYTES)
     if posted is None:
         raise PageError(400, "no_file")
-    # Read outside any transaction, as the chat reads ahead: on SQLite a transaction
-    # holds the write lock, and nobody waits on it while the reader works. What was read
-    # so far (the role check) is read again after.
-    await page.session.rollback()
-    with suppress(AgendaFileError):  # said below, from the reader's keeping
-        await read_file_off_loop(posted.filename, posted.content)
-    await page.session.refresh(page.event)
+    await read_ahead(page, posted.filename, posted.content)
     try:
         await import_agenda(page.session, page.event, posted.filename, posted.content, apply=False)
     except AgendaFileError as error:  # raised before anything is written
@@ -143,13 +147,28 @@ async def upload(_body: AgendaBody, page: OfEvent, form: CheckedForm) -> Respons
     return RedirectResponse(_address(page, IMPORT), status_code=303)
 
 
-async def _waiting(page: EventPage, upload_id: int | None = None) -> Upload | None:
+@dataclass(frozen=True)
+class Waiting:
+    """The viewer's file waiting for this event, as read (plain values: they outlast the
+    transaction the file is read outside of)."""
+
+    id: int
+    filename: str
+    content: bytes
+
+
+async def _waiting(
+    page: EventPage, upload_id: int | None = None, *, read: bool = True
+) -> Waiting | None:
     """The viewer's file waiting for this event (the one posted, if ``upload_id``: a
-    form shown before a newer file was sent applies nothing)."""
+    form shown before a newer file was sent applies nothing), read ahead if ``read``."""
     held = await waiting_upload(page.session, page.viewer.person_id, page.event_id)
-    if held is None or (upload_id is not None and held.id != upload_id):
+    if held is None or held.id is None or (upload_id is not None and held.id != upload_id):
         return None
-    return held
+    found = Waiting(held.id, held.filename, held.content)
+    if read:
+        await read_ahead(page, found.filename, found.content)
+    return found
 
 
 @router.get(IMPORT, response_class=HTMLResponse)
@@ -218,7 +237,7 @@ async def _notify(page: EventPage, report: ImportReport) -> int:
 @router.post(IMPORT + "/batal", response_class=HTMLResponse)
 async def cancel(page: OfEvent, form: CheckedForm) -> Response:
     """The waiting file is dropped; the agenda stays as it is."""
-    held = await _waiting(page, id_field(form, "upload"))
+    held = await _waiting(page, id_field(form, "upload"), read=False)
     if held is not None:
         await forget_upload(page.session, held.id)
         await page.session.commit()
