@@ -10,6 +10,8 @@ from datetime import UTC, time
 import httpx
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -307,3 +309,29 @@ async def test_the_stored_agenda_matches_what_the_chat_would_store(
     assert moved.speakers == "Rachmawati"
     practice = next(r for r in rows if r.title == "Praktik tata kelola koleksi")
     assert practice.class_name == "A"
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.lists(st.text(max_size=40), max_size=8).map(
+            lambda rows: AGENDA_CSV[:60] + ";".join(rows).encode()
+        ),
+    ),
+    name=st.sampled_from(["jadwal.csv", "jadwal.xlsx", "jadwal", "../../x.csv"]),
+)
+async def test_any_file_is_previewed_or_refused_and_never_applied_unasked(
+    site: Signed, content: bytes, name: str
+) -> None:
+    waiting = await uploads(site)  # an earlier example's file may still wait
+    response = await send_file(site, content, name, "application/octet-stream")
+    assert response.status_code in (303, 422), response.text[-300:]
+    if response.status_code == 422:
+        assert 'id="problems"' in response.text
+        assert await uploads(site) == waiting
+    else:
+        assert await uploads(site) == 1  # the person's one waiting file
+    assert await titles(site) == ["Strategi Transformasi", "Advokasi untuk Keberlanjutan"]

@@ -5,6 +5,9 @@ through the real aiogram client to the fake Bot API while its report moves on by
 to "sent"; one scheduled, then cancelled."""
 
 import asyncio
+import io
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +21,7 @@ from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
+from bot.logging import configure_logging
 from models import ChannelIdentity, Person
 from models.agenda import agenda_of
 from models.dashboard import sign_in_url
@@ -111,11 +115,21 @@ async def on_telegram(sessions: SessionMaker, built: World) -> dict[str, int]:
     return chats
 
 
+@pytest.fixture
+def debug_logs() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream)
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    yield stream
+    configure_logging("INFO", "console")
+
+
 async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
     sessions: SessionMaker,
     tmp_path: Path,
     request: pytest.FixtureRequest,
     telegram_server: FakeTelegramServer,
+    debug_logs: io.StringIO,
 ) -> None:
     built = await world(sessions)
     chats = await on_telegram(sessions, built)
@@ -185,3 +199,8 @@ async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
         assert len(telegram_server.sent()) == 2
     finally:
         await bot.session.close()
+    # Even at DEBUG: ids, never what was announced, to whom, or their numbers.
+    logs = debug_logs.getvalue()
+    assert "/pengumuman/" in logs  # the pages were logged
+    for secret in ("Ruang Mahakam", "Evaluasi pukul", "Siti", "Dewi", "71001", "Kelas A"):
+        assert secret not in logs, f"{secret!r} leaked into the logs"

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -16,7 +18,13 @@ from bot.db import SessionMaker
 from handlers.i18n import Translator
 from models import Broadcast, EventClass, OutboxMessage, Person, RoleName
 from models.audience import InClass
-from models.broadcasts import FILE_LIMIT, TEXT_LIMIT, BroadcastStatus, announcement
+from models.broadcasts import (
+    FILE_LIMIT,
+    TEXT_LIMIT,
+    BroadcastStatus,
+    announcement,
+    checked_text,
+)
 from models.outbox import Status
 from tests.dashboard_pages import PNG, Signed, announce, counted, csrf_of, hidden, signed_site
 from tests.factories import give_role, id_of, person_id_of
@@ -371,3 +379,30 @@ async def test_a_photo_on_a_slow_connection_holds_up_nobody(site: Signed) -> Non
     assert made.status_code == 303
     draft = await the_broadcast(site, id_in(made.headers["location"]))
     assert draft.file_id is not None
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(st.characters(exclude_categories=["Cs"]), max_size=300),
+    moment=st.one_of(st.none(), st.text(max_size=25), st.datetimes().map(datetime.isoformat)),
+)
+async def test_whatever_is_typed_is_kept_as_the_chat_keeps_it_or_refused(
+    site: Signed, text: str, moment: str | None
+) -> None:
+    before = await counted(site.sessions, Broadcast)
+    page = await site.client.get(site.path("/pengumuman"))
+    form = {"csrf": csrf_of(page.text), "teks": text, "penerima": "class:A"}
+    form |= {"kapan": "nanti", "waktu": moment} if moment is not None else {"kapan": "sekarang"}
+    response = await site.client.post(site.path("/pengumuman"), data=form)
+    assert response.status_code in (303, 422), response.text[-300:]
+    if response.status_code == 422:
+        assert 'id="refused"' in response.text
+        assert await counted(site.sessions, Broadcast) == before
+        return
+    draft = await the_broadcast(site, id_in(response.headers["location"]))
+    assert draft.text == checked_text("Bimtek SMD24", text, has_file=False)
+    assert (draft.send_at is None) == (moment is None)
+    if draft.send_at is not None:
+        assert draft.send_at > site.clock()
