@@ -73,6 +73,12 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # shown in t
 # is still told how long it is.
 TEXT_READ = 4 * TEXT_LIMIT
 FAST, SLOW = 3, 30  # seconds between report refreshes: while sending, while scheduled
+# What the chat says after a cancellation, by its outcome.
+CANCEL_SAID = {
+    Cancelled.CANCELLED.value: "broadcast.cancel_done",
+    Cancelled.ALREADY.value: "broadcast.cancel_already",
+    Cancelled.FINISHED.value: "broadcast.cancel_finished",
+}
 
 ComposeBody = Annotated[None, Depends(upload_body(FILE_LIMIT + FORM_ROOM))]
 
@@ -463,9 +469,8 @@ async def _report_page(
             said = t("broadcast.scheduled", count=sent, when=when)
         else:
             said = t("broadcast.sending", count=sent)
-    if cancelled in {c.value for c in Cancelled}:
-        said = t(f"broadcast.cancel_{'done' if cancelled == 'cancelled' else cancelled}",
-                 number=broadcast.id, rows=rows)  # fmt: skip
+    if cancelled in CANCEL_SAID:
+        said = t(CANCEL_SAID[cancelled], number=broadcast.id, rows=rows)
     return page.render(
         "broadcast_report.html",
         broadcast=broadcast,
