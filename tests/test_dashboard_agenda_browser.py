@@ -191,7 +191,14 @@ async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
                 await page.wait_for_selector("#said")
                 assert "dihentikan: 5 pesan" in await page.inner_text("#said")
                 assert await page.inner_text('[data-count="cancelled"]') == "5"
-                await page.click("text=Kembali ke daftar pengumuman")
+                # On a phone's screen nothing runs off the side.
+                await page.set_viewport_size({"width": 360, "height": 740})
+                for shown in (page.url, f"{base}{PREFIX}/acara/{built.mine.id}/pengumuman"):
+                    await page.goto(shown)
+                    overflow = await page.evaluate(
+                        "document.documentElement.scrollWidth - innerWidth"
+                    )
+                    assert overflow <= 0, (shown, overflow)
                 recent = await page.inner_text("#recent")
                 assert "Dibatalkan" in recent
                 assert "2 / 2" in recent
