@@ -444,3 +444,18 @@ async def recent_broadcasts(
         .limit(limit)
     )
     return list(found.scalars())
+
+
+async def drafts_of(session: AsyncSession, event_id: int, author_id: int) -> list[Broadcast]:
+    """The drafts one person began for the event and has not confirmed, newest first
+    (the web dashboard lists them, to be finished or discarded)."""
+    found = await session.execute(
+        select(Broadcast)
+        .where(
+            col(Broadcast.event_id) == event_id,
+            col(Broadcast.author_id) == author_id,
+            col(Broadcast.status) == BroadcastStatus.DRAFT,
+        )
+        .order_by(col(Broadcast.created_at).desc(), col(Broadcast.id).desc())
+    )
+    return list(found.scalars())

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Column, Field, SQLModel, col
+from sqlmodel import Column, Field, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -52,3 +52,11 @@ async def keep_upload(session: AsyncSession, upload: Upload) -> Upload:
 async def forget_upload(session: AsyncSession, upload_id: int | None) -> None:
     if upload_id is not None:
         await session.execute(delete(Upload).where(col(Upload.id) == upload_id))
+
+
+async def waiting_upload(session: AsyncSession, person_id: int, event_id: int) -> Upload | None:
+    """The person's file waiting for a decision about ``event_id``, if any."""
+    found = await session.execute(
+        select(Upload).where(col(Upload.person_id) == person_id, col(Upload.event_id) == event_id)
+    )
+    return found.scalars().first()

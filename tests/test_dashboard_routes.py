@@ -22,8 +22,10 @@ from sqlmodel import col, select
 from bot.dashboard.core import COOKIE, PREFIX, SIGN_IN
 from bot.db import SessionMaker
 from models import AgendaSession, Attendance, Person
+from models.audience import InClass
 from models.audit import AuditEntry
 from models.dashboard import DashboardLink, DashboardSession, digest
+from models.outbox import FileToSend
 from tests.dashboard_helpers import (
     NOW,
     Clock,
@@ -33,6 +35,7 @@ from tests.dashboard_helpers import (
     link_for,
     world,
 )
+from tests.dashboard_pages import PNG, announce
 from tests.dashboard_surveys_world import SurveyWorld, answered_surveys
 from tests.factories import enrol, id_of, person_id_of
 
@@ -57,6 +60,7 @@ class Site:
     world: World
     sessions: SessionMaker
     surveys: SurveyWorld
+    broadcast: int  # an announcement of the world's event, with a photo
 
 
 @pytest.fixture
@@ -65,12 +69,16 @@ async def site(sessions: SessionMaker) -> AsyncIterator[Site]:
     app = dashboard_app(sessions, clock)
     built = await world(sessions)
     answered = await answered_surveys(sessions, built)
+    poster = FileToSend("poster.png", "image/png", PNG)
+    broadcast = await announce(
+        sessions, built.mine, built.organiser, InClass(name="A"), "Sesi pindah.", file=poster
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bimtek.test") as client,
     ):
-        yield Site(app, client, clock, built, sessions, answered)
+        yield Site(app, client, clock, built, sessions, answered, broadcast)
 
 
 def dashboard_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -93,6 +101,7 @@ def filled(path: str, site: Site) -> str:
         "person_id": site.world.participant,
         "round_id": site.surveys.evaluation,
         "chart": 0,
+        "broadcast_id": site.broadcast,
     }
     unknown = set(re.findall(r"{(\w+)}", path)) - set(values)
     assert not unknown, f"a new path parameter to fill: {unknown}"

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.dashboard import audit, events, participants, signin, surveys
+from bot.dashboard import agenda, audit, broadcasts, events, participants, signin, surveys
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.core import (
     PREFIX,
@@ -33,6 +33,8 @@ PAGES = (
     signin.router,
     events.router,
     participants.router,
+    agenda.router,
+    broadcasts.router,
     surveys.router,
     audit.router,
 )

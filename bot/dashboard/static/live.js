@@ -16,3 +16,32 @@
       .catch(function () {});
   }, seconds * 1000);
 })();
+
+// A delivery report (<section data-report="url.json" data-refresh-in="N">): its figures
+// read again after N seconds, as long as the answer says more will change (refresh > 0).
+(function () {
+  var report = document.querySelector("[data-report]");
+  if (!report) return;
+  function later(seconds) {
+    if (seconds > 0) setTimeout(read, seconds * 1000);
+  }
+  function read() {
+    if (document.hidden) return later(3);
+    fetch(report.getAttribute("data-report"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (found) {
+        if (!found) return later(30);
+        Object.keys(found.counts).forEach(function (name) {
+          var cell = report.querySelector('[data-count="' + name + '"]');
+          if (cell) cell.textContent = found.counts[name];
+        });
+        var state = report.querySelector('[data-field="state"]');
+        if (state) state.textContent = found.state;
+        var cancel = report.querySelector('[data-shown-if="cancellable"]');
+        if (cancel) cancel.hidden = !found.cancellable;
+        later(found.refresh);
+      })
+      .catch(function () { later(30); });
+  }
+  later(parseInt(report.getAttribute("data-refresh-in"), 10) || 0);
+})();
