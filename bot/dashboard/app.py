@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.dashboard import events, participants, signin
+from bot.dashboard import attendance, certificates, events, participants, signin
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.core import (
     PREFIX,
@@ -29,7 +29,13 @@ from bot.db import SessionMaker
 from bot.web import WebPart
 
 # Every page module's router, in one place: a new page module is added here.
-PAGES = (signin.router, events.router, participants.router)
+PAGES = (
+    signin.router,
+    events.router,
+    participants.router,
+    attendance.router,
+    certificates.router,
+)
 
 STATIC = {"dashboard.css": "text/css; charset=utf-8", "live.js": "text/javascript; charset=utf-8"}
 

@@ -2,12 +2,13 @@
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 
 from bot.settings import Settings
+from handlers.turn import Deployment
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -20,6 +21,9 @@ class DashboardConfig:
     secure_cookies: bool  # behind HTTPS: the browser sends the cookie over HTTPS only
     admins: frozenset[tuple[str, str]]  # (channel, user key), as the chat reads them
     clock: Callable[[], datetime] = utcnow
+    # How to link to the bot and to the public pages: check-in codes' QR codes, the
+    # certificates' verification links.
+    deployment: Deployment = field(default_factory=Deployment)
 
 
 def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> DashboardConfig:
@@ -37,4 +41,5 @@ def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> D
         secure_cookies=(settings.public_base_url or "").startswith("https://"),
         admins=settings.deployment().admins,
         clock=clock,
+        deployment=settings.deployment(),
     )
