@@ -335,8 +335,7 @@ async def mark_by_hand(page: OfEvent, form: CheckedForm) -> Response:
         page.session, event_id=page.event_id, session_id=chosen.session_id,
         person_id=chosen.person_id, reason=reason, who=Who(page.viewer.person_id, VIA), now=now,
     )  # fmt: skip
-    if done not in (Marked.MARKED, Marked.UNMARKED):
-        await page.session.rollback()
+    if done not in (Marked.MARKED, Marked.UNMARKED):  # nothing changed; nothing committed
         return await _mark_page(page, chosen, error=str(done), status=409)
     await page.session.commit()
     log.info("dashboard_attendance_marked", session_id=chosen.session_id, outcome=done)

@@ -193,8 +193,7 @@ async def issue_one(page: OfEvent, person_id: int, form: CheckedForm) -> Respons
     done = await issue_by_hand(
         page.session, attendance_source(), page.event, person_id, reason, now, issued_by=_by(page)
     )
-    if done.outcome is not ByHand.ISSUED:
-        await page.session.rollback()
+    if done.outcome is not ByHand.ISSUED:  # nothing changed; nothing committed
         message = page.t(f"dashboard.certificates.error.{done.outcome}")
         fresh = await _standing(page, person_id)
         return await _person_page(page, fresh, error=message, reason=typed, status=409)
@@ -220,8 +219,7 @@ async def revoke_one(page: OfEvent, person_id: int, form: CheckedForm) -> Respon
         return await _person_page(page, standing, error=message, reason=typed, status=400)
     found = await page.session.get(Certificate, held.id, with_for_update=True)
     assert found is not None
-    if not revoke(found, reason, now, by=_by(page)):
-        await page.session.rollback()
+    if not revoke(found, reason, now, by=_by(page)):  # the first reason stays
         message = page.t("dashboard.certificates.error.revoked_already")
         return await _person_page(page, await _standing(page, person_id), error=message, status=409)
     await page.session.commit()
