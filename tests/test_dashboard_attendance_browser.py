@@ -68,7 +68,9 @@ async def test_an_organiser_runs_check_in_from_the_browser(
             assert "/presensi/layar?kode=" in page.url
             code = (await page.inner_text("#code")).replace(" ", "")
             assert len(code) == 6
-            size = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('#code')).fontSize)")
+            size = await page.evaluate(
+                "parseFloat(getComputedStyle(document.querySelector('#code')).fontSize)"
+            )
             assert size >= 100, size  # read from the back of the hall
             telegram = page.locator("#qr-telegram")
             box = await telegram.bounding_box()
@@ -169,7 +171,7 @@ async def test_an_organiser_issues_and_revokes_certificates_from_the_browser(
             assert "SAH" in await siti_row.inner_text()
 
             # Siti's certificate: its PDF, then revoked with a reason.
-            await page.click(f"#standings >> text=Siti Rahayu")
+            await page.click("#standings >> text=Siti Rahayu")
             await page.wait_for_selector("#certificate")
             async with page.expect_download() as download_info:
                 await page.click("#download-pdf")
