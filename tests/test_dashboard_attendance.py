@@ -25,6 +25,7 @@ from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from models import AgendaSession, Attendance
 from models.attendance.marks import ReasonError, checked_reason
+from models.attendance.settings import update_rules
 from models.attendance.store import AttendanceMark, AttendanceOpening
 from tests.dashboard_attendance_helpers import csrf_in, full_app, qr_texts, talker_of
 from tests.dashboard_helpers import NOW, WED, Clock, World, cookie_for, world
@@ -340,3 +341,33 @@ async def test_the_daftar_hadir_by_session_and_by_day(hall: Hall) -> None:
     day_column = len(lines[0]) - 2  # before the signature column
     marked = {line[1]: line[day_column] for line in lines[1:]}
     assert marked == {"Budi Santoso": "✓", "Dewi Lestari": "", "Siti Rahayu": "✓"}
+
+
+async def test_a_check_out_code_where_the_event_asks_for_check_out(hall: Hall) -> None:
+    refused = await hall.post("/buka", sesi=str(hall.strategi), arah="out")
+    assert refused.status_code == 400  # the event takes no check-out
+    async with hall.sessions.begin() as session:
+        await update_rules(session, id_of(hall.world.mine), NOW, check_out=True)
+    day = await hall.client.get(hall.base)
+    assert '<option value="out">Presensi pulang</option>' in day.text
+    await hall.post("/buka", sesi=str(hall.strategi), arah="in")
+    [check_in] = await openings(hall.sessions)
+    siti = await talker_of(hall.sessions, hall.world.participant)
+    await siti.send(check_in.code)
+    opened = await hall.post("/buka", sesi=str(hall.strategi), arah="out")
+    check_out = (await openings(hall.sessions))[-1]
+    assert check_out.direction == "out"
+    await siti.send(check_out.code)
+    screen = await hall.client.get(opened.headers["location"])
+    assert "Sudah pulang: 1 dari 1 yang hadir" in screen.text
+
+
+async def test_the_pages_in_english(hall: Hall) -> None:
+    await hall.post("/buka", sesi=str(hall.strategi))
+    day = await hall.client.get(f"{hall.base}?lang=en")
+    assert "<h1>Attendance</h1>" in day.text
+    assert "Close code" in day.text
+    screen = await hall.client.get(f"{hall.base}/layar")  # the language is remembered
+    assert "Present: 0 of 3" in screen.text
+    sheet = await hall.client.get(f"{hall.base}/daftar-hadir.csv?per=sesi")
+    assert sheet.content.decode("utf-8-sig").startswith("No.,Name,")
