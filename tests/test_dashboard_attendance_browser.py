@@ -133,6 +133,17 @@ async def test_an_organiser_runs_check_in_from_the_browser(
             marks = {r[1]: r[column] for r in rows if r and isinstance(r[0], int)}
             assert marks == {"Budi Santoso": "✓", "Dewi Lestari": "T", "Siti Rahayu": "T"}
 
+            # On a phone's screen nothing runs off the side (wide tables scroll inside).
+            await page.set_viewport_size({"width": 360, "height": 740})
+            for path in ("", f"/sesi?id={strategi}", "/tandai", "/layar"):
+                await page.goto(f"{base}{PREFIX}/acara/{event_id}/presensi{path}")
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, (path, overflow)
+            await page.set_viewport_size({"width": 1280, "height": 800})
+            await page.goto(f"{base}{PREFIX}/acara/{event_id}/presensi")
+
             # Closing the code, from the day's page.
             await page.click(".close-code")
             await page.wait_for_selector("#sessions")
@@ -198,3 +209,12 @@ async def test_an_organiser_issues_and_revokes_certificates_from_the_browser(
             await page.wait_for_selector("#result")
             assert "002/BIMTEK-SMD24/2024" in await page.inner_text("#number")
             assert "Mengikuti sesi susulan hari Jumat" in await page.inner_text("#certificate")
+
+            # On a phone's screen nothing runs off the side.
+            await page.set_viewport_size({"width": 360, "height": 740})
+            for path in ("", f"/{dewi}", f"/{built.participant}"):
+                await page.goto(f"{base}{PREFIX}/acara/{event_id}/sertifikat{path}")
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, (path, overflow)
