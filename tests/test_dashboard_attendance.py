@@ -27,6 +27,7 @@ from models import AgendaSession, Attendance
 from models.attendance.marks import ReasonError, checked_reason
 from models.attendance.settings import update_rules
 from models.attendance.store import AttendanceMark, AttendanceOpening
+from models.outbox import OutboxMessage
 from tests.dashboard_attendance_helpers import csrf_in, full_app, qr_texts, talker_of
 from tests.dashboard_helpers import NOW, WED, Clock, World, cookie_for, world
 from tests.factories import id_of, local
@@ -371,3 +372,22 @@ async def test_the_pages_in_english(hall: Hall) -> None:
     assert "Present: 0 of 3" in screen.text
     sheet = await hall.client.get(f"{hall.base}/daftar-hadir.csv?per=sesi")
     assert sheet.content.decode("utf-8-sig").startswith("No.,Name,")
+
+
+async def test_a_code_opened_in_the_chat_is_the_same_here_and_closing_it_tells_the_chat(
+    hall: Hall,
+) -> None:
+    organiser = await talker_of(hall.sessions, hall.world.organiser)
+    await organiser.press(f"presensi|open:s{hall.strategi}:30")
+    [opening] = await openings(hall.sessions)
+    assert opening.status_outbox_id is not None  # the count the organiser sees in the chat
+    # Asked here for the same session: the same code, as a second /presensi gives.
+    again = await hall.post("/buka", sesi=str(hall.strategi))
+    assert again.headers["location"] == f"{hall.base}/layar?kode={opening.id}"
+    await hall.post("/tutup", kode=str(opening.id))
+    async with hall.sessions() as session:
+        found = await session.execute(
+            select(OutboxMessage.body).where(col(OutboxMessage.kind).like("%attendance_status%"))
+        )
+        bodies = [str(body) for body in found.scalars()]
+    assert any("Ditutup pukul 09.10" in body for body in bodies), bodies
