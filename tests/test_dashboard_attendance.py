@@ -25,8 +25,8 @@ from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from models import AgendaSession, Attendance
 from models.attendance.marks import ReasonError, checked_reason
-from models.attendance.settings import update_rules
-from models.attendance.store import AttendanceMark, AttendanceOpening
+from models.attendance.settings import Rules, rules_of, update_rules
+from models.attendance.store import AttendanceMark, AttendanceOpening, ExportBy
 from models.outbox import OutboxMessage
 from tests.dashboard_attendance_helpers import csrf_in, full_app, qr_texts, talker_of
 from tests.dashboard_helpers import NOW, WED, Clock, World, cookie_for, world
@@ -391,3 +391,23 @@ async def test_a_code_opened_in_the_chat_is_the_same_here_and_closing_it_tells_t
         )
         bodies = [str(body) for body in found.scalars()]
     assert any("Ditutup pukul 09.10" in body for body in bodies), bodies
+
+
+async def test_the_events_settings_as_the_command_line_changes_them(hall: Hall) -> None:
+    form = {"menit": "20", "terlambat": "10", "per": "sesi", "pulang": "ya", "hari": "2024-11-13"}
+    for wrong in ({"menit": "0"}, {"terlambat": "241"}, {"per": "minggu"}, {"menit": "x"}):
+        refused = await hall.post("/aturan", **{**form, **wrong})
+        assert refused.status_code == 400, wrong
+    async with hall.sessions() as session:
+        assert await rules_of(session, id_of(hall.world.mine)) == Rules()
+    saved = await hall.post("/aturan", **form)
+    assert saved.status_code == 303
+    async with hall.sessions() as session:
+        rules = await rules_of(session, id_of(hall.world.mine))
+    assert rules == Rules(20, 10, True, ExportBy.SESSION)
+    await hall.post("/buka", sesi=str(hall.strategi))
+    [opening] = await openings(hall.sessions)
+    assert opening.expires_at == NOW + timedelta(minutes=20)
+    hall.clock.advance(timedelta(minutes=20))
+    screen = await hall.client.get(f"{hall.base}/layar?kode={opening.id}")
+    assert "Waktu kode ini sudah habis." in screen.text

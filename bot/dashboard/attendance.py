@@ -36,7 +36,14 @@ from models.attendance.openings import close, count_of, open_code, working_openi
 from models.attendance.queries import attendable, present_by_session, registered_by_class
 from models.attendance.register import register_of
 from models.attendance.roll import roll_of
-from models.attendance.settings import MAX_CODE_MINUTES, SettingError, checked_minutes, rules_of
+from models.attendance.settings import (
+    MAX_CODE_MINUTES,
+    MAX_LATE_AFTER,
+    SettingError,
+    checked_minutes,
+    rules_of,
+    update_rules,
+)
 from models.attendance.store import AttendanceOpening, Direction, ExportBy
 from models.roster.export import participants
 from models.writer import NotWrittenError, TooLargeError, write_off_loop
@@ -134,6 +141,7 @@ async def attendance_day(page: OfEvent, hari: str = "") -> HTMLResponse:
         day_codes=[o for o in working if o.session_id is None],
         rules=rules,
         most_minutes=MAX_CODE_MINUTES,
+        most_late=MAX_LATE_AFTER,
         directions=tuple(Direction),
         spaced=spaced,
         now=now,
@@ -208,6 +216,34 @@ async def close_attendance(page: OfEvent, form: CheckedForm) -> RedirectResponse
         await page.session.commit()
         log.info("dashboard_attendance_closed", opening=opening.id)
     return RedirectResponse(f"{_base(page)}?hari={opening.day.isoformat()}", status_code=303)
+
+
+@router.post(DAY + "/aturan")
+async def attendance_rules(page: OfEvent, form: CheckedForm) -> RedirectResponse:
+    """The event's attendance settings, as ``bimtek attendance settings`` changes them
+    (``update_rules``): a code's minutes, late after, check-out, the register's columns.
+    Codes already opened keep their minutes."""
+    now = page.viewer.dashboard.config.clock()
+    numbers = []
+    for key in ("menit", "terlambat"):
+        typed = _text(form, key)
+        if not (typed.isascii() and typed.isdigit()) or len(typed) > 3:
+            raise PageError(400, "attendance_rules")
+        numbers.append(int(typed))
+    per = EXPORT_BY.get(_text(form, "per"))
+    if per is None:
+        raise PageError(400, "attendance_rules")
+    try:
+        await update_rules(
+            page.session, page.event_id, now, code_minutes=numbers[0], late_after=numbers[1],
+            check_out=_text(form, "pulang") == "ya", export_by=per,
+        )  # fmt: skip
+    except SettingError:
+        raise PageError(400, "attendance_rules") from None
+    await page.session.commit()
+    log.info("dashboard_attendance_rules", event_id=page.event_id)
+    day = _day(page, _text(form, "hari"), now)
+    return RedirectResponse(f"{_base(page)}?hari={day.isoformat()}", status_code=303)
 
 
 def _qr(link: str) -> str:
