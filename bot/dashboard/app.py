@@ -14,7 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.dashboard import attendance, certificates, events, participants, signin
+from bot.dashboard import (
+    attendance,
+    attendance_roll,
+    certificates,
+    events,
+    participants,
+    signin,
+)
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.core import (
     PREFIX,
@@ -34,6 +41,7 @@ PAGES = (
     events.router,
     participants.router,
     attendance.router,
+    attendance_roll.router,
     certificates.router,
 )
 
