@@ -20,9 +20,10 @@ from bot.db import SessionMaker
 from bot.web import web_app
 from bot.web_certificates import certificate_pages
 from handlers.turn import Deployment
-from models import ChannelIdentity
+from models import AgendaSession, ChannelIdentity, Person
+from models.attendance.marks import Who, mark
 from tests.dashboard_helpers import NOW, config
-from tests.factories import Talker
+from tests.factories import Talker, id_of
 
 DEPLOYMENT = Deployment(telegram_username="bimtek_contoh_bot", whatsapp_number="6281154001234")
 
@@ -63,3 +64,37 @@ def qr_texts(html: str) -> dict[str, str]:
         [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(data))))
         found[ident] = code.text
     return found
+
+
+async def session_ids(sessions: SessionMaker, event_id: int) -> dict[str, int]:
+    """The event's sessions' ids, by title."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(AgendaSession.title, AgendaSession.id).where(
+                col(AgendaSession.event_id) == event_id
+            )
+        )
+        return {title: ident for title, ident in found.all() if ident is not None}
+
+
+async def present_at(
+    sessions: SessionMaker, event_id: int, person_id: int, titles: set[str]
+) -> None:
+    """Mark the person present at the event's sessions of those titles, by hand."""
+    async with sessions.begin() as session:
+        found = await session.execute(
+            select(AgendaSession).where(col(AgendaSession.event_id) == event_id)
+        )
+        for row in found.scalars():
+            if row.title in titles:
+                await mark(
+                    session, event_id=event_id, session_id=id_of(row), person_id=person_id,
+                    reason="Daftar hadir kertas", who=Who(None, "cli"), now=NOW,
+                )  # fmt: skip
+
+
+async def person_named(sessions: SessionMaker, name: str) -> int:
+    """The id of the one person of that name."""
+    async with sessions() as session:
+        found = await session.execute(select(Person.id).where(col(Person.full_name) == name))
+        return int(found.scalars().one())

@@ -23,12 +23,18 @@ from sqlmodel import col, select
 
 from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
-from models import AgendaSession, Attendance
+from models import Attendance
 from models.attendance.marks import ReasonError, checked_reason
 from models.attendance.settings import Rules, rules_of, update_rules
 from models.attendance.store import AttendanceMark, AttendanceOpening, ExportBy
 from models.outbox import OutboxMessage
-from tests.dashboard_attendance_helpers import csrf_in, full_app, qr_texts, talker_of
+from tests.dashboard_attendance_helpers import (
+    csrf_in,
+    full_app,
+    qr_texts,
+    session_ids,
+    talker_of,
+)
 from tests.dashboard_helpers import NOW, WED, Clock, World, cookie_for, world
 from tests.factories import id_of, local
 
@@ -54,22 +60,12 @@ class Hall:
         return await self.client.post(self.base + path, data={"csrf": await self.csrf(), **form})
 
 
-async def _session_ids(sessions: SessionMaker, event_id: int) -> dict[str, int]:
-    async with sessions() as session:
-        found = await session.execute(
-            select(AgendaSession.title, AgendaSession.id).where(
-                col(AgendaSession.event_id) == event_id
-            )
-        )
-        return {title: ident for title, ident in found.all() if ident is not None}
-
-
 @pytest.fixture
 async def hall(sessions: SessionMaker) -> AsyncIterator[Hall]:
     clock = Clock()
     app = full_app(sessions, clock)
     built = await world(sessions)
-    ids = await _session_ids(sessions, id_of(built.mine))
+    ids = await session_ids(sessions, id_of(built.mine))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -192,7 +188,7 @@ async def test_minutes_out_of_range_open_nothing(hall: Hall, minutes: str) -> No
 
 
 async def test_another_events_session_or_code_is_not_found(hall: Hall) -> None:
-    other = await _session_ids(hall.sessions, id_of(hall.world.other))
+    other = await session_ids(hall.sessions, id_of(hall.world.other))
     response = await hall.post("/buka", sesi=str(other["Strategi Transformasi"]))
     assert response.status_code == 404
     assert await openings(hall.sessions) == []
@@ -274,7 +270,7 @@ async def test_a_mark_by_hand_needs_a_reason_and_changes_nothing_without(hall: H
 
 async def test_marks_refused_as_the_chat_refuses_them(hall: Hall) -> None:
     budi = await _person(hall, "Budi Santoso")
-    other = await _session_ids(hall.sessions, id_of(hall.world.other))
+    other = await session_ids(hall.sessions, id_of(hall.world.other))
     cases = [
         ({"sesi": str(other["Strategi Transformasi"]), "orang": str(budi)}, "tidak ada di agenda"),
         ({"sesi": str(hall.strategi), "orang": str(hall.world.other_organiser)}, "tidak terdaftar"),

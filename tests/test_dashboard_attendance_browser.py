@@ -20,11 +20,15 @@ from bot.db import SessionMaker
 from models.dashboard import sign_in_url
 from tests.browser import chromium, screenshot_on_failure, served
 from tests.certificate_helpers import answered, pdf_text
-from tests.dashboard_attendance_helpers import full_app, talker_of
+from tests.dashboard_attendance_helpers import (
+    full_app,
+    person_named,
+    present_at,
+    session_ids,
+    talker_of,
+)
 from tests.dashboard_helpers import Clock, link_for, world
 from tests.factories import id_of
-from tests.test_dashboard_attendance import _session_ids
-from tests.test_dashboard_certificates import _by_name, _present
 
 LIVE = 20_000  # ms to wait for a page to bring itself up to date (it polls every few s)
 
@@ -48,9 +52,9 @@ async def test_an_organiser_runs_check_in_from_the_browser(
 ) -> None:
     built = await world(sessions)
     event_id = id_of(built.mine)
-    strategi = (await _session_ids(sessions, event_id))["Strategi Transformasi"]
-    budi = await _by_name(sessions, "Budi Santoso")
-    dewi = await _by_name(sessions, "Dewi Lestari")
+    strategi = (await session_ids(sessions, event_id))["Strategi Transformasi"]
+    budi = await person_named(sessions, "Budi Santoso")
+    dewi = await person_named(sessions, "Dewi Lestari")
     token = await link_for(sessions, built.organiser)
     app = full_app(sessions, Clock())
     async with served(app) as base, chromium(tmp_path / "profile") as browser:
@@ -155,11 +159,11 @@ async def test_an_organiser_issues_and_revokes_certificates_from_the_browser(
 ) -> None:
     built = await world(sessions)
     event_id = id_of(built.mine)
-    dewi = await _by_name(sessions, "Dewi Lestari")
+    dewi = await person_named(sessions, "Dewi Lestari")
     both = {"Strategi Transformasi", "Advokasi untuk Keberlanjutan"}
-    await _present(sessions, event_id, built.participant, both)
+    await present_at(sessions, event_id, built.participant, both)
     await answered(sessions, built.mine, built.participant)
-    await _present(sessions, event_id, dewi, {"Strategi Transformasi"})
+    await present_at(sessions, event_id, dewi, {"Strategi Transformasi"})
     token = await link_for(sessions, built.organiser)
     app = full_app(sessions, Clock())
     async with served(app) as base, chromium(tmp_path / "profile") as browser:

@@ -15,12 +15,16 @@ from sqlmodel import col, select
 from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from handlers.turn import Deployment
-from models import AgendaSession, Person
-from models.attendance.marks import Who, mark
 from models.certificates.store import Certificate
 from tests.certificate_helpers import answered, pdf_qr_codes, pdf_text
-from tests.dashboard_attendance_helpers import DEPLOYMENT, csrf_in, full_app
-from tests.dashboard_helpers import NOW, Clock, World, cookie_for, world
+from tests.dashboard_attendance_helpers import (
+    DEPLOYMENT,
+    csrf_in,
+    full_app,
+    person_named,
+    present_at,
+)
+from tests.dashboard_helpers import Clock, World, cookie_for, world
 from tests.factories import id_of
 
 
@@ -42,36 +46,20 @@ class Office:
         return await self.client.post(self.base + path, data={"csrf": token, **form})
 
 
-async def _present(sessions: SessionMaker, event_id: int, person_id: int, titles: set[str]) -> None:
-    async with sessions.begin() as session:
-        found = await session.execute(
-            select(AgendaSession).where(col(AgendaSession.event_id) == event_id)
-        )
-        for row in found.scalars():
-            if row.title in titles:
-                await mark(
-                    session, event_id=event_id, session_id=id_of(row), person_id=person_id,
-                    reason="Daftar hadir kertas", who=Who(None, "cli"), now=NOW,
-                )  # fmt: skip
-
-
-async def _by_name(sessions: SessionMaker, name: str) -> int:
-    async with sessions() as session:
-        found = await session.execute(select(Person.id).where(col(Person.full_name) == name))
-        return int(found.scalars().one())
-
-
 async def office_of(
     sessions: SessionMaker, deployment: Deployment = DEPLOYMENT
 ) -> AsyncIterator[Office]:
     app = full_app(sessions, Clock(), deployment)
     built = await world(sessions)
     event_id = id_of(built.mine)
-    dewi, budi = await _by_name(sessions, "Dewi Lestari"), await _by_name(sessions, "Budi Santoso")
+    dewi, budi = (
+        await person_named(sessions, "Dewi Lestari"),
+        await person_named(sessions, "Budi Santoso"),
+    )
     both = {"Strategi Transformasi", "Advokasi untuk Keberlanjutan"}
-    await _present(sessions, event_id, built.participant, both)  # Siti: qualifies
+    await present_at(sessions, event_id, built.participant, both)  # Siti: qualifies
     await answered(sessions, built.mine, built.participant)
-    await _present(sessions, event_id, dewi, {"Strategi Transformasi"})  # one of two
+    await present_at(sessions, event_id, dewi, {"Strategi Transformasi"})  # one of two
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
