@@ -26,7 +26,13 @@ from models.certificates.design import (
 )
 from models.certificates.document import certificate_pdf
 from models.certificates.sources import attendance_source
-from models.certificates.standing import Standing, holder, issue_qualifying, standings
+from models.certificates.standing import (
+    ByHand,
+    Standing,
+    issue_by_hand,
+    issue_qualifying,
+    standings,
+)
 from models.certificates.store import (
     MAX_REASON,
     Certificate,
@@ -34,7 +40,6 @@ from models.certificates.store import (
     by_code,
     by_number,
     certificate_number,
-    issue,
     revoke,
     settings_for_update,
     settings_of,
@@ -301,17 +306,17 @@ def certificate_issue(
         if not found:
             raise _fail(t("certificate.cli.no_participant", phone=phone))
         standing = found[0]
-        if standing.certificate is not None:
-            raise _fail(t("certificate.cli.has_one", number=standing.certificate.number), 1)
-        rule = (await settings_of(session, event.id or 0)).rule()
-        if not standing.verdict.qualifies and not why:
+        done = await issue_by_hand(
+            session, attendance_source(), event, standing.participant.person_id, why, now,
+            issued_by="cli",
+        )  # fmt: skip
+        if done.outcome is ByHand.HAS_ONE and done.certificate is not None:
+            raise _fail(t("certificate.cli.has_one", number=done.certificate.number), 1)
+        if done.outcome is ByHand.NEEDS_REASON:
+            rule = (await settings_of(session, event.id or 0)).rule()
             lacking = missing_text(t, rule, standing.verdict, short=True)
             raise _fail(t("certificate.cli.needs_reason", missing=lacking))
-        manual = None if standing.verdict.qualifies else why
-        issued = await issue(
-            session, event, [holder(standing)], now, issued_by="cli", manual_reason=manual
-        )
-        return event, issued
+        return event, [done.certificate] if done.certificate is not None else []
 
     async def go(engine: AsyncEngine) -> tuple[list[Certificate], int]:
         await upgrade(engine)

@@ -2,6 +2,8 @@
 (models/live_message.py) where a message can change; on WhatsApp, where each change
 would be one more message, the count is refreshed by its button instead."""
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.attendance_texts import opener_translator, status_reply
@@ -33,15 +35,20 @@ async def show_status(turn: Turn, opening: AttendanceOpening, *, live: bool) -> 
 
 async def refresh_status(turn: Turn, opening: AttendanceOpening) -> None:
     """Bring the opener's live count up to date, in the opener's language."""
-    session: AsyncSession = turn.session
+    await refresh_opener(turn.session, opening, turn.now)
+
+
+async def refresh_opener(session: AsyncSession, opening: AttendanceOpening, now: datetime) -> None:
+    """``refresh_status`` outside a conversation (the dashboard closing a code opened in
+    the chat)."""
     if opening.status_outbox_id is None or opening.status_identity_id is None:
         return
     identity = await session.get(ChannelIdentity, opening.status_identity_id)
     if identity is None:
         return
     t = await opener_translator(session, opening)
-    status = await status_reply(session, opening, t, turn.now)
+    status = await status_reply(session, opening, t, now)
     await update_live(
         session, original_id=opening.status_outbox_id, identity_id=opening.status_identity_id,
-        channel=identity.channel, body=body_of(status), now=turn.now, key_prefix=LIVE_KIND,
+        channel=identity.channel, body=body_of(status), now=now, key_prefix=LIVE_KIND,
     )  # fmt: skip

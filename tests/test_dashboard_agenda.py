@@ -20,7 +20,9 @@ from handlers.i18n import Translator
 from models import AgendaSession, OutboxMessage, RoleName, Upload
 from models.agenda import agenda_of
 from models.agenda_import import MAX_FILE_BYTES, template_csv
+from models.audit import AuditAction
 from models.notifications import Kind
+from tests.audit_helpers import actors_of
 from tests.dashboard_helpers import WED
 from tests.dashboard_pages import AGENDA_CSV, BAD_CSV, Signed, csrf_of, hidden, signed_site
 from tests.factories import add_session, give_role, id_of, person_id_of
@@ -137,6 +139,9 @@ async def test_a_file_is_previewed_kept_and_applied_only_when_confirmed(site: Si
     again = await site.client.post(site.path("/agenda/impor/terapkan"), data=form)
     assert again.status_code == 404
     assert len(await notices(site)) == 3
+    assert await actors_of(site.sessions, AuditAction.AGENDA_IMPORTED) == [
+        ("person", site.world.organiser)
+    ]
 
 
 async def test_without_the_box_ticked_no_notice_is_sent(site: Signed) -> None:

@@ -18,6 +18,7 @@ from bot.db import SessionMaker
 from handlers.i18n import Translator
 from models import Broadcast, EventClass, OutboxMessage, Person, RoleName
 from models.audience import InClass
+from models.audit import AuditAction
 from models.broadcasts import (
     FILE_LIMIT,
     TEXT_LIMIT,
@@ -26,6 +27,7 @@ from models.broadcasts import (
     checked_text,
 )
 from models.outbox import Status
+from tests.audit_helpers import actors_of
 from tests.dashboard_pages import PNG, Signed, announce, counted, csrf_of, hidden, signed_site
 from tests.factories import give_role, id_of, person_id_of
 
@@ -208,6 +210,9 @@ async def test_one_scheduled_goes_at_its_moment_unless_cancelled(site: Signed) -
     twice = await site.client.post(site.path(f"/pengumuman/{broadcast_id}/batal"), data=cancel)
     shown = await site.client.get(twice.headers["location"])
     assert ID("broadcast.cancel_already", number=broadcast_id) in shown.text
+    organiser = ("person", site.world.organiser)  # in the audit log, once each
+    assert await actors_of(site.sessions, AuditAction.BROADCAST_SCHEDULED) == [organiser]
+    assert await actors_of(site.sessions, AuditAction.BROADCAST_CANCELLED) == [organiser]
 
 
 async def test_a_draft_changed_in_another_tab_is_not_confirmed_as_it_was(site: Signed) -> None:

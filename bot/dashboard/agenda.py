@@ -39,6 +39,7 @@ from models.agenda_import import (
     template_csv,
     template_xlsx,
 )
+from models.audit import Actor
 from models.uploads import forget_upload, keep_upload, new_upload, waiting_upload
 
 router = APIRouter()
@@ -211,7 +212,10 @@ async def apply(page: OfEvent, form: CheckedForm) -> Response:
         # The agenda changed since the preview: show what the file would do now.
         return RedirectResponse(_address(page, IMPORT) + "?berubah=1", status_code=303)
     try:
-        report = await import_agenda(page.session, page.event, held.filename, held.content)
+        report = await import_agenda(
+            page.session, page.event, held.filename, held.content,
+            actor=Actor.person(page.viewer.person_id),
+        )  # fmt: skip
     except AgendaFileError as error:  # raised before anything is written
         await forget_upload(page.session, held.id)
         await page.session.commit()

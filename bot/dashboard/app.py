@@ -14,7 +14,18 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.dashboard import agenda, audit, broadcasts, events, participants, signin, surveys
+from bot.dashboard import (
+    agenda,
+    attendance,
+    attendance_roll,
+    audit,
+    broadcasts,
+    certificates,
+    events,
+    participants,
+    signin,
+    surveys,
+)
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.core import (
     PREFIX,
@@ -35,7 +46,10 @@ PAGES = (
     participants.router,
     agenda.router,
     broadcasts.router,
+    attendance.router,
+    attendance_roll.router,
     surveys.router,
+    certificates.router,
     audit.router,
 )
 

@@ -38,6 +38,7 @@ from models.audience import (
     audience_size,
     regions_of,
 )
+from models.audit import Actor
 from models.broadcasts import (
     FILE_LIMIT,
     TEXT_LIMIT,
@@ -390,7 +391,9 @@ async def confirm(page: OfEvent, broadcast_id: int, form: CheckedForm) -> Respon
     if form.get("setuju") != digest(draft):
         return RedirectResponse(_address(page, draft, "?berubah=1"), status_code=303)
     try:
-        written = await confirm_broadcast(page.session, draft.id, _now(page))
+        written = await confirm_broadcast(
+            page.session, draft.id, _now(page), actor=Actor.person(page.viewer.person_id)
+        )
     except BroadcastError as error:  # its moment passed, or nobody is left: nothing written
         return await _preview(page, draft, refused=error_text(page.t, error), status=422)
     await page.session.commit()
@@ -511,7 +514,9 @@ async def cancel(page: OfEvent, broadcast_id: int, _form: CheckedForm) -> Respon
     found = await _of_event(page, broadcast_id)
     if found.status == BroadcastStatus.DRAFT or found.id is None:
         raise PageError(404, "no_broadcast")
-    done = await cancel_broadcast(page.session, found.id, _now(page))
+    done = await cancel_broadcast(
+        page.session, found.id, _now(page), actor=Actor.person(page.viewer.person_id)
+    )
     await page.session.commit()
     query = f"?batal={done.outcome.value}&baris={done.rows}" if done is not None else ""
     return RedirectResponse(_address(page, found, query), status_code=303)

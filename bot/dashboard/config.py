@@ -4,13 +4,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import structlog
 
 from bot.settings import Settings
+from handlers.turn import Deployment
 from models.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -23,6 +24,9 @@ class DashboardConfig:
     secure_cookies: bool  # behind HTTPS: the browser sends the cookie over HTTPS only
     admins: frozenset[tuple[str, str]]  # (channel, user key), as the chat reads them
     clock: Callable[[], datetime] = utcnow
+    # How to link to the bot and to the public pages: check-in codes' QR codes, the
+    # certificates' verification links.
+    deployment: Deployment = field(default_factory=Deployment)
     # Where PUBLIC_BASE_URL says the pages are, as host[:port]: behind a proxy that does
     # not pass the Host header on, a form's Origin is this rather than the request's host.
     public_host: str | None = None
@@ -57,5 +61,6 @@ def config_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> D
         secure_cookies=(settings.public_base_url or "").startswith("https://"),
         admins=settings.deployment().admins,
         clock=clock,
+        deployment=settings.deployment(),
         public_host=urlsplit(settings.public_base_url).netloc if settings.public_base_url else None,
     )

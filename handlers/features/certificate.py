@@ -23,22 +23,24 @@ from handlers.staff import refuse
 from handlers.timefmt import format_date
 from handlers.turn import PAYLOAD_SEPARATOR, Option, Turn
 from handlers.types import Attachment, Reply
-from handlers.validation import InvalidInputError, free_text, phone_e164, row_id
+from handlers.validation import InvalidInputError, phone_e164, row_id
 from models import Event, RoleName
 from models.agenda import agenda
 from models.certificates.sources import attendance_source
 from models.certificates.standing import (
+    ByHand,
     Standing,
     event_end,
     holder,
+    issue_by_hand,
     issue_qualifying,
     standings,
 )
 from models.certificates.store import (
-    MAX_REASON,
     Certificate,
     by_code,
     by_number,
+    checked_reason,
     issue,
     revoke,
     settings_of,
@@ -252,10 +254,7 @@ class HandState(BaseModel):
 
 
 def _reason(text: str) -> str:
-    reason = free_text(text, max_len=MAX_REASON)
-    if len(reason) < 5:
-        raise InvalidInputError("certificate.reason_short")
-    return reason
+    return checked_reason(text)
 
 
 def _matches(found: list[Standing], typed: str) -> list[Standing]:
@@ -318,21 +317,18 @@ async def hand_confirmed(turn: Turn, state: HandState, value: Answer) -> None:
         turn.say("certificate.hand.kept")
         await leave_side_flow(turn)
         return
-    found = await standings(turn.session, attendance_source(), event, state.person_id)
-    if not found or found[0].certificate is not None:
+    done = await issue_by_hand(
+        turn.session, attendance_source(), event, state.person_id or 0, state.reason or None,
+        turn.now, issued_by=f"person:{turn.person_id}",
+    )  # fmt: skip
+    if done.outcome is ByHand.NEEDS_REASON:
+        await goto(turn, REASON)  # qualified when asked, no longer
+        return
+    if done.outcome is not ByHand.ISSUED or done.certificate is None:
         turn.say("certificate.hand.gone")
         await leave_side_flow(turn)
         return
-    standing = found[0]
-    reason = None if standing.verdict.qualifies else state.reason or None
-    if reason is None and not standing.verdict.qualifies:
-        await goto(turn, REASON)  # qualified when asked, no longer
-        return
-    [issued] = await issue(
-        turn.session, event, [holder(standing)], turn.now,
-        issued_by=f"person:{turn.person_id}", manual_reason=reason,
-    )  # fmt: skip
-    turn.say("certificate.hand.issued", name=state.name, number=issued.number)
+    turn.say("certificate.hand.issued", name=state.name, number=done.certificate.number)
     await leave_side_flow(turn)
 
 

@@ -5,6 +5,7 @@ Shared by the chat, the command line and the periodic job."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,3 +97,46 @@ async def issue_qualifying(
     """A certificate for each participant who qualifies and has none; the new ones."""
     waiting = [holder(s) for s in await standings(session, source, event) if s.waiting]
     return await issue(session, event, waiting, now, issued_by=issued_by)
+
+
+class ByHand(StrEnum):
+    ISSUED = "issued"
+    NOT_PARTICIPANT = "not_participant"  # not a registered participant of the event
+    HAS_ONE = "has_one"
+    NEEDS_REASON = "needs_reason"  # the rule does not qualify them, and no reason was given
+
+
+@dataclass(frozen=True, slots=True)
+class HandIssue:
+    outcome: ByHand
+    standing: Standing | None = None
+    certificate: Certificate | None = None  # the new one, or the one they hold
+
+
+async def issue_by_hand(
+    session: AsyncSession,
+    source: AttendanceSource,
+    event: Event,
+    person_id: int,
+    reason: str | None,
+    now: datetime,
+    *,
+    issued_by: str,
+) -> HandIssue:
+    """A certificate for one participant on an organiser's word (the chat, the command
+    line, the dashboard): someone who qualifies gets it as the rule would give it, and no
+    reason is kept; someone the rule does not qualify gets it only with ``reason`` (checked
+    by the caller), which is kept on the certificate."""
+    found = await standings(session, source, event, person_id)
+    if not found:
+        return HandIssue(ByHand.NOT_PARTICIPANT)
+    standing = found[0]
+    if standing.certificate is not None:
+        return HandIssue(ByHand.HAS_ONE, standing, standing.certificate)
+    manual = None if standing.verdict.qualifies else reason
+    if manual is None and not standing.verdict.qualifies:
+        return HandIssue(ByHand.NEEDS_REASON, standing)
+    [issued] = await issue(
+        session, event, [holder(standing)], now, issued_by=issued_by, manual_reason=manual
+    )
+    return HandIssue(ByHand.ISSUED, standing, issued)

@@ -20,6 +20,7 @@ from sqlmodel import Column, Field, SQLModel, col, select
 from models.audit import CLI, SYSTEM, Actor, AuditAction, record
 from models.certificates.rule import Rule
 from models.event import Event
+from models.profile_checks import InvalidInputError, free_text
 from models.types import UTCDateTime, utcnow
 
 # Crockford's base32: no I, L, O or U, so that a code read off paper is typed right.
@@ -27,6 +28,7 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10  # 50 random bits
 _TYPED_ALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MAX_REASON = 500
+MIN_REASON = 5  # "Data ganda" at least: a word or two, not a stray key
 _DEFAULT = Rule()
 
 
@@ -279,6 +281,16 @@ async def issue(
             manual=manual_reason is not None,
         )
     return issued
+
+
+def checked_reason(text: str) -> str:
+    """A reason to issue by hand or to revoke, as the chat and the dashboard take it:
+    plain text of MIN_REASON to MAX_REASON characters. Raises InvalidInputError, whose
+    key says why."""
+    reason = free_text(text, max_len=MAX_REASON)
+    if len(reason) < MIN_REASON:
+        raise InvalidInputError("certificate.reason_short")
+    return reason
 
 
 def revoke(
