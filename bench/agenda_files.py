@@ -5,8 +5,9 @@ a baseline (the same coroutine with nothing else running). Run from the project 
     python -m bench.agenda_files --repeat 5
 
 The hostile files are those measured on the running bot (tests/hostile_files.py): a
-2 MB CSV on one line, 19 MB of cell styles in a small workbook, 19,000 blank rows; and a
-row too wide for any budget, which only the time limit stops.
+2 MB CSV on one line, 19 MB of cell styles in a small workbook, 19,000 blank rows; 50,000
+sessions in a CSV and 5,000 in a workbook (refused for their rows); and a row too wide for
+any budget, which only the time limit stops.
 """
 
 import argparse
@@ -26,7 +27,12 @@ from models.agenda_import import (
     template_xlsx,
 )
 from models.spreadsheet.offloaded import TIME_LIMIT
-from tests.hostile_files import HOSTILE, one_wide_row
+from tests.hostile_files import (
+    HOSTILE,
+    fifty_thousand_rows,
+    five_thousand_rows_xlsx,
+    one_wide_row,
+)
 
 TICK = 0.01  # the light coroutine asks to run again every 10 ms
 
@@ -143,6 +149,8 @@ def main() -> None:
         "template.csv": template_csv(),
         "template.xlsx": template_xlsx(),
         **{name: make() for name, (make, _) in HOSTILE.items()},
+        "50k-rows.csv": fifty_thousand_rows(),
+        "5k-rows.xlsx": five_thousand_rows_xlsx(),
         "wide-row.xlsx": one_wide_row(args.wide_cells),
     }
 

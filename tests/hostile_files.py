@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from functools import cache, partial
 
+import openpyxl
 from openpyxl.utils import get_column_letter
 
 from models.agenda_import import MAX_FILE_BYTES, template_xlsx
@@ -90,3 +91,24 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "blank-rows.xlsx": (cache(blank_rows), "too_many_cells"),
     "empty-strings.xlsx": (cache(partial(blank_rows, empty_strings=True)), "too_many_cells"),
 }
+
+
+@cache
+def fifty_thousand_rows() -> bytes:
+    """A CSV under the size limit holding 50,000 sessions: refused for its rows."""
+    header = "Tanggal;Mulai;Selesai;Materi;Narasumber;Ruang;Kelas;Keterangan"
+    rows = [f";08.00;09.00;Sesi {i};;;;" for i in range(50_000)]
+    return "\n".join([header, "13/11/2024;08.00;09.00;Sesi;;;;", *rows]).encode()
+
+
+@cache
+def five_thousand_rows_xlsx() -> bytes:
+    """A workbook of 5,000 sessions: refused for its rows without reading them all."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["Tanggal", "Mulai", "Selesai", "Materi"])
+    for i in range(5_000):
+        sheet.append(["13/11/2024", "08.00", "09.00", f"Sesi {i}"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -4,7 +4,6 @@ import asyncio
 import re
 import shutil
 import textwrap
-import time
 import tomllib
 from collections.abc import AsyncIterator
 from fnmatch import fnmatch
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.db import SessionMaker, create_engine, session_maker
+from models.surveys import loading
 from models.surveys.definition import Purpose, QuestionType, SurveyDefinition
 from models.surveys.loading import (
     MAX_FILE_BYTES,
@@ -326,12 +326,13 @@ def test_each_mistake_is_refused_at_its_line(text: str, expected: list[tuple[int
 # --- files and hostile ones -------------------------------------------------------------
 
 
-def refused_quickly(text: str) -> list[tuple[int, str]]:
-    started = time.perf_counter()
-    with pytest.raises(SurveyFileError) as refused:
+def refused(text: str) -> list[tuple[int, str]]:
+    """The problems ``text`` is refused for. Each hostile file below is refused by the
+    budget its message names (size, values, depth, aliases), which stops the reading there;
+    how fast that is, is for a benchmark, not for a timed assertion."""
+    with pytest.raises(SurveyFileError) as refusal:
         load_survey_text(text)
-    assert time.perf_counter() - started < 1.0  # milliseconds, with room for a busy machine
-    return [(p.line, p.message) for p in refused.value.problems]
+    return [(p.line, p.message) for p in refusal.value.problems]
 
 
 def test_a_billion_laughs_is_refused_at_its_first_anchor() -> None:
@@ -340,16 +341,18 @@ def test_a_billion_laughs_is_refused_at_its_first_anchor() -> None:
         previous = chr(ord(level) - 1)
         laughs.append(f"{level}: &{level} [{','.join(['*' + previous] * 9)}]")
     text = "\n".join(laughs) + "\n"
-    assert refused_quickly(text) == [
-        (1, "anchors and aliases ('&' and '*') are not allowed: write it out")
-    ]
+    assert refused(text) == [(1, "anchors and aliases ('&' and '*') are not allowed: write it out")]
     # An alias alone, without the anchor that would come first.
-    assert refused_quickly("id: demo\ntitle: *t\n")[0][0] == 2
+    assert refused("id: demo\ntitle: *t\n")[0][0] == 2
 
 
-def test_large_files_are_refused_before_they_are_parsed(tmp_path: Path) -> None:
+def test_large_files_are_refused_before_they_are_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     megabyte = "id: demo\n" + "# padding\n" * 100_000
-    assert refused_quickly(megabyte) == [(1, "the file is larger than 256 KB: no survey is")]
+    with monkeypatch.context() as unparsed:
+        unparsed.setattr(loading, "_parsed", lambda text: pytest.fail("parsed"))
+        assert refused(megabyte) == [(1, "the file is larger than 256 KB: no survey is")]
     path = tmp_path / "big.yaml"
     path.write_text(megabyte)
     with pytest.raises(SurveyFileError, match="larger than 256 KB"):
@@ -357,7 +360,7 @@ def test_large_files_are_refused_before_they_are_parsed(tmp_path: Path) -> None:
     # 256 KB of short items: read by libyaml, refused for holding far too many values.
     items = "id: demo\nlist: [" + ", ".join(["ab"] * (MAX_FILE_BYTES // 5)) + "]\n"
     assert len(items.encode()) <= MAX_FILE_BYTES
-    assert refused_quickly(items)[0][1] == "more than 30,000 values: no survey is"
+    assert refused(items)[0][1] == "more than 30,000 values: no survey is"
 
 
 @pytest.mark.parametrize(
@@ -372,7 +375,7 @@ def test_large_files_are_refused_before_they_are_parsed(tmp_path: Path) -> None:
     ids=["lists", "mappings", "256 KB of brackets", "indentation"],
 )
 def test_deep_nesting_is_refused(text: str, line: int) -> None:
-    assert refused_quickly(text) == [(line, "nested more than 20 levels deep: no survey is")]
+    assert refused(text) == [(line, "nested more than 20 levels deep: no survey is")]
 
 
 def test_files_are_read_as_utf8_and_other_encodings_named(tmp_path: Path) -> None:
