@@ -7,7 +7,6 @@ import asyncio
 import copy
 import io
 import json
-import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -165,9 +164,7 @@ async def test_an_oversized_delivery_is_refused_before_it_is_read(
         padded = text_from(SRI, "/start", "wamid.big-1")
         padded["padding"] = "x" * limit
         big = json.dumps(padded).encode()
-        started = time.monotonic()
         assert await hook.post(big) == 413
-        assert time.monotonic() - started < 1
 
         async def chunks() -> AsyncIterator[bytes]:
             for start in range(0, len(big), 1024):
