@@ -18,6 +18,9 @@ DEMO_CLASSES = ("A", "B")
 DEMO_AGENDA = "demo-agenda.csv"
 
 
+DEMO_RETENTION_DAYS = 100 * 365
+
+
 def demo_agenda_csv() -> bytes:
     return resources.files("bot").joinpath(f"data/{DEMO_AGENDA}").read_bytes()
 
@@ -37,6 +40,9 @@ async def ensure_demo_event(session: AsyncSession) -> Event:
             starts_on=date(2024, 11, 13),
             ends_on=date(2024, 11, 16),
         )
+        # The demo is for trying the bot long after its dates: what is typed into it stays
+        # until erased (/hapus, `bimtek event purge`), not two years after it "ended".
+        event.retention_days = DEMO_RETENTION_DAYS
     if not await class_names(session, event.id):
         await set_classes(session, event, DEMO_CLASSES)
     if not await agenda_of(session, event.id):

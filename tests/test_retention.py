@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.db import SessionMaker
+from bot.demo import ensure_demo_event
 from models import (
     AgendaSession,
     ChannelIdentity,
@@ -248,6 +249,7 @@ async def test_nothing_goes_a_day_before_and_it_all_goes_a_day_after(
         assert event is not None
         assert event.purged_at is not None
         assert event.name == old.name  # the event itself stays
+        assert not event.is_open  # and nobody joins it any more
     # Ani had nothing else: gone. Budi keeps the later event; Citra her role in it; Dewi is
     # an admin.
     assert await count(sessions, Person, col(Person.id) == world.only_old) == 0
@@ -402,3 +404,16 @@ async def test_retention_is_shown_and_set(
         event = await session.get(Event, id_of(world.old))
         assert event is not None
         assert event.retention_days == 1826
+
+
+async def test_the_demo_event_stays_to_be_tried_years_after_its_dates(
+    sessions: SessionMaker,
+) -> None:
+    async with sessions.begin() as session:
+        demo = await ensure_demo_event(session)
+    ten_years_on = datetime(2034, 11, 16, tzinfo=UTC)
+    assert await privacy_round(sessions, ten_years_on) == 0
+    async with sessions() as session:
+        kept = await session.get(Event, id_of(demo))
+        assert kept is not None
+        assert kept.purged_at is None

@@ -186,6 +186,7 @@ async def purge_event(
             erased += 1
             messages += done.messages
     event.purged_at = now
+    event.is_open = False  # nobody joins an event whose people are gone
     record(session, actor, AuditAction.PURGE, event_id=event_id, target="event", at=now)
     await session.flush()
     return Purge(
