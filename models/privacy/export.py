@@ -20,7 +20,7 @@ from models.attendance.store import Attendance, AttendanceMark
 from models.certificates.store import Certificate
 from models.event import Event
 from models.outbox import UNSENT, OutboxFile, OutboxMessage, Status
-from models.people import ChannelIdentity, Consent, Enrollment, Person
+from models.people import ChannelIdentity, Consent, Enrollment, Person, profile_values
 from models.roles import Role
 from models.roster.entry import RosterEntry
 from models.surveys.definition import AnswerValue, QuestionDef, QuestionType, SurveyDefinition
@@ -245,25 +245,11 @@ async def personal_data(
 
 
 def _profile(person: Person) -> Profile | None:
-    fields = (
-        person.full_name,
-        person.phone_e164,
-        person.library_name,
-        person.library_type,
-        person.regency,
-        person.province,
-        person.library_role,
-    )
-    if person.registered_at is None and all(value is None for value in fields):
+    values = profile_values(person)
+    if person.registered_at is None and all(value is None for value in values.values()):
         return None
     return Profile(
-        full_name=person.full_name,
-        phone_e164=person.phone_e164,
-        library_name=person.library_name,
-        library_type=person.library_type,
-        regency=person.regency,
-        province=person.province,
-        library_role=person.library_role,
+        **values,
         registered_at=person.registered_at,
         first_seen_at=person.created_at,
         updated_at=person.updated_at,
