@@ -68,16 +68,21 @@ async def touched_people(
             if person_id is not None:
                 found[person_id].add(touch)
 
+    def written(*times: Any) -> Any:
+        """Any of the times within the window."""
+        return sa.or_(*(_between(col(at), since, until) for at in times))
+
+    async def add_of_event(table: Any, touch: str, *times: Any) -> None:
+        """The people of a table's rows of the event (its person_id and event_id) that
+        the window wrote or changed, as any of ``times`` says."""
+        query = sa.select(col(table.person_id)).where(
+            col(table.event_id) == event_id, written(*times)
+        )
+        await add(query, touch)
+
     enrolled = sa.select(col(Enrollment.person_id)).where(col(Enrollment.event_id) == event_id)
     await add(enrolled.where(_between(col(Enrollment.enrolled_at), since, until)), Touch.REGISTERED)
-    await add(
-        sa.select(col(Consent.person_id)).where(
-            col(Consent.event_id) == event_id,
-            _between(col(Consent.agreed_at), since, until)
-            | _between(col(Consent.withdrawn_at), since, until),
-        ),
-        Touch.CONSENT,
-    )
+    await add_of_event(Consent, Touch.CONSENT, Consent.agreed_at, Consent.withdrawn_at)
     await add(
         sa.select(col(Person.id)).where(
             col(Person.id).in_(enrolled), _between(col(Person.updated_at), since, until)
@@ -89,35 +94,24 @@ async def touched_people(
         .join(SurveyRound, col(SurveyRound.id) == col(SurveyResponse.round_id))
         .where(
             col(SurveyRound.event_id) == event_id,
-            _between(col(SurveyResponse.started_at), since, until)
-            | _between(col(SurveyResponse.updated_at), since, until),
+            written(SurveyResponse.started_at, SurveyResponse.updated_at),
         ),
         Touch.ANSWERS,
     )
-    await add(
-        sa.select(col(Attendance.person_id)).where(
-            col(Attendance.event_id) == event_id,
-            _between(col(Attendance.checked_in_at), since, until)
-            | _between(col(Attendance.checked_out_at), since, until)
-            | _between(col(Attendance.unmarked_at), since, until),
-        ),
+    await add_of_event(
+        Attendance,
         Touch.ATTENDANCE,
+        Attendance.checked_in_at,
+        Attendance.checked_out_at,
+        Attendance.unmarked_at,
     )
-    await add(
-        sa.select(col(AttendanceMark.person_id)).where(
-            col(AttendanceMark.event_id) == event_id,
-            _between(col(AttendanceMark.at), since, until),
-        ),
-        Touch.ATTENDANCE,
-    )
-    await add(
-        sa.select(col(Certificate.person_id)).where(
-            col(Certificate.event_id) == event_id,
-            _between(col(Certificate.issued_at), since, until)
-            | _between(col(Certificate.sent_at), since, until)
-            | _between(col(Certificate.revoked_at), since, until),
-        ),
+    await add_of_event(AttendanceMark, Touch.ATTENDANCE, AttendanceMark.at)
+    await add_of_event(
+        Certificate,
         Touch.CERTIFICATE,
+        Certificate.issued_at,
+        Certificate.sent_at,
+        Certificate.revoked_at,
     )
     await add(
         sa.select(col(ChannelIdentity.person_id))

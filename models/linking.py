@@ -174,6 +174,26 @@ async def check_code(
     return Checked(Verdict.WRONG, MAX_TRIES - row.tries)
 
 
+# The rows that name the person who did something: an announcement's author, an audit
+# entry's actor, who started a survey round, made a manual mark, opened a code.
+DONE_BY: tuple[tuple[type[SQLModel], str], ...] = (
+    (Broadcast, "author_id"),
+    (AuditEntry, "actor_person_id"),
+    (SurveyRound, "started_by"),
+    (AttendanceMark, "by_person_id"),
+    (AttendanceOpening, "opened_by"),
+)
+
+
+async def move_deeds(session: AsyncSession, source: int, target: int | None) -> None:
+    """What ``source`` did becomes ``target``'s (two people found to be one), or nobody's
+    (None: the person is erased)."""
+    for table, column in DONE_BY:
+        await session.execute(
+            update(table).where(col(getattr(table, column)) == source).values({column: target})
+        )
+
+
 async def link_identity(
     session: AsyncSession, identity: ChannelIdentity, into: Person, now: datetime
 ) -> None:
@@ -188,28 +208,8 @@ async def link_identity(
         await session.execute(
             update(table).where(col(table.person_id) == source).values(person_id=target)
         )
-    await session.execute(
-        update(Broadcast).where(col(Broadcast.author_id) == source).values(author_id=target)
-    )
-    # What they did stays theirs in the audit log.
-    await session.execute(
-        update(AuditEntry)
-        .where(col(AuditEntry.actor_person_id) == source)
-        .values(actor_person_id=target)
-    )
-    await session.execute(
-        update(SurveyRound).where(col(SurveyRound.started_by) == source).values(started_by=target)
-    )
-    await session.execute(
-        update(AttendanceMark)
-        .where(col(AttendanceMark.by_person_id) == source)
-        .values(by_person_id=target)
-    )
-    await session.execute(
-        update(AttendanceOpening)
-        .where(col(AttendanceOpening.opened_by) == source)
-        .values(opened_by=target)
-    )
+    # What they did stays theirs, in the audit log too.
+    await move_deeds(session, source, target)
     await _move_unless_held(session, Enrollment, "event_id", source, target)
     await move_certificates(session, source, target)
     await _move_unless_held(session, Attendance, "session_id", source, target)

@@ -69,6 +69,11 @@ class Person(SQLModel, table=True):
 NUMBER_CHANNELS = frozenset({"whatsapp"})
 
 
+def profile_values(person: Person) -> dict[str, str | None]:
+    """The registration fields' values by name (PROFILE_FIELDS), as reports copy them."""
+    return {name: getattr(person, name) for name in PROFILE_FIELDS}
+
+
 class ChannelIdentity(SQLModel, table=True):
     """One way to reach a person: a Telegram account, a WhatsApp number, the console."""
 

@@ -21,12 +21,19 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
-from bot.dashboard.files import FORM_ROOM, id_field, posted_file, upload_body
+from bot.dashboard.files import (
+    CSV_MEDIA,
+    FORM_ROOM,
+    XLSX_MEDIA,
+    download,
+    id_field,
+    posted_file,
+    upload_body,
+)
 from handlers.agenda_texts import problem_text, report_text
 from handlers.event_choice import local_today
 from handlers.notices import concerned_people, send_change_notices
 from handlers.timefmt import format_date, zone_label
-from handlers.written_files import XLSX
 from models.agenda import AgendaItem, agenda
 from models.agenda_import import (
     MAX_FILE_BYTES,
@@ -89,20 +96,12 @@ async def agenda_page(page: OfEvent, dimuat: int = 0, dikabari: int = -1) -> HTM
 
 @router.get(AGENDA + "/template.csv")
 async def template_as_csv(page: OfEvent) -> Response:
-    return _download(template_csv(), "text/csv; charset=utf-8", "jadwal-template.csv")
+    return download(template_csv(), CSV_MEDIA, "jadwal-template.csv")
 
 
 @router.get(AGENDA + "/template.xlsx")
 async def template_as_xlsx(page: OfEvent) -> Response:
-    return _download(template_xlsx(), XLSX, "jadwal-template.xlsx")
-
-
-def _download(content: bytes, media: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(template_xlsx(), XLSX_MEDIA, "jadwal-template.xlsx")
 
 
 def _problems(page: EventPage, filename: str, problems: list[Problem]) -> HTMLResponse:

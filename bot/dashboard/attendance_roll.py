@@ -23,6 +23,7 @@ from bot.dashboard.attendance import (
     form_text,
 )
 from bot.dashboard.core import CheckedForm, EventPage, OfEvent, PageError
+from bot.dashboard.files import CSV_MEDIA, XLSX_MEDIA, download, export_refusals
 from handlers.attendance_sheet import printable
 from handlers.event_choice import local_today
 from handlers.i18n import Translator
@@ -36,7 +37,7 @@ from models.attendance.register import register_of
 from models.attendance.roll import roll_of
 from models.attendance.settings import rules_of
 from models.roster.export import participants
-from models.writer import NotWrittenError, TooLargeError, write_off_loop
+from models.writer import write_off_loop
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
@@ -44,7 +45,6 @@ router = APIRouter()
 ROLL = DAY + "/sesi"
 MARK = DAY + "/tandai"
 VIA = "dashboard"  # where a mark was made, as the records name channels
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROLL_REFRESH = 5  # seconds
 RESULTS = ("marked", "unmarked")  # what a page says after a change (no names)
 CHANNELS = ("telegram", "whatsapp", "console", "cli", VIA)
@@ -157,34 +157,22 @@ async def _register(page: EventPage, per: str, kind: str) -> bytes:
     by = EXPORT_BY.get(per) or (await rules_of(page.session, page.event_id)).export_by
     sheet = printable(await register_of(page.session, page.event, by), page.t)
     await page.session.rollback()  # read only; nothing to keep
-    try:
+    with export_refusals():
         if kind == "xlsx":
             return await xlsx_off_loop(sheet)
         return await write_off_loop(
             partial(csv_bytes, sheet), time_limit=TIME_LIMIT, cells=sheet.cells,
             max_cells=MAX_CELLS,
         )  # fmt: skip
-    except TooLargeError:
-        raise PageError(413, "export_too_large") from None
-    except NotWrittenError:
-        raise PageError(503, "export_failed") from None
-
-
-def _download(content: bytes, media: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get(DAY + "/daftar-hadir.xlsx")
 async def register_xlsx(page: OfEvent, per: str = "") -> Response:
     filename = f"daftar-hadir-{page.event.code}.xlsx"  # read before the transaction ends
-    return _download(await _register(page, per, "xlsx"), XLSX_MEDIA, filename)
+    return download(await _register(page, per, "xlsx"), XLSX_MEDIA, filename)
 
 
 @router.get(DAY + "/daftar-hadir.csv")
 async def register_csv(page: OfEvent, per: str = "") -> Response:
     filename = f"daftar-hadir-{page.event.code}.csv"  # read before the transaction ends
-    return _download(await _register(page, per, "csv"), "text/csv; charset=utf-8", filename)
+    return download(await _register(page, per, "csv"), CSV_MEDIA, filename)

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
-from bot.dashboard.files import FORM_ROOM, posted_file, text_field, upload_body
+from bot.dashboard.files import FORM_ROOM, download, posted_file, text_field, upload_body
 from handlers.broadcast_texts import audience_text, error_text, excerpt, state_text
 from handlers.roster_texts import unknown_note
 from handlers.timefmt import format_moment, zone_label
@@ -420,11 +420,7 @@ async def attached(page: OfEvent, broadcast_id: int) -> Response:
     if stored.media_type in PHOTO_TYPES:
         return Response(stored.content, media_type=stored.media_type)
     safe = "".join(c for c in stored.filename if c.isascii() and (c.isalnum() or c in "._-"))
-    return Response(
-        stored.content,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{safe or "berkas"}"'},
-    )
+    return download(stored.content, "application/octet-stream", safe or "berkas")
 
 
 # --- the report -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
+from bot.dashboard.files import download
 from handlers.certificate_delivery import PDF
 from handlers.certificate_texts import missing_text, paper, progress_text, rule_text, status_text
 from models.certificates.document import certificate_pdf
@@ -244,8 +245,4 @@ async def certificate_download(page: OfEvent, person_id: int) -> Response:
         except NotWrittenError:
             raise PageError(503, "certificate_not_drawn") from None
     filename = f"sertifikat-{seq:03d}.pdf"
-    return Response(
-        content,
-        media_type=PDF,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(content, PDF, filename)

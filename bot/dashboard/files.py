@@ -4,23 +4,32 @@ limit, so that a file too big costs the server nothing but the answer; and read 
 the request's database transaction begins.
 
 A browser always declares a form's length; a body sent in chunks without one is refused
-(411), since its size could only be learnt by reading it."""
+(411), since its size could only be learnt by reading it.
+
+Files the dashboard hands out (the exports, the templates) go as downloads, and the file
+writer's refusals become the page's answers."""
 
 import mimetypes
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from bot.dashboard.core import COOKIE, PageError, dashboard_of
+from handlers.written_files import XLSX
+from models.writer import NotWrittenError, TooLargeError
 
 # Room in a posted form beside its file: the multipart boundaries, the CSRF token, the
 # other fields (an announcement's text is at most 4,096 characters, 4 bytes each).
 FORM_ROOM = 64 * 1024
 NAME_LIMIT = 255  # as models.uploads and models.outbox keep a file's name
+XLSX_MEDIA = XLSX
+CSV_MEDIA = "text/csv; charset=utf-8"
 
 
 def upload_body(limit: int) -> Callable[[Request], AsyncIterator[None]]:
@@ -86,3 +95,24 @@ def id_field(form: Mapping[str, Any], field: str) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     return None
+
+
+def download(content: bytes, media: str, filename: str) -> Response:
+    """A file the browser saves under ``filename`` rather than shows."""
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@contextmanager
+def export_refusals(too_large: str = "export_too_large") -> Iterator[None]:
+    """The file writer's refusals (models.writer) as the page's answers: a file over the
+    chat's budget (413, ``too_large``), or one the writer process failed to write (503)."""
+    try:
+        yield
+    except TooLargeError:
+        raise PageError(413, too_large) from None
+    except NotWrittenError:
+        raise PageError(503, "export_failed") from None

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
+from bot.dashboard.files import CSV_MEDIA, XLSX_MEDIA, download, export_refusals
 from handlers.roster_texts import export_table
 from models.agenda import agenda
 from models.attendance.queries import attendance_of
@@ -24,12 +25,11 @@ from models.people import enrollment
 from models.profile_checks import LIBRARY_TYPES
 from models.roster.export import Participant, participants
 from models.spreadsheet.writing import MAX_CELLS, TIME_LIMIT, table_csv, table_xlsx
-from models.writer import NotWrittenError, TooLargeError, write_off_loop
+from models.writer import write_off_loop
 
 router = APIRouter()
 
 LIST = PREFIX + "/acara/{event_id}/peserta"
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUSES = ("registered", "not_registered")
 SHOWN = 500  # rows a page lists; the exports hold everyone
 
@@ -143,34 +143,22 @@ async def _written(page: EventPage, kind: str) -> bytes:
         if kind == "xlsx"
         else partial(table_csv, headers, rows)
     )
-    try:
+    with export_refusals():
         return await write_off_loop(
             writer,
             time_limit=TIME_LIMIT,
             cells=(len(rows) + 1) * max(1, len(headers)),
             max_cells=MAX_CELLS,
         )
-    except TooLargeError:
-        raise PageError(413, "export_too_large") from None
-    except NotWrittenError:
-        raise PageError(503, "export_failed") from None
-
-
-def _download(content: bytes, media: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get(LIST + ".xlsx")
 async def export_xlsx(page: OfEvent) -> Response:
     filename = f"peserta-{page.event.code}.xlsx"
-    return _download(await _written(page, "xlsx"), XLSX_MEDIA, filename)
+    return download(await _written(page, "xlsx"), XLSX_MEDIA, filename)
 
 
 @router.get(LIST + ".csv")
 async def export_csv(page: OfEvent) -> Response:
     filename = f"peserta-{page.event.code}.csv"
-    return _download(await _written(page, "csv"), "text/csv; charset=utf-8", filename)
+    return download(await _written(page, "csv"), CSV_MEDIA, filename)

@@ -24,6 +24,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.dashboard.core import PREFIX, CheckedForm, EventPage, OfEvent, PageError
+from bot.dashboard.files import CSV_MEDIA, XLSX_MEDIA, download, export_refusals
 from handlers.i18n import Translator
 from handlers.quick_rounds import NotStarted, feedback_sessions, start_quick_feedback
 from handlers.results_texts import number
@@ -41,7 +42,7 @@ from models.surveys.exports import (
 from models.surveys.report import EventReport, event_report
 from models.surveys.results import GainGroup, RoundResult, Tally, round_half_up
 from models.surveys.store import SurveyRound, rounds_of_event
-from models.writer import NotWrittenError, TooLargeError, write_off_loop
+from models.writer import write_off_loop
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
@@ -50,8 +51,6 @@ LIST = PREFIX + "/acara/{event_id}/survei"
 ROUND = LIST + "/{round_id}"
 CHART = ROUND + "/grafik/{chart}"
 QUICK = LIST + "/umpan-balik"
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA = "text/csv; charset=utf-8"
 CHART_TITLE = 120  # characters of a chart's title, as /hasil draws it
 EVERY_ROUND = 0  # a CSV of every round (round ids start at 1)
 
@@ -223,14 +222,6 @@ async def survey_chart(page: OfEvent, round_id: int, chart: int) -> Response:
     return Response(png, media_type="image/png")
 
 
-def _download(content: bytes, media: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 async def _written(page: EventPage, report: EventReport, csv_round: int | None = None) -> bytes:
     """The report's workbook, or with ``csv_round`` its CSV (EVERY_ROUND, or one round's),
     by the writer process within the chat's budget, after the request's transaction ends
@@ -245,7 +236,7 @@ async def _written(page: EventPage, report: EventReport, csv_round: int | None =
         formats=["xlsx" if csv_round is None else "csv"],
     )
     await page.session.commit()
-    try:
+    with export_refusals(too_large="results_too_large"):
         if csv_round is None:
             return await event_xlsx_off_loop(report)
         return await write_off_loop(
@@ -254,10 +245,6 @@ async def _written(page: EventPage, report: EventReport, csv_round: int | None =
             cells=workbook_cells(report),  # a CSV holds the workbook's cells, no more
             max_cells=MAX_CELLS,
         )
-    except TooLargeError:
-        raise PageError(413, "results_too_large") from None
-    except NotWrittenError:
-        raise PageError(503, "export_failed") from None
 
 
 @router.get(LIST + ".xlsx")
@@ -265,7 +252,7 @@ async def export_xlsx(page: OfEvent) -> Response:
     """The /hasil workbook: a summary, then a sheet per round with everyone's answers."""
     filename = f"hasil-survei-{page.event.code}.xlsx"
     report = await _report(page, names=True)
-    return _download(await _written(page, report), XLSX_MEDIA, filename)
+    return download(await _written(page, report), XLSX_MEDIA, filename)
 
 
 @router.get(LIST + ".csv")
@@ -273,7 +260,7 @@ async def export_csv(page: OfEvent) -> Response:
     """Every round's responses with a round column, as ``bimtek survey results --csv``."""
     filename = f"hasil-survei-{page.event.code}.csv"
     report = await _report(page, names=True)
-    return _download(await _written(page, report, EVERY_ROUND), CSV_MEDIA, filename)
+    return download(await _written(page, report, EVERY_ROUND), CSV_MEDIA, filename)
 
 
 @router.get(ROUND + "/jawaban.csv")
@@ -283,4 +270,4 @@ async def export_round_csv(page: OfEvent, round_id: int) -> Response:
     report = await _report(page, round_id=round_id, names=True)
     if not report.rounds:
         raise PageError(404, "no_round")
-    return _download(await _written(page, report, round_id), CSV_MEDIA, filename)
+    return download(await _written(page, report, round_id), CSV_MEDIA, filename)

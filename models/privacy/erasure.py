@@ -49,12 +49,11 @@ from models.attendance.store import (
     AttendanceOpening,
     AttendanceTries,
 )
-from models.audit import AuditEntry
 from models.broadcasts import Broadcast
 from models.certificates.store import Certificate
 from models.conversation import Conversation
 from models.dashboard import DashboardLink, DashboardSession
-from models.linking import LinkCode
+from models.linking import LinkCode, move_deeds
 from models.outbox import OutboxFile, OutboxMessage, SentMessage, Status
 from models.people import PROFILE_FIELDS, ChannelIdentity, Consent, Enrollment, Person
 from models.privacy.anonymous import anonymise_responses, day_of
@@ -252,39 +251,19 @@ async def _withdraw_consents(session: AsyncSession, person_id: int, now: datetim
 
 
 async def _end_dashboard_access(session: AsyncSession, person_id: int) -> None:
-    """Their sign-in links and web sessions end now; the audit log keeps what they did
-    as an organiser, by nobody."""
+    """Their sign-in links and web sessions end now."""
     await session.execute(delete(DashboardLink).where(col(DashboardLink.person_id) == person_id))
     await session.execute(
         delete(DashboardSession).where(col(DashboardSession.person_id) == person_id)
-    )
-    await session.execute(
-        update(AuditEntry)
-        .where(col(AuditEntry.actor_person_id) == person_id)
-        .values(actor_person_id=None)
     )
 
 
 async def _unlink_organiser_rows(
     session: AsyncSession, person_id: int, identity_ids: list[int | None]
 ) -> None:
-    """What they did as an organiser stays the event's, without pointing at them."""
-    await session.execute(
-        update(Broadcast).where(col(Broadcast.author_id) == person_id).values(author_id=None)
-    )
-    await session.execute(
-        update(SurveyRound).where(col(SurveyRound.started_by) == person_id).values(started_by=None)
-    )
-    await session.execute(
-        update(AttendanceMark)
-        .where(col(AttendanceMark.by_person_id) == person_id)
-        .values(by_person_id=None)
-    )
-    await session.execute(
-        update(AttendanceOpening)
-        .where(col(AttendanceOpening.opened_by) == person_id)
-        .values(opened_by=None)
-    )
+    """What they did as an organiser stays the event's (the audit log keeps it too), by
+    nobody."""
+    await move_deeds(session, person_id, None)
     await session.execute(
         update(AttendanceOpening)
         .where(col(AttendanceOpening.status_identity_id).in_(identity_ids))

@@ -9,7 +9,9 @@ the person and are no data about them.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +22,7 @@ from models.attendance.store import Attendance, AttendanceMark
 from models.certificates.store import Certificate
 from models.event import Event
 from models.outbox import UNSENT, OutboxFile, OutboxMessage, Status
-from models.people import ChannelIdentity, Consent, Enrollment, Person
+from models.people import ChannelIdentity, Consent, Enrollment, Person, profile_values
 from models.roles import Role
 from models.roster.entry import RosterEntry
 from models.surveys.definition import AnswerValue, QuestionDef, QuestionType, SurveyDefinition
@@ -215,6 +217,35 @@ def _ref(event: Event) -> EventRef:
     return EventRef(code=event.code, name=event.name, timezone=event.timezone)
 
 
+# The tables whose rows of the person are read by _theirs, and those read with each row's
+# event by _with_events: constrained, so that mypy checks the helpers with each table.
+_Own = TypeVar("_Own", ChannelIdentity, AttendanceMark, Certificate, RosterEntry)
+_OfEvent = TypeVar("_OfEvent", Enrollment, Role)
+
+
+async def _theirs(
+    session: AsyncSession, table: type[_Own], person_id: int, at: Any
+) -> Sequence[_Own]:
+    """The person's rows of ``table``, in the order of ``at``, then of id."""
+    found = await session.execute(
+        select(table).where(col(table.person_id) == person_id).order_by(col(at), col(table.id))
+    )
+    return found.scalars().all()
+
+
+async def _with_events(
+    session: AsyncSession, table: type[_OfEvent], person_id: int, *order: Any
+) -> list[tuple[_OfEvent, Event]]:
+    """The person's rows of ``table``, each with its event, in ``order``."""
+    found = await session.execute(
+        select(table, Event)
+        .join(Event, col(Event.id) == col(table.event_id))
+        .where(col(table.person_id) == person_id)
+        .order_by(*(col(c) for c in order))
+    )
+    return [(row, event) for row, event in found.all()]
+
+
 async def personal_data(
     session: AsyncSession, person_id: int, now: datetime | None = None
 ) -> PersonalData | None:
@@ -245,25 +276,11 @@ async def personal_data(
 
 
 def _profile(person: Person) -> Profile | None:
-    fields = (
-        person.full_name,
-        person.phone_e164,
-        person.library_name,
-        person.library_type,
-        person.regency,
-        person.province,
-        person.library_role,
-    )
-    if person.registered_at is None and all(value is None for value in fields):
+    values = profile_values(person)
+    if person.registered_at is None and all(value is None for value in values.values()):
         return None
     return Profile(
-        full_name=person.full_name,
-        phone_e164=person.phone_e164,
-        library_name=person.library_name,
-        library_type=person.library_type,
-        regency=person.regency,
-        province=person.province,
-        library_role=person.library_role,
+        **values,
         registered_at=person.registered_at,
         first_seen_at=person.created_at,
         updated_at=person.updated_at,
@@ -291,11 +308,7 @@ async def _events(session: AsyncSession, person_id: int) -> dict[int, EventRef]:
 
 
 async def _channels(session: AsyncSession, person_id: int) -> list[ChannelLink]:
-    found = await session.execute(
-        select(ChannelIdentity)
-        .where(col(ChannelIdentity.person_id) == person_id)
-        .order_by(col(ChannelIdentity.created_at), col(ChannelIdentity.id))
-    )
+    found = await _theirs(session, ChannelIdentity, person_id, ChannelIdentity.created_at)
     return [
         ChannelLink(
             channel=i.channel,
@@ -303,7 +316,7 @@ async def _channels(session: AsyncSession, person_id: int) -> list[ChannelLink]:
             last_message_at=i.last_inbound_at,
             blocked_at=i.unreachable_at,
         )
-        for i in found.scalars()
+        for i in found
     ]
 
 
@@ -328,12 +341,7 @@ async def _consents(session: AsyncSession, person_id: int) -> list[ConsentRecord
 
 
 async def _joined(session: AsyncSession, person_id: int) -> list[Joined]:
-    found = await session.execute(
-        select(Enrollment, Event)
-        .join(Event, col(Event.id) == col(Enrollment.event_id))
-        .where(col(Enrollment.person_id) == person_id)
-        .order_by(col(Event.starts_on), col(Event.id))
-    )
+    found = await _with_events(session, Enrollment, person_id, Event.starts_on, Event.id)
     return [
         Joined(
             event=_ref(event),
@@ -342,17 +350,12 @@ async def _joined(session: AsyncSession, person_id: int) -> list[Joined]:
             class_name=joined.class_name,
             enrolled_at=joined.enrolled_at,
         )
-        for joined, event in found.all()
+        for joined, event in found
     ]
 
 
 async def _roles(session: AsyncSession, person_id: int) -> list[RoleHeld]:
-    found = await session.execute(
-        select(Role, Event)
-        .join(Event, col(Event.id) == col(Role.event_id))
-        .where(col(Role.person_id) == person_id)
-        .order_by(col(Role.granted_at), col(Role.id))
-    )
+    found = await _with_events(session, Role, person_id, Role.granted_at, Role.id)
     return [
         RoleHeld(
             event=_ref(event),
@@ -361,7 +364,7 @@ async def _roles(session: AsyncSession, person_id: int) -> list[RoleHeld]:
             granted_at=role.granted_at,
             revoked_at=role.revoked_at,
         )
-        for role, event in found.all()
+        for role, event in found
     ]
 
 
@@ -372,14 +375,10 @@ async def _attendance(
         select(Attendance).where(col(Attendance.person_id) == person_id)
     )
     by_session = {a.session_id: a for a in present.scalars()}
-    marked = await session.execute(
-        select(AttendanceMark)
-        .where(col(AttendanceMark.person_id) == person_id)
-        .order_by(col(AttendanceMark.at), col(AttendanceMark.id))
-    )
+    marked = await _theirs(session, AttendanceMark, person_id, AttendanceMark.at)
     marks: dict[int, list[ManualMark]] = defaultdict(list)
     event_of: dict[int, int] = {a.session_id: a.event_id for a in by_session.values()}
-    for mark in marked.scalars():
+    for mark in marked:
         marks[mark.session_id].append(
             ManualMark(action=mark.action, reason=mark.reason, via=mark.via, at=mark.at)
         )
@@ -499,11 +498,7 @@ async def _certificates(
     session: AsyncSession, person_id: int, events: dict[int, EventRef]
 ) -> list[CertificateHeld]:
     # Not the PDF: /sertifikat sends the paper itself, and it would swell the file.
-    found = await session.execute(
-        select(Certificate)
-        .where(col(Certificate.person_id) == person_id)
-        .order_by(col(Certificate.issued_at), col(Certificate.id))
-    )
+    found = await _theirs(session, Certificate, person_id, Certificate.issued_at)
     return [
         CertificateHeld(
             event=events[c.event_id],
@@ -517,7 +512,7 @@ async def _certificates(
             revoked_at=c.revoked_at,
             revoked_reason=c.revoked_reason,
         )
-        for c in found.scalars()
+        for c in found
     ]
 
 
@@ -548,11 +543,7 @@ async def _outbox(session: AsyncSession, person_id: int) -> list[Queued]:
 async def _roster(
     session: AsyncSession, person_id: int, events: dict[int, EventRef]
 ) -> list[RosterRow]:
-    found = await session.execute(
-        select(RosterEntry)
-        .where(col(RosterEntry.person_id) == person_id)
-        .order_by(col(RosterEntry.imported_at), col(RosterEntry.id))
-    )
+    found = await _theirs(session, RosterEntry, person_id, RosterEntry.imported_at)
     return [
         RosterRow(
             event=events[r.event_id],
@@ -564,5 +555,5 @@ async def _roster(
             class_name=r.class_name,
             imported_at=r.imported_at,
         )
-        for r in found.scalars()
+        for r in found
     ]

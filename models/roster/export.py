@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models.people import Enrollment, Person
+from models.people import Enrollment, Person, profile_values
 from models.roster.entry import RosterEntry
 from models.roster.status import roster_lines
 
@@ -44,13 +44,7 @@ async def participants(session: AsyncSession, event_id: int) -> list[Participant
     )
     people = [
         Participant(
-            full_name=person.full_name,
-            phone_e164=person.phone_e164,
-            library_name=person.library_name,
-            library_type=person.library_type,
-            regency=person.regency,
-            province=person.province,
-            library_role=person.library_role,
+            **profile_values(person),
             class_name=joined.class_name,
             registered_at=joined.enrolled_at,
             on_roster=bool(on_roster),
