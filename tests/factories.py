@@ -191,6 +191,15 @@ async def person_id_of(sessions: SessionMaker, user_key: str) -> int:
         return found.scalars().one()
 
 
+async def enrolled_codes(sessions: SessionMaker) -> list[str]:
+    """The codes of the events of every enrolment stored, sorted."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Event.code).join(Enrollment, col(Enrollment.event_id) == col(Event.id))
+        )
+        return sorted(rows.scalars())
+
+
 async def join_too(sessions: SessionMaker, user_key: str, event: Event) -> None:
     """Enrol an existing participant in another event as well."""
     person_id = await person_id_of(sessions, user_key)
