@@ -1,15 +1,17 @@
 """Factories shared by the tests: events, agendas, people and roles stored directly, and a
 person talking to the engine at a chosen moment."""
 
+import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.db import SessionMaker
+from bot.db import SessionMaker, create_engine, session_maker
 from bot.engine import Engine
 from handlers.i18n import Translator
 from handlers.turn import Deployment
@@ -29,6 +31,21 @@ from models.event import create_event
 
 ID = Translator("id")
 EN = Translator("en")
+T = TypeVar("T")
+
+
+def on_database(url: str, work: Callable[[SessionMaker], Awaitable[T]]) -> T:
+    """``work`` done on the database at ``url`` from outside any event loop, as a command
+    line test does around the command (which runs its own loop); the engine closed after."""
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            return await work(session_maker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 async def make_event(

@@ -26,7 +26,7 @@ from tests.factories import (
     person_id_of,
     text_of,
 )
-from tests.test_registration import last, register_in_indonesian
+from tests.test_registration import agree_in_indonesian, last, register_in_indonesian
 
 ID = Translator("id")
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)
@@ -108,9 +108,7 @@ async def test_declining_the_second_event_leaves_the_first_as_it_was(
 async def test_consent_for_one_event_is_none_for_another_while_registering(
     siti: EngineDriver, jambi: Event, sessions: SessionMaker
 ) -> None:
-    await siti.send("/start KUKAR2024")
-    await siti.press("Bahasa Indonesia")
-    await siti.press(ID("consent.agree"))
+    await agree_in_indonesian(siti, start="/start KUKAR2024")
     shown = await siti.send("Siti Rahmawati")
     assert last(shown).text == ID("ask.phone_e164")
     # The link of another event, in the middle: that event's consent first.

@@ -6,7 +6,6 @@ the export's own code."""
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,7 +39,6 @@ from models.surveys.definition import SurveyDefinition
 from models.surveys.store import latest_survey, open_round, save_survey
 from tests.drivers import ConsoleDriver, EngineDriver, Shown, TelegramDriver, texts
 from tests.factories import add_session, enrol, make_event
-from tests.fakes.telegram_api import FakeTelegramServer
 from tests.survey_questions import TITLE, TOPICS, USEFUL
 from tests.test_registration import agree_in_indonesian, last
 from tests.whatsapp_driver import WhatsAppDriver
@@ -679,18 +677,9 @@ def check_text(shown: list[Shown], locale: str) -> str:
     return text
 
 
-@pytest.fixture
-async def bot_user(
-    database_url: str, demo_event: Event, telegram_server: FakeTelegramServer
-) -> AsyncIterator[TelegramDriver]:
-    person = await TelegramDriver(telegram_server, database_url).start()
-    yield person
-    await person.close()
-
-
 @pytest.mark.parametrize(("locale", "command"), [("id", "/dataku"), ("en", "/mydata")])
 async def test_everything_stored_over_telegram(
-    bot_user: TelegramDriver,
+    telegram_person: TelegramDriver,
     sessions: SessionMaker,
     demo_event: Event,
     locale: str,
@@ -698,10 +687,15 @@ async def test_everything_stored_over_telegram(
 ) -> None:
     where = await setting(sessions, demo_event)
     await rich_person(
-        sessions, demo_event, where, channel="telegram", user_key=bot_user.user_key, locale=locale
+        sessions,
+        demo_event,
+        where,
+        channel="telegram",
+        user_key=telegram_person.user_key,
+        locale=locale,
     )
     await other_people(sessions, demo_event, where)
-    shown = await bot_user.send(command)
+    shown = await telegram_person.send(command)
     check_file(shown, locale, "telegram", demo_event)
     check_text(shown, locale)
     t = EN if locale == "en" else ID

@@ -19,7 +19,7 @@ from models.roles import create_invite
 from models.types import utcnow
 from tests.drivers import ConsoleDriver, Driver, EngineDriver
 from tests.factories import enrolled_codes
-from tests.test_registration import last, register_in_indonesian, stored
+from tests.test_registration import agree_in_indonesian, last, register_in_indonesian, stored
 
 ID = Translator("id")
 
@@ -113,9 +113,7 @@ async def test_a_registered_person_types_another_events_code_and_joins_it(
 async def test_answers_to_questions_are_never_taken_for_codes_or_greetings(
     driver: Driver, jambi: Event, sessions: SessionMaker
 ) -> None:
-    await driver.send("/start KUKAR2024")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver, start="/start KUKAR2024")
     shown = await driver.send("Halo Santoso")  # a name that begins like a greeting
     assert last(shown).text == ID("ask.phone_e164")
     conversation, _ = await stored(sessions, driver)
