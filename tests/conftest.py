@@ -1,4 +1,6 @@
 import asyncio
+import io
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +15,9 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table)
 from bot.db import SessionMaker, create_engine, session_maker
 from bot.demo import ensure_demo_event
+from bot.logging import configure_logging
 from models import Event
+from models.event import create_event
 from tests.drivers import Driver, EngineDriver, TelegramDriver
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.whatsapp_api import FakeWhatsAppServer
@@ -82,6 +86,34 @@ def sessions(engine: AsyncEngine) -> SessionMaker:
 async def demo_event(sessions: SessionMaker) -> Event:
     async with sessions.begin() as session:
         return await ensure_demo_event(session)
+
+
+@pytest.fixture
+def web_debug_logs() -> Iterator[io.StringIO]:
+    """The logs at DEBUG, as JSON, with uvicorn's access log on as a deployment's own
+    logging may have it (the bot's keeps it at WARNING)."""
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream)
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    yield stream
+    configure_logging("INFO", "console")
+
+
+@pytest.fixture
+async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
+    """A second event open alongside the demo one, with its own organiser (and so its
+    own data controller) and time zone."""
+    async with sessions.begin() as session:
+        return await create_event(
+            session,
+            code="JBI2024",
+            name="Bimtek SPP-TIK Provinsi Jambi",
+            organizer="Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi",
+            venue="Swiss-Belhotel Jambi",
+            timezone="Asia/Jakarta",
+            starts_on=demo_event.starts_on,
+            ends_on=demo_event.ends_on,
+        )
 
 
 @pytest.fixture

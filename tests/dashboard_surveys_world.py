@@ -23,6 +23,7 @@ from models.surveys.shipped import (
     PRE_TEST,
     SESSION_FEEDBACK,
     install_shipped,
+    shipped_definitions,
 )
 from models.surveys.store import (
     SurveyRound,
@@ -37,16 +38,12 @@ from tests.factories import id_of
 
 TAUFIK = "Taufik, S.Sos, M.Si"
 RACHMAWATI = "Rachmawati"
-ELEMENTS = (
-    "requirements",
-    "procedure",
-    "timeliness",
-    "cost",
-    "material",
-    "competence",
-    "courtesy",
-    "complaints",
-    "facilities",
+# The nine SKM elements' questions, in the shipped evaluation's order (which
+# tests/test_survey_files.py checks).
+ELEMENTS = tuple(
+    question.id
+    for question in next(d for d in shipped_definitions() if d.id == EVALUATION).questions
+    if question.element is not None
 )
 SPEAKER_QUESTIONS = ("speaker-mastery", "speaker-delivery", "speaker-time", "speaker-answers")
 

@@ -1,15 +1,17 @@
 """Factories shared by the tests: events, agendas, people and roles stored directly, and a
 person talking to the engine at a chosen moment."""
 
+import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.db import SessionMaker
+from bot.db import SessionMaker, create_engine, session_maker
 from bot.engine import Engine
 from handlers.i18n import Translator
 from handlers.turn import Deployment
@@ -29,6 +31,21 @@ from models.event import create_event
 
 ID = Translator("id")
 EN = Translator("en")
+T = TypeVar("T")
+
+
+def on_database(url: str, work: Callable[[SessionMaker], Awaitable[T]]) -> T:
+    """``work`` done on the database at ``url`` from outside any event loop, as a command
+    line test does around the command (which runs its own loop); the engine closed after."""
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            return await work(session_maker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 async def make_event(
@@ -189,6 +206,15 @@ async def person_id_of(sessions: SessionMaker, user_key: str) -> int:
             select(ChannelIdentity.person_id).where(col(ChannelIdentity.user_key) == user_key)
         )
         return found.scalars().one()
+
+
+async def enrolled_codes(sessions: SessionMaker) -> list[str]:
+    """The codes of the events of every enrolment stored, sorted."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Event.code).join(Enrollment, col(Enrollment.event_id) == col(Event.id))
+        )
+        return sorted(rows.scalars())
 
 
 async def join_too(sessions: SessionMaker, user_key: str, event: Event) -> None:

@@ -3,13 +3,10 @@ exactly one entry with its actor, action and target, in the action's own transac
 the log holds no participant's name, number or typed text; ``/audit`` shows an event's
 entries to its organisers only, and every event's to admins."""
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import update
@@ -17,7 +14,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.db import SessionMaker, create_engine, session_maker
+from bot.db import SessionMaker
 from handlers.i18n import LOCALES, Translator, catalog
 from handlers.registry import registry
 from handlers.turn import Deployment
@@ -53,11 +50,11 @@ from tests.factories import (
     enrol,
     id_of,
     make_event,
+    on_database,
     person_id_of,
     text_of,
 )
 
-T = TypeVar("T")
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)  # Wednesday 09.00 WITA
 WED = date(2024, 11, 13)
 EN = Translator("en")
@@ -447,20 +444,13 @@ def test_every_privileged_cli_action_leaves_one_entry(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
     url = f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}"
 
-    async def on_database(work: Callable[[SessionMaker], Awaitable[T]]) -> T:
-        engine = create_engine(url)
-        try:
-            return await work(session_maker(engine))
-        finally:
-            await engine.dispose()
-
     def new() -> list[Seen]:
-        return asyncio.run(on_database(lambda sessions: Log(sessions, last[0]).new()))
+        return on_database(url, lambda sessions: Log(sessions, last[0]).new())
 
     last = [0]
 
     def one(action: AuditAction, target: str) -> None:
-        rows = asyncio.run(on_database(lambda s: entries_after(s, last[0])))
+        rows = on_database(url, lambda s: entries_after(s, last[0]))
         assert [Seen(r.actor_kind, r.actor_person_id, r.action, r.target_kind) for r in rows] == [
             Seen("cli", None, action, target)
         ], rows
@@ -502,7 +492,7 @@ def test_every_privileged_cli_action_leaves_one_entry(
             assert role.id is not None
             return session_id, role.id
 
-    session_id, role_id = asyncio.run(on_database(seed))
+    session_id, role_id = on_database(url, seed)
     assert new() == []
     bimtek("invite", "trainer", "SMD24", "--speaker", "Rachmawati")
     one(AuditAction.INVITE_CREATED, "invite")

@@ -1,7 +1,6 @@
 """``bimtek breach-report``: whose data of an event a time window touched, built by hand
 with actions inside and outside the window; the people expected are written out below."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.db import SessionMaker, create_engine, session_maker
+from bot.db import SessionMaker
 from models import (
     Attendance,
     ChannelIdentity,
@@ -26,7 +25,7 @@ from models.breach import Touched, notify_by, touched_people
 from models.certificates.store import Holder, issue
 from models.surveys.shipped import SESSION_FEEDBACK, install_shipped
 from models.surveys.store import SurveyResponse, latest_survey, open_round
-from tests.factories import add_session, id_of, make_event
+from tests.factories import add_session, id_of, make_event, on_database
 
 SINCE = datetime(2024, 11, 14, 0, 0, tzinfo=UTC)  # 08.00 WITA
 UNTIL = datetime(2024, 11, 14, 12, 0, tzinfo=UTC)  # 20.00 WITA
@@ -186,14 +185,7 @@ def test_the_command_prints_the_table_the_deadline_and_a_csv(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
     assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
 
-    async def fill() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}")
-        try:
-            await build(session_maker(engine))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(fill())
+    on_database(f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}", build)
     out = tmp_path / "terdampak.csv"
     result = CliRunner().invoke(app, [
         "breach-report", "SMD24", "--since", "2024-11-14 08:00", "--until", "2024-11-14T20:00",

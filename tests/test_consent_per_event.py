@@ -16,29 +16,21 @@ from bot.demo import DEMO_ORGANIZER
 from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import Consent, Enrollment, Event, Person
-from models.event import create_event
 from tests.drivers import EngineDriver, texts
-from tests.factories import Talker, enrol, id_of, make_event, person_id_of, text_of
-from tests.test_registration import last, register_in_indonesian
+from tests.factories import (
+    Talker,
+    enrol,
+    enrolled_codes,
+    id_of,
+    make_event,
+    person_id_of,
+    text_of,
+)
+from tests.test_registration import agree_in_indonesian, last, register_in_indonesian
 
 ID = Translator("id")
 NOW = datetime(2024, 11, 13, 1, 0, tzinfo=UTC)
 SITI = "Siti Rahmawati, S.Sos"
-
-
-@pytest.fixture
-async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
-    async with sessions.begin() as session:
-        return await create_event(
-            session,
-            code="JBI2024",
-            name="Bimtek SPP-TIK Provinsi Jambi",
-            organizer="Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi",
-            venue="Swiss-Belhotel Jambi",
-            timezone="Asia/Jakarta",
-            starts_on=demo_event.starts_on,
-            ends_on=demo_event.ends_on,
-        )
 
 
 @pytest.fixture
@@ -60,14 +52,6 @@ async def consents(sessions: SessionMaker) -> list[tuple[str | None, str]]:
         return [(code, digest) for code, digest in found.all()]
 
 
-async def enrolled(sessions: SessionMaker) -> list[str]:
-    async with sessions() as session:
-        found = await session.execute(
-            select(Event.code).join(Enrollment, col(Enrollment.event_id) == col(Event.id))
-        )
-        return sorted(found.scalars())
-
-
 def digest(organizer: str) -> str:
     notice = ID("consent.event_text", version=CONSENT_VERSION, organizer=organizer)
     return hashlib.sha256(notice.encode()).hexdigest()
@@ -83,11 +67,11 @@ async def test_a_second_event_asks_for_its_own_consent_naming_its_organiser(
     assert notice == ID("consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer)
     assert "Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi" in notice
     assert DEMO_ORGANIZER not in notice
-    assert await enrolled(sessions) == ["KUKAR2024"]  # nothing given to Jambi yet
+    assert await enrolled_codes(sessions) == ["KUKAR2024"]  # nothing given to Jambi yet
     shown = await siti.press(ID("consent.agree"))
     assert texts(shown).startswith(ID("consent.thanks_event", event=jambi.name))
     assert ID("registration.joined", name=SITI, event=jambi.name) in texts(shown)
-    assert await enrolled(sessions) == ["JBI2024", "KUKAR2024"]
+    assert await enrolled_codes(sessions) == ["JBI2024", "KUKAR2024"]
     assert await consents(sessions) == [
         ("KUKAR2024", digest(DEMO_ORGANIZER)),
         ("JBI2024", digest(jambi.organizer)),
@@ -108,7 +92,7 @@ async def test_declining_the_second_event_leaves_the_first_as_it_was(
     await siti.send("JBI2024")  # the code typed on its own
     shown = await siti.press(ID("consent.decline"))
     assert shown[0].text == ID("consent.declined_event", event=jambi.name, code="JBI2024")
-    assert await enrolled(sessions) == ["KUKAR2024"]
+    assert await enrolled_codes(sessions) == ["KUKAR2024"]
     assert await consents(sessions) == [("KUKAR2024", digest(DEMO_ORGANIZER))]
     async with sessions() as session:
         person = (await session.execute(select(Person))).scalars().one()
@@ -124,9 +108,7 @@ async def test_declining_the_second_event_leaves_the_first_as_it_was(
 async def test_consent_for_one_event_is_none_for_another_while_registering(
     siti: EngineDriver, jambi: Event, sessions: SessionMaker
 ) -> None:
-    await siti.send("/start KUKAR2024")
-    await siti.press("Bahasa Indonesia")
-    await siti.press(ID("consent.agree"))
+    await agree_in_indonesian(siti, start="/start KUKAR2024")
     shown = await siti.send("Siti Rahmawati")
     assert last(shown).text == ID("ask.phone_e164")
     # The link of another event, in the middle: that event's consent first.

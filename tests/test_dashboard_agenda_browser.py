@@ -6,10 +6,7 @@ to "sent"; one scheduled, then cancelled."""
 
 import asyncio
 import io
-import logging
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, update
@@ -21,30 +18,13 @@ from bot.dashboard.core import PREFIX
 from bot.db import SessionMaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rates import RateGate
-from bot.logging import configure_logging
 from models import ChannelIdentity, Person
 from models.agenda import agenda_of
-from models.dashboard import sign_in_url
-from tests.browser import chromium, screenshot_on_failure, served
+from tests.browser import assert_fits_a_phone, signed_in_page
 from tests.dashboard_helpers import Clock, World, dashboard_app, link_for, world
 from tests.dashboard_pages import AGENDA_CSV, BAD_CSV
 from tests.factories import id_of
 from tests.fakes.telegram_api import FakeTelegramServer
-
-if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page
-
-
-async def signed_in(
-    browser: "BrowserContext", base: str, sessions: SessionMaker, built: World
-) -> "Page":
-    """A page of ``browser`` signed in as the world's organiser, as a link signs one in."""
-    page = await browser.new_page()
-    token = await link_for(sessions, built.organiser)
-    await page.goto(sign_in_url(base, token))
-    await page.click("#sign-in")
-    await page.wait_for_url(f"{base}{PREFIX}/")
-    return page
 
 
 async def test_an_agenda_file_refused_then_one_loaded(
@@ -55,48 +35,44 @@ async def test_an_agenda_file_refused_then_one_loaded(
     bad.write_bytes(BAD_CSV)
     good.write_bytes(AGENDA_CSV)
     app = dashboard_app(sessions, Clock())
-    async with served(app) as base, chromium(tmp_path / "profile") as browser:
-        page = await signed_in(browser, base, sessions, built)
-        async with screenshot_on_failure(page, request.node.name):
-            await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}")
-            await page.click("nav.tabs >> text=Agenda")
-            await page.wait_for_selector("#sessions")
-            assert "2 sesi; waktu dalam WITA." in await page.inner_text("#count")
-            assert "08.30–10.00" in await page.inner_text("#sessions")
+    token = await link_for(sessions, built.organiser)
+    async with signed_in_page(app, tmp_path, token, request.node.name) as (page, base):
+        await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}")
+        await page.click("nav.tabs >> text=Agenda")
+        await page.wait_for_selector("#sessions")
+        assert "2 sesi; waktu dalam WITA." in await page.inner_text("#count")
+        assert "08.30–10.00" in await page.inner_text("#sessions")
 
-            # A file with three bad rows: each named, nothing kept.
-            await page.set_input_files("#upload-form input[name=berkas]", str(bad))
-            await page.click("#upload-button")
-            await page.wait_for_selector("#problems")
-            problems = await page.inner_text("#problems")
-            for row in ("Baris 3:", "Baris 4:", "Baris 5:"):
-                assert row in problems, row
-            assert "jadwal-salah.csv" in await page.inner_text("#refused")
-            await page.click("#back")
-            await page.wait_for_selector("#sessions")
-            assert "2 sesi" in await page.inner_text("#count")
+        # A file with three bad rows: each named, nothing kept.
+        await page.set_input_files("#upload-form input[name=berkas]", str(bad))
+        await page.click("#upload-button")
+        await page.wait_for_selector("#problems")
+        problems = await page.inner_text("#problems")
+        for row in ("Baris 3:", "Baris 4:", "Baris 5:"):
+            assert row in problems, row
+        assert "jadwal-salah.csv" in await page.inner_text("#refused")
+        await page.click("#back")
+        await page.wait_for_selector("#sessions")
+        assert "2 sesi" in await page.inner_text("#count")
 
-            # A good one: previewed, then applied with the notices to those concerned.
-            await page.set_input_files("#upload-form input[name=berkas]", str(good))
-            await page.click("#upload-button")
-            await page.wait_for_selector("#preview")
-            preview = await page.inner_text("#preview")
-            assert "akan berisi 4 sesi: 2 baru, 2 diubah, 0 dihapus" in preview
-            async with sessions() as session:
-                assert len(await agenda_of(session, id_of(built.mine))) == 2  # not yet
-            assert await page.is_checked("#notify")
-            await page.click("#apply")
-            await page.wait_for_selector("#loaded")
-            assert "dikirim ke 3 peserta" in await page.inner_text("#loaded")
-            assert "4 sesi" in await page.inner_text("#count")
-            sessions_shown = await page.inner_text("#sessions")
-            assert "Kamis, 14 November 2024" in sessions_shown
-            assert "Praktik tata kelola koleksi" in sessions_shown
-            assert "10.30–12.00" in sessions_shown
-            # On a phone's screen the tables scroll inside, the page does not.
-            await page.set_viewport_size({"width": 360, "height": 740})
-            overflow = await page.evaluate("document.documentElement.scrollWidth - innerWidth")
-            assert overflow <= 0
+        # A good one: previewed, then applied with the notices to those concerned.
+        await page.set_input_files("#upload-form input[name=berkas]", str(good))
+        await page.click("#upload-button")
+        await page.wait_for_selector("#preview")
+        preview = await page.inner_text("#preview")
+        assert "akan berisi 4 sesi: 2 baru, 2 diubah, 0 dihapus" in preview
+        async with sessions() as session:
+            assert len(await agenda_of(session, id_of(built.mine))) == 2  # not yet
+        assert await page.is_checked("#notify")
+        await page.click("#apply")
+        await page.wait_for_selector("#loaded")
+        assert "dikirim ke 3 peserta" in await page.inner_text("#loaded")
+        assert "4 sesi" in await page.inner_text("#count")
+        sessions_shown = await page.inner_text("#sessions")
+        assert "Kamis, 14 November 2024" in sessions_shown
+        assert "Praktik tata kelola koleksi" in sessions_shown
+        assert "10.30–12.00" in sessions_shown
+        await assert_fits_a_phone(page)
 
 
 async def on_telegram(sessions: SessionMaker, built: World) -> dict[str, int]:
@@ -115,21 +91,12 @@ async def on_telegram(sessions: SessionMaker, built: World) -> dict[str, int]:
     return chats
 
 
-@pytest.fixture
-def debug_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", "json", stream)
-    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
-    yield stream
-    configure_logging("INFO", "console")
-
-
 async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
     sessions: SessionMaker,
     tmp_path: Path,
     request: pytest.FixtureRequest,
     telegram_server: FakeTelegramServer,
-    debug_logs: io.StringIO,
+    web_debug_logs: io.StringIO,
 ) -> None:
     built = await world(sessions)
     chats = await on_telegram(sessions, built)
@@ -138,76 +105,68 @@ async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
     bot = create_bot(telegram_server.token, telegram_server.base_url)
     gate = RateGate({"telegram": "1000/second"}, {"telegram": "1000/second"})
     dispatcher = Dispatcher(sessions, [TelegramSender(bot)], gate, clock, poll_every=0.2)
+    token = await link_for(sessions, built.organiser)
     try:
         async with (
-            served(app) as base,
-            chromium(tmp_path / "profile") as browser,
             dispatcher.running(),
+            signed_in_page(app, tmp_path, token, request.node.name) as (page, base),
         ):
-            page = await signed_in(browser, base, sessions, built)
-            async with screenshot_on_failure(page, request.node.name):
-                await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}")
-                await page.click("nav.tabs >> text=Pengumuman")
-                await page.wait_for_selector("#compose")
-                await page.fill("#compose textarea[name=teks]", "Sesi 2 pindah ke Ruang Mahakam.")
-                await page.select_option("#compose select[name=penerima]", "class:A")
-                await page.click("#compose-button")
-                await page.wait_for_selector("#message")
-                assert "2 orang (peserta Kelas A)" in await page.inner_text("#reach")
-                bubble = await page.inner_text("#message")
-                assert bubble.startswith("📢 Bimtek SMD24")
-                assert "Sesi 2 pindah ke Ruang Mahakam." in bubble
-                assert telegram_server.sent() == []  # nothing before the confirmation
-                for name in ("Siti Rahayu", "Dewi Lestari"):
-                    telegram_server.slow_chat(chats[name], 1.5)  # still going when shown
-                await page.click("#confirm")
-                await page.wait_for_selector("#report")
-                assert "sedang dikirim ke 2 orang" in await page.inner_text("#said")
-                assert await page.inner_text('[data-count="sent"]') == "0"
-                # The page reads its report again by itself until both are sent.
-                await page.wait_for_selector('[data-count="sent"] >> text="2"', timeout=20000)
-                assert await page.inner_text('[data-count="waiting"]') == "0"
-                assert await page.is_hidden("#cancel-form")
-                for name in ("Siti Rahayu", "Dewi Lestari"):
-                    [call] = telegram_server.sent(chats[name])
-                    assert call.params["text"].endswith("Sesi 2 pindah ke Ruang Mahakam.")
-                assert telegram_server.sent(chats["Budi Santoso"]) == []  # class B
+            await page.goto(f"{base}{PREFIX}/acara/{built.mine.id}")
+            await page.click("nav.tabs >> text=Pengumuman")
+            await page.wait_for_selector("#compose")
+            await page.fill("#compose textarea[name=teks]", "Sesi 2 pindah ke Ruang Mahakam.")
+            await page.select_option("#compose select[name=penerima]", "class:A")
+            await page.click("#compose-button")
+            await page.wait_for_selector("#message")
+            assert "2 orang (peserta Kelas A)" in await page.inner_text("#reach")
+            bubble = await page.inner_text("#message")
+            assert bubble.startswith("📢 Bimtek SMD24")
+            assert "Sesi 2 pindah ke Ruang Mahakam." in bubble
+            assert telegram_server.sent() == []  # nothing before the confirmation
+            for name in ("Siti Rahayu", "Dewi Lestari"):
+                telegram_server.slow_chat(chats[name], 1.5)  # still going when shown
+            await page.click("#confirm")
+            await page.wait_for_selector("#report")
+            assert "sedang dikirim ke 2 orang" in await page.inner_text("#said")
+            assert await page.inner_text('[data-count="sent"]') == "0"
+            # The page reads its report again by itself until both are sent.
+            await page.wait_for_selector('[data-count="sent"] >> text="2"', timeout=20000)
+            assert await page.inner_text('[data-count="waiting"]') == "0"
+            assert await page.is_hidden("#cancel-form")
+            for name in ("Siti Rahayu", "Dewi Lestari"):
+                [call] = telegram_server.sent(chats[name])
+                assert call.params["text"].endswith("Sesi 2 pindah ke Ruang Mahakam.")
+            assert telegram_server.sent(chats["Budi Santoso"]) == []  # class B
 
-                # One for this afternoon, then stopped before it goes.
-                await page.click("text=Kembali ke daftar pengumuman")
-                await page.wait_for_selector("#compose")
-                await page.fill("#compose textarea[name=teks]", "Evaluasi pukul 15.00.")
-                await page.select_option("#compose select[name=penerima]", "all")
-                await page.check("#compose input[value=nanti]")
-                await page.fill("#compose input[name=waktu]", "2024-11-13T14:30")
-                await page.click("#compose-button")
-                await page.wait_for_selector("#question")
-                assert "14.30 WITA" in await page.inner_text("#question")
-                await page.click("#confirm")
-                await page.wait_for_selector("#report")
-                assert "Terjadwal" in await page.inner_text("[data-field=state]")
-                assert await page.inner_text('[data-count="waiting"]') == "5"
-                await page.click("#cancel")
-                await page.wait_for_selector("#said")
-                assert "dihentikan: 5 pesan" in await page.inner_text("#said")
-                assert await page.inner_text('[data-count="cancelled"]') == "5"
-                # On a phone's screen nothing runs off the side.
-                await page.set_viewport_size({"width": 360, "height": 740})
-                for shown in (page.url, f"{base}{PREFIX}/acara/{built.mine.id}/pengumuman"):
-                    await page.goto(shown)
-                    overflow = await page.evaluate(
-                        "document.documentElement.scrollWidth - innerWidth"
-                    )
-                    assert overflow <= 0, (shown, overflow)
-                recent = await page.inner_text("#recent")
-                assert "Dibatalkan" in recent
-                assert "2 / 2" in recent
+            # One for this afternoon, then stopped before it goes.
+            await page.click("text=Kembali ke daftar pengumuman")
+            await page.wait_for_selector("#compose")
+            await page.fill("#compose textarea[name=teks]", "Evaluasi pukul 15.00.")
+            await page.select_option("#compose select[name=penerima]", "all")
+            await page.check("#compose input[value=nanti]")
+            await page.fill("#compose input[name=waktu]", "2024-11-13T14:30")
+            await page.click("#compose-button")
+            await page.wait_for_selector("#question")
+            assert "14.30 WITA" in await page.inner_text("#question")
+            await page.click("#confirm")
+            await page.wait_for_selector("#report")
+            assert "Terjadwal" in await page.inner_text("[data-field=state]")
+            assert await page.inner_text('[data-count="waiting"]') == "5"
+            await page.click("#cancel")
+            await page.wait_for_selector("#said")
+            assert "dihentikan: 5 pesan" in await page.inner_text("#said")
+            assert await page.inner_text('[data-count="cancelled"]') == "5"
+            listed = f"{base}{PREFIX}/acara/{built.mine.id}/pengumuman"
+            await assert_fits_a_phone(page, page.url, listed)
+            recent = await page.inner_text("#recent")
+            assert "Dibatalkan" in recent
+            assert "2 / 2" in recent
             await asyncio.sleep(0.5)  # a claim in flight would send a cancelled row now
         assert len(telegram_server.sent()) == 2
     finally:
         await bot.session.close()
     # Even at DEBUG: ids, never what was announced, to whom, or their numbers.
-    logs = debug_logs.getvalue()
+    logs = web_debug_logs.getvalue()
     assert "/pengumuman/" in logs  # the pages were logged
     for secret in ("Ruang Mahakam", "Evaluasi pukul", "Siti", "Dewi", "71001", "Kelas A"):
         assert secret not in logs, f"{secret!r} leaked into the logs"

@@ -3,10 +3,12 @@ the chat's /audit words them), filtered and a page at a time; admins read every 
 nobody else reads any."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import delete
 
 from bot.dashboard.core import PREFIX
@@ -15,8 +17,28 @@ from models.audit import CLI, Actor, AuditAction, AuditEntry, record
 from tests.dashboard_helpers import Clock, World, cookie_for, dashboard_app, world
 
 
+@dataclass
+class Log:
+    """The dashboard's audit pages over the world below, read as someone signed in."""
+
+    sessions: SessionMaker
+    app: FastAPI
+    client: httpx.AsyncClient
+    built: World
+
+    async def page_as(self, person_id: int, path: str) -> httpx.Response:
+        self.client.cookies.clear()
+        self.client.cookies.update(await cookie_for(self.sessions, self.app, person_id))
+        return await self.client.get(path)
+
+    async def mine(self, query: str = "") -> httpx.Response:
+        """The organiser's own event's log, with ``query``."""
+        path = f"{PREFIX}/acara/{self.built.mine.id}/audit{query}"
+        return await self.page_as(self.built.organiser, path)
+
+
 @pytest.fixture
-async def logged(sessions: SessionMaker) -> AsyncIterator[tuple[httpx.AsyncClient, World]]:
+async def logged(sessions: SessionMaker) -> AsyncIterator[Log]:
     """The dashboard over a world where each event's organiser did things, by hand."""
     app = dashboard_app(sessions, Clock())
     built = await world(sessions)
@@ -44,16 +66,7 @@ async def logged(sessions: SessionMaker) -> AsyncIterator[tuple[httpx.AsyncClien
             transport=httpx.ASGITransport(app=app), base_url="http://bimtek.test"
         ) as client,
     ):
-        client.app = app  # type: ignore[attr-defined]
-        yield client, built
-
-
-async def page_as(
-    sessions: SessionMaker, client: httpx.AsyncClient, person_id: int, path: str
-) -> httpx.Response:
-    client.cookies.clear()
-    client.cookies.update(await cookie_for(sessions, client.app, person_id))  # type: ignore[attr-defined]
-    return await client.get(path)
+        yield Log(sessions, app, client, built)
 
 
 def rows_of(page: httpx.Response) -> list[str]:
@@ -62,11 +75,9 @@ def rows_of(page: httpx.Response) -> list[str]:
 
 
 async def test_an_organiser_reads_their_events_log_newest_first_a_page_at_a_time(
-    sessions: SessionMaker, logged: tuple[httpx.AsyncClient, World]
+    logged: Log,
 ) -> None:
-    client, built = logged
-    path = f"{PREFIX}/acara/{built.mine.id}/audit"
-    first = await page_as(sessions, client, built.organiser, path)
+    first = await logged.mine()
     assert first.status_code == 200
     rows = rows_of(first)
     assert len(rows) == 50
@@ -78,7 +89,7 @@ async def test_an_organiser_reads_their_events_log_newest_first_a_page_at_a_time
     assert "BPN24" not in first.text
     assert 'id="audit-older"' in first.text
     assert 'id="audit-newer"' not in first.text
-    second = await page_as(sessions, client, built.organiser, path + "?halaman=2")
+    second = await logged.mine("?halaman=2")
     rows = rows_of(second)
     assert len(rows) == 6  # 5 announcements and the export, a day before
     assert "2024-11-12 09:00 WITA" in rows[-1]
@@ -87,35 +98,27 @@ async def test_an_organiser_reads_their_events_log_newest_first_a_page_at_a_time
     assert 'id="audit-newer"' in second.text
 
 
-async def test_filters_by_action_and_days_in_the_events_zone(
-    sessions: SessionMaker, logged: tuple[httpx.AsyncClient, World]
-) -> None:
-    client, built = logged
-    path = f"{PREFIX}/acara/{built.mine.id}/audit"
-    exports = await page_as(sessions, client, built.organiser, path + "?aksi=export")
+async def test_filters_by_action_and_days_in_the_events_zone(logged: Log) -> None:
+    exports = await logged.mine("?aksi=export")
     assert len(rows_of(exports)) == 1
-    day = await page_as(
-        sessions, client, built.organiser, path + "?dari=2024-11-12&sampai=2024-11-12"
-    )
+    day = await logged.mine("?dari=2024-11-12&sampai=2024-11-12")
     assert len(rows_of(day)) == 1  # the export; the announcements were the day after
-    none = await page_as(sessions, client, built.organiser, path + "?aksi=certificate.revoked")
+    none = await logged.mine("?aksi=certificate.revoked")
     assert 'id="audit-empty"' in none.text
-    english = await page_as(sessions, client, built.organiser, path + "?aksi=export&lang=en")
+    english = await logged.mine("?aksi=export&lang=en")
     assert "Audit log" in english.text
     assert "server operator (CLI)" in english.text
 
 
-async def test_admins_read_every_events_log_and_nobody_else_does(
-    sessions: SessionMaker, logged: tuple[httpx.AsyncClient, World]
-) -> None:
-    client, built = logged
+async def test_admins_read_every_events_log_and_nobody_else_does(logged: Log) -> None:
+    built = logged.built
     every = f"{PREFIX}/audit?aksi=roster.imported"
-    admin = await page_as(sessions, client, built.admin, every)
+    admin = await logged.page_as(built.admin, every)
     assert admin.status_code == 200
     [row] = rows_of(admin)
     assert "BPN24" in row
     refused = {
-        who: await page_as(sessions, client, who, every)
+        who: await logged.page_as(who, every)
         for who in (built.organiser, built.trainer, built.participant)
     }
     assert {who: page.status_code for who, page in refused.items()} == {
@@ -123,4 +126,4 @@ async def test_admins_read_every_events_log_and_nobody_else_does(
     }  # fmt: skip
     assert "BPN24" not in "".join(page.text for page in refused.values())
     theirs = f"{PREFIX}/acara/{built.other.id}/audit"
-    assert (await page_as(sessions, client, built.organiser, theirs)).status_code == 403
+    assert (await logged.page_as(built.organiser, theirs)).status_code == 403

@@ -3,33 +3,18 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
 from handlers.features.registration import CONSENT_VERSION
 from handlers.i18n import Translator
-from models import Conversation, Enrollment, Event
-from models.event import create_event
+from models import Conversation, Event
 from tests.drivers import Driver, EngineDriver
+from tests.factories import enrolled_codes
 from tests.test_registration import last, register_in_indonesian
 
 ID = Translator("id")
-
-
-@pytest.fixture
-async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
-    async with sessions.begin() as session:
-        return await create_event(
-            session,
-            code="JBI2024",
-            name="Bimtek SPP-TIK Provinsi Jambi",
-            organizer="Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi",
-            venue="Swiss-Belhotel Jambi",
-            timezone="Asia/Jakarta",
-            starts_on=demo_event.starts_on,
-            ends_on=demo_event.ends_on,
-        )
 
 
 @pytest.fixture
@@ -37,14 +22,6 @@ async def person(database_url: str) -> AsyncIterator[Driver]:
     driver = EngineDriver(database_url)
     yield driver
     await driver.close()
-
-
-async def enrolled_codes(sessions: SessionMaker) -> list[str]:
-    async with sessions() as session:
-        rows = await session.execute(
-            select(Event.code).join(Enrollment, col(Enrollment.event_id) == Event.id)
-        )
-        return sorted(rows.scalars())
 
 
 async def test_a_join_link_picks_the_event_among_several(

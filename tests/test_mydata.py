@@ -6,7 +6,6 @@ the export's own code."""
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,7 +39,7 @@ from models.surveys.definition import SurveyDefinition
 from models.surveys.store import latest_survey, open_round, save_survey
 from tests.drivers import ConsoleDriver, EngineDriver, Shown, TelegramDriver, texts
 from tests.factories import add_session, enrol, make_event
-from tests.fakes.telegram_api import FakeTelegramServer
+from tests.survey_questions import TITLE, TOPICS, USEFUL
 from tests.test_registration import agree_in_indonesian, last
 from tests.whatsapp_driver import WhatsAppDriver
 
@@ -50,30 +49,10 @@ EN = Translator("en")
 SURVEY: dict[str, Any] = {
     "id": "uji-dataku",
     "purpose": "session_feedback",
-    "title": {"id": "Umpan balik sesi", "en": "Session feedback"},
+    "title": TITLE,
     "questions": [
-        {
-            "id": "useful",
-            "type": "scale",
-            "scale": 4,
-            "text": {"id": "Seberapa bermanfaat?", "en": "How useful?"},
-            "labels": [
-                {"id": "Tidak", "en": "Not"},
-                {"id": "Kurang", "en": "Hardly"},
-                {"id": "Cukup", "en": "Fairly"},
-                {"id": "Sangat", "en": "Very"},
-            ],
-        },
-        {
-            "id": "topics",
-            "type": "multiple",
-            "text": {"id": "Topik yang berguna?", "en": "Useful topics?"},
-            "options": [
-                {"value": "sim", "text": {"id": "SIM", "en": "MIS"}},
-                {"value": "advokasi", "text": {"id": "Advokasi", "en": "Advocacy"}},
-                {"value": "koleksi", "text": {"id": "Koleksi", "en": "Collections"}},
-            ],
-        },
+        USEFUL,
+        TOPICS,
         {"id": "saran", "type": "text", "text": {"id": "Saran Anda?", "en": "Suggestions?"}},
         {"id": "again", "type": "yes_no", "text": {"id": "Ikut lagi?", "en": "Come again?"}},
     ],
@@ -140,6 +119,50 @@ async def setting(sessions: SessionMaker, demo_event: Event) -> dict[str, Any]:
 def identity(person_id: int, channel: str, key: str, created: str) -> ChannelIdentity:
     return ChannelIdentity(
         person_id=person_id, channel=channel, user_key=key, address=key, created_at=at(created)
+    )
+
+
+def certificate(
+    event: Event,
+    person_id: int,
+    number: str,
+    code: str,
+    holder: str,
+    *,
+    jp: int,
+    seq: int = 1,
+    class_name: str | None = None,
+) -> Certificate:
+    """A certificate of ``event`` issued automatically on its last afternoon."""
+    assert event.id is not None
+    return Certificate(
+        event_id=event.id,
+        person_id=person_id,
+        seq=seq,
+        number=number,
+        code=code,
+        holder_name=holder,
+        class_name=class_name,
+        jp=jp,
+        event_name=event.name,
+        starts_on=event.starts_on,
+        ends_on=event.ends_on,
+        issued_at=at("2024-11-16T08:00:00"),
+        issued_by="auto",
+    )
+
+
+def held_reminder(identity_id: int, whose: str, text: str, *, priority: int = 0) -> OutboxMessage:
+    """A reminder waiting in the outbox (held) for ``identity_id`` on WhatsApp."""
+    return OutboxMessage(
+        key=f"test:queued:{whose}",
+        identity_id=identity_id,
+        channel="whatsapp",
+        kind="reminder",
+        priority=priority,
+        body={"text": text},
+        status="held",
+        due_at=at("2024-11-16T05:45:00"),
     )
 
 
@@ -247,31 +270,16 @@ async def rich_person(
                     via="telegram",
                     at=at("2024-11-14T03:00:00"),
                 ),
-                Certificate(
-                    event_id=event_id,
-                    person_id=pid,
-                    seq=1,
-                    number="001/BIMTEK-KUKAR2024/2024",
-                    code="K7M2QX9P4T",
-                    holder_name="Dewi Ayu Lestari Ñoño",
-                    class_name="A",
+                certificate(
+                    demo_event,
+                    pid,
+                    "001/BIMTEK-KUKAR2024/2024",
+                    "K7M2QX9P4T",
+                    "Dewi Ayu Lestari Ñoño",
                     jp=32,
-                    event_name=demo_event.name,
-                    starts_on=demo_event.starts_on,
-                    ends_on=demo_event.ends_on,
-                    issued_at=at("2024-11-16T08:00:00"),
-                    issued_by="auto",
+                    class_name="A",
                 ),
-                OutboxMessage(
-                    key="test:queued:dewi",
-                    identity_id=whatsapp.id,
-                    channel="whatsapp",
-                    kind="reminder",
-                    priority=1,
-                    body={"text": QUEUED_TEXT},
-                    status="held",
-                    due_at=at("2024-11-16T05:45:00"),
-                ),
+                held_reminder(whatsapp.id, "dewi", QUEUED_TEXT, priority=1),
                 RosterEntry(
                     event_id=event_id,
                     line=7,
@@ -379,43 +387,24 @@ async def other_people(sessions: SessionMaker, demo_event: Event, where: dict[st
                     via="whatsapp",
                     at=at("2024-11-14T03:30:00"),
                 ),
-                Certificate(
-                    event_id=demo_event.id,
-                    person_id=b,
-                    seq=2,
-                    number="002/BIMTEK-KUKAR2024/2024",
-                    code="Q9P4TK7M2X",
-                    holder_name="Bambang Suryadi Pratama",
+                certificate(
+                    demo_event,
+                    b,
+                    "002/BIMTEK-KUKAR2024/2024",
+                    "Q9P4TK7M2X",
+                    "Bambang Suryadi Pratama",
                     jp=32,
-                    event_name=demo_event.name,
-                    starts_on=demo_event.starts_on,
-                    ends_on=demo_event.ends_on,
-                    issued_at=at("2024-11-16T08:00:00"),
-                    issued_by="auto",
+                    seq=2,
                 ),
-                Certificate(
-                    event_id=other_event.id,
-                    person_id=s,
-                    seq=1,
-                    number="001/BIMTEK-BLTK25/2024",
-                    code="ZZ9P4TK7M2",
-                    holder_name="Sri Wahyuningsih",
+                certificate(
+                    other_event,
+                    s,
+                    "001/BIMTEK-BLTK25/2024",
+                    "ZZ9P4TK7M2",
+                    "Sri Wahyuningsih",
                     jp=24,
-                    event_name=other_event.name,
-                    starts_on=other_event.starts_on,
-                    ends_on=other_event.ends_on,
-                    issued_at=at("2024-11-16T08:00:00"),
-                    issued_by="auto",
                 ),
-                OutboxMessage(
-                    key="test:queued:bambang",
-                    identity_id=wa.id,
-                    channel="whatsapp",
-                    kind="reminder",
-                    body={"text": "Pesan untuk orang lain"},
-                    status="held",
-                    due_at=at("2024-11-16T05:45:00"),
-                ),
+                held_reminder(wa.id, "bambang", "Pesan untuk orang lain"),
                 RosterEntry(
                     event_id=demo_event.id,
                     line=8,
@@ -688,18 +677,9 @@ def check_text(shown: list[Shown], locale: str) -> str:
     return text
 
 
-@pytest.fixture
-async def bot_user(
-    database_url: str, demo_event: Event, telegram_server: FakeTelegramServer
-) -> AsyncIterator[TelegramDriver]:
-    person = await TelegramDriver(telegram_server, database_url).start()
-    yield person
-    await person.close()
-
-
 @pytest.mark.parametrize(("locale", "command"), [("id", "/dataku"), ("en", "/mydata")])
 async def test_everything_stored_over_telegram(
-    bot_user: TelegramDriver,
+    telegram_person: TelegramDriver,
     sessions: SessionMaker,
     demo_event: Event,
     locale: str,
@@ -707,10 +687,15 @@ async def test_everything_stored_over_telegram(
 ) -> None:
     where = await setting(sessions, demo_event)
     await rich_person(
-        sessions, demo_event, where, channel="telegram", user_key=bot_user.user_key, locale=locale
+        sessions,
+        demo_event,
+        where,
+        channel="telegram",
+        user_key=telegram_person.user_key,
+        locale=locale,
     )
     await other_people(sessions, demo_event, where)
-    shown = await bot_user.send(command)
+    shown = await telegram_person.send(command)
     check_file(shown, locale, "telegram", demo_event)
     check_text(shown, locale)
     t = EN if locale == "en" else ID

@@ -7,19 +7,19 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
 from handlers.features.registration import CONSENT_VERSION
 from handlers.greetings import is_opening
 from handlers.i18n import Translator
-from models import Enrollment, Event, Role, RoleName
-from models.event import create_event
+from models import Event, Role, RoleName
 from models.roles import create_invite
 from models.types import utcnow
 from tests.drivers import ConsoleDriver, Driver, EngineDriver
-from tests.test_registration import last, register_in_indonesian, stored
+from tests.factories import enrolled_codes
+from tests.test_registration import agree_in_indonesian, last, register_in_indonesian, stored
 
 ID = Translator("id")
 
@@ -31,32 +31,10 @@ class WhatsAppPerson(EngineDriver):
 
 
 @pytest.fixture
-async def jambi(sessions: SessionMaker, demo_event: Event) -> Event:
-    async with sessions.begin() as session:
-        return await create_event(
-            session,
-            code="JBI2024",
-            name="Bimtek SPP-TIK Provinsi Jambi",
-            organizer="Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi",
-            timezone="Asia/Jakarta",
-            starts_on=demo_event.starts_on,
-            ends_on=demo_event.ends_on,
-        )
-
-
-@pytest.fixture
 async def on_whatsapp(database_url: str, demo_event: Event) -> AsyncIterator[Driver]:
     person = WhatsAppPerson(database_url, user_key="6281200000123")
     yield person
     await person.close()
-
-
-async def enrolled(sessions: SessionMaker) -> list[str]:
-    async with sessions() as session:
-        rows = await session.execute(
-            select(Event.code).join(Enrollment, col(Enrollment.event_id) == Event.id)
-        )
-        return sorted(rows.scalars())
 
 
 @pytest.mark.parametrize("typed", ["JBI2024", "jbi2024", "  JbI2024 \n"])
@@ -124,20 +102,18 @@ async def test_a_registered_person_types_another_events_code_and_joins_it(
     assert shown[1].text == ID(
         "registration.joined", name="Siti Rahmawati, S.Sos", event=jambi.name
     )
-    assert await enrolled(sessions) == ["JBI2024", "KUKAR2024"]
+    assert await enrolled_codes(sessions) == ["JBI2024", "KUKAR2024"]
     shown = await driver.send("KUKAR2024")
     assert shown[0].text == ID(
         "registration.already", name="Siti Rahmawati, S.Sos", event=demo_event.name
     )
-    assert await enrolled(sessions) == ["JBI2024", "KUKAR2024"]
+    assert await enrolled_codes(sessions) == ["JBI2024", "KUKAR2024"]
 
 
 async def test_answers_to_questions_are_never_taken_for_codes_or_greetings(
     driver: Driver, jambi: Event, sessions: SessionMaker
 ) -> None:
-    await driver.send("/start KUKAR2024")
-    await driver.press("Bahasa Indonesia")
-    await driver.press(ID("consent.agree"))
+    await agree_in_indonesian(driver, start="/start KUKAR2024")
     shown = await driver.send("Halo Santoso")  # a name that begins like a greeting
     assert last(shown).text == ID("ask.phone_e164")
     conversation, _ = await stored(sessions, driver)
@@ -217,4 +193,4 @@ async def test_random_first_words_never_fail_nor_register_anyone(
         await person.close()
     assert shown, "every message gets an answer"
     assert not {s.text for s in shown} & {ID("error.internal")}
-    assert await enrolled(sessions) == []
+    assert await enrolled_codes(sessions) == []

@@ -51,9 +51,10 @@ def last(shown: list[Shown]) -> Shown:
     return shown[-1]
 
 
-async def agree_in_indonesian(driver: Driver) -> None:
-    """/start, choose Bahasa Indonesia and agree to the notice: the first question is next."""
-    await driver.send("/start")
+async def agree_in_indonesian(driver: Driver, start: str = "/start") -> None:
+    """``start``, choose Bahasa Indonesia and agree to the notice: the first question is
+    next."""
+    await driver.send(start)
     await driver.press("Bahasa Indonesia")
     shown = await driver.press(ID("consent.agree"))
     assert last(shown).text == ID("ask.full_name")

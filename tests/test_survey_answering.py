@@ -17,26 +17,16 @@ from models.surveys.definition import SurveyDefinition
 from models.surveys.store import open_round, save_survey
 from tests.drivers import EngineDriver, Shown
 from tests.factories import add_session, enrol, make_event
+from tests.survey_questions import TITLE, TOPICS, USEFUL
 
 NOW = datetime(2024, 11, 14, 3, 0, tzinfo=UTC)  # 11.00 WITA on the second day
 
 DEFINITION: dict[str, Any] = {
     "id": "uji-sesi",
     "purpose": "session_feedback",
-    "title": {"id": "Umpan balik sesi", "en": "Session feedback"},
+    "title": TITLE,
     "questions": [
-        {
-            "id": "useful",
-            "type": "scale",
-            "scale": 4,
-            "text": {"id": "Seberapa bermanfaat?", "en": "How useful?"},
-            "labels": [
-                {"id": "Tidak", "en": "Not"},
-                {"id": "Kurang", "en": "Hardly"},
-                {"id": "Cukup", "en": "Fairly"},
-                {"id": "Sangat", "en": "Very"},
-            ],
-        },
+        USEFUL,
         {
             "id": "why",
             "type": "text",
@@ -51,16 +41,7 @@ DEFINITION: dict[str, Any] = {
             "per_speaker": True,
             "text": {"id": "Kejelasan penyampaian?", "en": "Clarity?"},
         },
-        {
-            "id": "topics",
-            "type": "multiple",
-            "text": {"id": "Topik yang berguna?", "en": "Useful topics?"},
-            "options": [
-                {"value": "sim", "text": {"id": "SIM", "en": "MIS"}},
-                {"value": "advokasi", "text": {"id": "Advokasi", "en": "Advocacy"}},
-                {"value": "koleksi", "text": {"id": "Koleksi", "en": "Collections"}},
-            ],
-        },
+        TOPICS,
         {
             "id": "hours",
             "type": "number",

@@ -9,7 +9,6 @@ Rounds, in the order they open:
 4. a post-test: Andi 4/4, Budi 3/4, Citra 2/4, Dewi 3/4 (Eka does not take it).
 """
 
-import asyncio
 import csv
 import io
 import shutil
@@ -65,7 +64,15 @@ from models.surveys.store import (
     start_response,
     submit,
 )
-from tests.factories import add_session, enrol, give_role, id_of, make_event, person_id_of
+from tests.factories import (
+    add_session,
+    enrol,
+    give_role,
+    id_of,
+    make_event,
+    on_database,
+    person_id_of,
+)
 
 DAY = date(2024, 11, 14)
 TAUFIK = "Taufik, S.Sos, M.Si"
@@ -831,14 +838,7 @@ def test_the_command_prints_the_results_and_writes_the_files(
     path = tmp_path / "cli.sqlite3"
     shutil.copyfile(sqlite_template, path)
 
-    async def stored() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        try:
-            await seed(session_maker(engine))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(stored())
+    on_database(f"sqlite+aiosqlite:///{path}", seed)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
     xlsx, table = tmp_path / "hasil.xlsx", tmp_path / "hasil.csv"
     ran = CliRunner().invoke(
