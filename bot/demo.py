@@ -11,14 +11,12 @@ from models import Event
 from models.agenda import agenda_of, class_names
 from models.agenda_import import AgendaFileError, import_sheet, read_file, set_classes
 from models.event import create_event, event_by_code
+from models.privacy.retention import MAX_DAYS
 
 DEMO_CODE = "KUKAR2024"
 DEMO_ORGANIZER = "Dinas Kearsipan dan Perpustakaan Kabupaten Kutai Kartanegara"
 DEMO_CLASSES = ("A", "B")
 DEMO_AGENDA = "demo-agenda.csv"
-
-
-DEMO_RETENTION_DAYS = 100 * 365
 
 
 def demo_agenda_csv() -> bytes:
@@ -41,8 +39,8 @@ async def ensure_demo_event(session: AsyncSession) -> Event:
             ends_on=date(2024, 11, 16),
         )
         # The demo is for trying the bot long after its dates: what is typed into it stays
-        # until erased (/hapus, `bimtek event purge`), not two years after it "ended".
-        event.retention_days = DEMO_RETENTION_DAYS
+        # the longest an event may keep it (ten years), unless erased sooner.
+        event.retention_days = MAX_DAYS
     if not await class_names(session, event.id):
         await set_classes(session, event, DEMO_CLASSES)
     if not await agenda_of(session, event.id):

@@ -53,7 +53,13 @@ async def consents(sessions: SessionMaker) -> list[tuple[str | None, str]]:
 
 
 def digest(organizer: str) -> str:
-    notice = ID("consent.event_text", version=CONSENT_VERSION, organizer=organizer)
+    years = 10 if organizer == DEMO_ORGANIZER else 2  # the demo keeps data the longest
+    notice = ID(
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=organizer,
+        kept=ID("consent.kept_years", years=years),
+    )
     return hashlib.sha256(notice.encode()).hexdigest()
 
 
@@ -64,7 +70,12 @@ async def test_a_second_event_asks_for_its_own_consent_naming_its_organiser(
     assert await consents(sessions) == [("KUKAR2024", digest(DEMO_ORGANIZER))]
     shown = await siti.send("/start JBI2024")
     notice = last(shown).text
-    assert notice == ID("consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer)
+    assert notice == ID(
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
+    )
     assert "Dinas Perpustakaan dan Arsip Daerah Provinsi Jambi" in notice
     assert DEMO_ORGANIZER not in notice
     assert await enrolled_codes(sessions) == ["KUKAR2024"]  # nothing given to Jambi yet
@@ -81,6 +92,21 @@ async def test_a_second_event_asks_for_its_own_consent_naming_its_organiser(
                         ("JBI2024", jambi.name)):  # fmt: skip
         shown = await siti.send(f"/start {code}")
         assert shown[0].text == ID("registration.already", name=SITI, event=event)
+
+
+@pytest.mark.parametrize(
+    ("days", "said"), [(180, "paling lama 180 hari sesudahnya"), (1096, "paling lama 3 tahun")]
+)
+async def test_the_notice_says_how_long_that_event_keeps_the_data(
+    siti: EngineDriver, jambi: Event, sessions: SessionMaker, days: int, said: str
+) -> None:
+    async with sessions.begin() as session:
+        stored = await session.get(Event, jambi.id)
+        assert stored is not None
+        stored.retention_days = days  # as `bimtek event retention JBI2024` sets it
+    await siti.send("/start JBI2024")
+    shown = await siti.press("Bahasa Indonesia")
+    assert said in last(shown).text
 
 
 async def test_declining_the_second_event_leaves_the_first_as_it_was(
@@ -101,7 +127,11 @@ async def test_declining_the_second_event_leaves_the_first_as_it_was(
     shown = await siti.send("/jadwal")
     assert "Kutai Kartanegara" in texts(shown)
     shown = await siti.send("/start JBI2024")
-    assert last(shown).text.startswith(ID("consent.event_text", version="x", organizer="x")[:30])
+    assert last(shown).text.startswith(
+        ID(
+            "consent.event_text", version="x", organizer="x", kept=ID("consent.kept_years", years=2)
+        )[:30]
+    )
     assert jambi.organizer in last(shown).text
 
 
@@ -114,7 +144,10 @@ async def test_consent_for_one_event_is_none_for_another_while_registering(
     # The link of another event, in the middle: that event's consent first.
     shown = await siti.send("/start JBI2024")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
     )
     shown = await siti.press(ID("consent.agree"))
     assert last(shown).text == ID("ask.phone_e164")  # the name given is kept

@@ -30,7 +30,10 @@ async def test_a_join_link_picks_the_event_among_several(
     await person.send("/start JBI2024")  # what t.me/<bot>?start=JBI2024 sends
     shown = await person.press("Bahasa Indonesia")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
     )
     assert await enrolled_codes(sessions) == []
     async with sessions() as session:
@@ -49,7 +52,10 @@ async def test_with_several_events_open_the_bot_asks_for_the_code(
         assert [s.text for s in shown] == [ID("invalid.event_code")]
     shown = await person.send("kukar2024")  # codes are not case-sensitive
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
     )
 
 
@@ -68,7 +74,10 @@ async def test_a_registered_person_joins_a_second_event_without_registering_agai
     # Consent is per event: the second one's organiser is named, and asked for.
     shown = await driver.send("/start JBI2024")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
     )
     shown = await driver.press(ID("consent.agree"))
     assert shown[0].text == ID("consent.thanks_event", event=jambi.name)

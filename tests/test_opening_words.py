@@ -45,7 +45,10 @@ async def test_a_typed_event_code_starts_joining_that_event(
     assert last(shown).text == ID("ask.language")
     shown = await on_whatsapp.press("Bahasa Indonesia")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
     )
     conversation, _ = await stored(sessions, on_whatsapp)
     assert conversation.state["registration"]["event_id"] == jambi.id
@@ -62,7 +65,10 @@ async def test_a_greeting_from_someone_new_starts_as_start_does(
     shown = await driver.press("Bahasa Indonesia")
     # One event open: no code needed, as with /start.
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
     )
 
 
@@ -74,7 +80,10 @@ async def test_with_several_events_a_greeting_asks_for_the_code(
     assert last(shown).text == ID("ask.event_code")
     shown = await on_whatsapp.send("kukar2024")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
     )
 
 
@@ -96,7 +105,10 @@ async def test_a_registered_person_types_another_events_code_and_joins_it(
     shown = await driver.send("  jbi2024 ")
     # Another event: its own consent first, naming its organiser.
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=jambi.organizer
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=jambi.organizer,
+        kept=ID("consent.kept_years", years=2),
     )
     shown = await driver.press(ID("consent.agree"))
     assert shown[1].text == ID(

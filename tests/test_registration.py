@@ -67,7 +67,10 @@ async def register_in_indonesian(driver: Driver, start: str = "/start") -> list[
 
     shown = await driver.press("Bahasa Indonesia")
     assert last(shown).text == ID(
-        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
     )
     assert last(shown).buttons == (ID("consent.agree"), ID("consent.decline"))
 
@@ -150,7 +153,10 @@ async def test_registration_in_english_speaks_english_throughout(
     await driver.send("/start")
     shown = await driver.press("English")
     assert last(shown).text == EN(
-        "consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=EN("consent.kept_years", years=10),
     )
     shown = await driver.press(EN("consent.agree"))
     assert last(shown).text == EN("ask.full_name")
@@ -351,7 +357,12 @@ async def test_declining_consent_stores_nothing_personal(
     assert shown == [Shown(ID("consent.declined"))]
     shown = await driver.send("Budi Santoso")  # a name typed anyway is not kept
     assert shown[0].text == ID("invalid.use_buttons")
-    notice = ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER)
+    notice = ID(
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
+    )
     assert last(shown) == Shown(notice, (ID("consent.agree"), ID("consent.decline")))
     conversation, participant = await stored(sessions, driver)
     assert personal(participant) == {}

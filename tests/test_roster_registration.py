@@ -34,7 +34,12 @@ Answers = dict[str, tuple[bool, str]]
 def answers(name: str, phone: str) -> Answers:
     return {
         ID("ask.language"): (True, "Bahasa Indonesia"),
-        ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
+        ID(
+            "consent.event_text",
+            version=CONSENT_VERSION,
+            organizer=DEMO_ORGANIZER,
+            kept=ID("consent.kept_years", years=10),
+        ): (
             True,
             ID("consent.agree"),
         ),
@@ -161,7 +166,12 @@ async def test_on_whatsapp_the_roster_answers_four_questions_of_nine(
     asked, seen = await answer_everything(on_whatsapp, answers("-", "-"))
     assert asked == [
         ID("ask.language"),
-        ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER),
+        ID(
+            "consent.event_text",
+            version=CONSENT_VERSION,
+            organizer=DEMO_ORGANIZER,
+            kept=ID("consent.kept_years", years=10),
+        ),
         "roster",
         ID("ask.province", page=1, pages=5),
         ID("ask.library_role"),

@@ -32,7 +32,12 @@ class TelegramPerson(EngineDriver):
 # What each question gets, as a person would answer it: (press a button?, the answer).
 ANSWERS = {
     ID("ask.language"): (True, "Bahasa Indonesia"),
-    ID("consent.event_text", version=CONSENT_VERSION, organizer=DEMO_ORGANIZER): (
+    ID(
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=DEMO_ORGANIZER,
+        kept=ID("consent.kept_years", years=10),
+    ): (
         True,
         ID("consent.agree"),
     ),

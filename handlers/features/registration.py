@@ -41,6 +41,7 @@ from models import Consent, Event, Person, RosterEntry
 from models.event import event_by_code
 from models.linking import phone_owner
 from models.people import PROFILE_FIELDS, enroll, has_consented, preferred_identity
+from models.privacy.retention import DEFAULT_YEARS, kept_until
 from models.roles import find_invite
 from models.roster.status import link_to_roster, names_match, roster_entry
 
@@ -117,7 +118,23 @@ async def consent_text(turn: Turn, event: Event | None) -> str:
     """The notice as shown, naming who controls the data: the event's organiser. It is
     agreed to per event."""
     organizer = (event.organizer or event.name) if event is not None else "—"
-    return turn.t("consent.event_text", version=CONSENT_VERSION, organizer=organizer)
+    return turn.t(
+        "consent.event_text",
+        version=CONSENT_VERSION,
+        organizer=organizer,
+        kept=kept_for(turn, event),
+    )
+
+
+def kept_for(turn: Turn, event: Event | None) -> str:
+    """How long after its end the event keeps its people's data, as the notice says it."""
+    if event is None:
+        return turn.t("consent.kept_years", years=DEFAULT_YEARS)
+    days = (kept_until(event) - event.ends_on).days
+    years, rest = divmod(days, 365)
+    if years and rest <= years // 4 + 1:  # whole calendar years, leap days and all
+        return turn.t("consent.kept_years", years=years)
+    return turn.t("consent.kept_days", days=days)
 
 
 async def can_join(turn: Turn, event: Event) -> bool:
