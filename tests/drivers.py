@@ -315,9 +315,10 @@ class TelegramDriver:
         await self.until_sent()
         return update_id, self.shown_since(before)
 
-    async def until_sent(self, within: float = 10) -> None:
+    async def until_sent(self, within: float = 30) -> None:
         """Until everything the bot means to say to this person is out: answers put back
-        after a 429 go out a moment later, from the outbox."""
+        after a 429 go out a moment later, from the outbox (about 2 s; the bound is for a
+        machine busy with the browser tests, where 10 s once ran out)."""
         dispatcher = self.channel_impl.dispatcher
         await dispatcher.settled()
         deadline = time.monotonic() + within
