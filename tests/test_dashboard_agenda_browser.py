@@ -152,6 +152,7 @@ async def test_an_announcement_sent_and_one_scheduled_then_cancelled(
             await page.wait_for_selector("#report")
             assert "Terjadwal" in await page.inner_text("[data-field=state]")
             assert await page.inner_text('[data-count="waiting"]') == "5"
+            await page.check("#cancel-sure")
             await page.click("#cancel")
             await page.wait_for_selector("#said")
             assert "dihentikan: 5 pesan" in await page.inner_text("#said")

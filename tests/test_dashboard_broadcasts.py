@@ -197,7 +197,12 @@ async def test_one_scheduled_goes_at_its_moment_unless_cancelled(site: Signed) -
     figures = (await site.client.get(site.path(f"/pengumuman/{broadcast_id}/laporan.json"))).json()
     assert figures["refresh"] == 30  # not due for hours
 
-    cancel = {"csrf": csrf_of(report.text)}
+    unsure = {"csrf": csrf_of(report.text)}  # the box saying "yes, stop" not ticked
+    kept = await site.client.post(site.path(f"/pengumuman/{broadcast_id}/batal"), data=unsure)
+    assert kept.status_code == 400
+    assert "Centang kotak" in kept.text
+    assert {row.status for row in await rows_of(site, broadcast_id)} == {Status.PENDING}
+    cancel = {**unsure, "yakin": "ya"}
     stopped = await site.client.post(site.path(f"/pengumuman/{broadcast_id}/batal"), data=cancel)
     assert stopped.status_code == 303
     assert {row.status for row in await rows_of(site, broadcast_id)} == {Status.CANCELLED}

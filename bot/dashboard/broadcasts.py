@@ -505,11 +505,14 @@ async def report_json(page: OfEvent, broadcast_id: int) -> JSONResponse:
 
 
 @router.post(ONE + "/batal", response_class=HTMLResponse)
-async def cancel(page: OfEvent, broadcast_id: int, _form: CheckedForm) -> Response:
-    """Stop what still waits (``cancel_broadcast``, as the chat's button)."""
+async def cancel(page: OfEvent, broadcast_id: int, form: CheckedForm) -> Response:
+    """Stop what still waits (``cancel_broadcast``, as the chat's button), once the box
+    saying so is ticked (the chat asks "are you sure?" too)."""
     found = await _of_event(page, broadcast_id)
     if found.status == BroadcastStatus.DRAFT or found.id is None:
         raise PageError(404, "no_broadcast")
+    if form.get("yakin") != "ya":
+        raise PageError(400, "cancel_unsure")
     done = await cancel_broadcast(
         page.session, found.id, _now(page), actor=Actor.person(page.viewer.person_id)
     )
