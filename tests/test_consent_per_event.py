@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker, downgrade, upgrade
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import Consent, Enrollment, Event, Person
 from tests.drivers import EngineDriver, texts

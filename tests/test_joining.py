@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import Conversation, Event
 from tests.drivers import Driver, EngineDriver

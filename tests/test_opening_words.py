@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from handlers.greetings import is_opening
 from handlers.i18n import Translator
 from models import Event, Role, RoleName

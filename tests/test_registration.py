@@ -4,7 +4,7 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import ChannelIdentity, Consent, Conversation, Enrollment, Event, Person
 from models.people import PROFILE_FIELDS

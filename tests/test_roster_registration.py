@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from models import Enrollment, Event, Person, RosterEntry
 from models.roster.apply import import_roster
 from models.roster.sheet import read_roster

@@ -7,7 +7,7 @@ import pytest
 
 from bot.db import SessionMaker
 from bot.demo import DEMO_ORGANIZER
-from handlers.features.registration import CONSENT_VERSION
+from handlers.consent_notice import CONSENT_VERSION
 from handlers.i18n import Translator
 from models import Event
 from tests.drivers import Driver, EngineDriver, Shown

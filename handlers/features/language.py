@@ -3,8 +3,9 @@ question it is a side question: that question is asked again afterwards."""
 
 from pydantic import BaseModel
 
-from handlers.features.registration import REGISTRATION, LanguageStep
+from handlers.features.registration import REGISTRATION
 from handlers.flow import Flow, goto, interrupt, leave_side_flow
+from handlers.language_step import LanguageStep
 from handlers.registry import Command, Feature
 from handlers.turn import Turn
 

@@ -17,18 +17,18 @@ not match, the questions are asked as usual (the row is still linked by the numb
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from handlers.channel_names import channel_name, vouched_phone
+from handlers.consent_notice import CONSENT_VERSION, consent_text
 from handlers.event_choice import current_event, enrollment
 from handlers.features.attendance_codes import from_start_link
 from handlers.features.invites import redeem
 from handlers.flow import Flow, Prompt, Step, UnknownChoiceError, end_flow, goto
 from handlers.greetings import is_opening
-from handlers.i18n import LOCALES
+from handlers.language_step import LanguageStep
 from handlers.linking import LinkCodeStep, LinkingState, LinkOfferStep
 from handlers.menu import main_menu
 from handlers.profile_fields import PROVINCE, QUESTIONS, ROSTER_FIELDS, profile_lines
@@ -41,15 +41,8 @@ from models import Consent, Event, Person, RosterEntry
 from models.event import event_by_code
 from models.linking import phone_owner
 from models.people import PROFILE_FIELDS, enroll, has_consented, preferred_identity
-from models.privacy.retention import DEFAULT_YEARS, kept_until
 from models.roles import find_invite
 from models.roster.status import link_to_roster, names_match, roster_entry
-
-S = TypeVar("S", bound=BaseModel)
-
-# 2026-12: consent is asked per event (the notice no longer covers later events).
-CONSENT_VERSION = "2026-12"
-LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
 class Answers(BaseModel):
@@ -79,29 +72,6 @@ class RegistrationState(ProvincePage, LinkingState):
     roster_done: int | None = None
 
 
-# --- the language question, asked here and by /bahasa --------------------------------
-
-
-class LanguageStep(Step[S], Generic[S]):
-    """Both languages' texts are shown: the person may not read the current one."""
-
-    name = "language"
-
-    def __init__(self, chosen: Callable[[Turn, bool], Awaitable[None]]) -> None:
-        self._chosen = chosen  # what follows, told whether this was the first choice
-
-    async def prompt(self, turn: Turn, state: S) -> Prompt:
-        key = "ask.language" if turn.person.locale is None else "ask.language_change"
-        return Prompt(turn.t(key), [Option(k, v) for k, v in LANGUAGE_NAMES.items()])
-
-    async def on_choice(self, turn: Turn, state: S, value: str) -> None:
-        if value not in LOCALES:
-            raise UnknownChoiceError(value)
-        first_choice = turn.person.locale is None
-        turn.person.locale = value
-        await self._chosen(turn, first_choice)
-
-
 # --- the registration flow -------------------------------------------------------------
 
 
@@ -112,29 +82,6 @@ def state_of(turn: Turn) -> RegistrationState:
 async def joining(turn: Turn) -> Event | None:
     event_id = state_of(turn).event_id
     return await turn.session.get(Event, event_id) if event_id is not None else None
-
-
-async def consent_text(turn: Turn, event: Event | None) -> str:
-    """The notice as shown, naming who controls the data: the event's organiser. It is
-    agreed to per event."""
-    organizer = (event.organizer or event.name) if event is not None else "—"
-    return turn.t(
-        "consent.event_text",
-        version=CONSENT_VERSION,
-        organizer=organizer,
-        kept=kept_for(turn, event),
-    )
-
-
-def kept_for(turn: Turn, event: Event | None) -> str:
-    """How long after its end the event keeps its people's data, as the notice says it."""
-    if event is None:
-        return turn.t("consent.kept_years", years=DEFAULT_YEARS)
-    days = (kept_until(event) - event.ends_on).days
-    years, rest = divmod(days, 365)
-    if years and rest <= years // 4 + 1:  # whole calendar years, leap days and all
-        return turn.t("consent.kept_years", years=years)
-    return turn.t("consent.kept_days", days=days)
 
 
 async def can_join(turn: Turn, event: Event) -> bool:
@@ -282,7 +229,7 @@ class ConsentStep(Step[RegistrationState]):
             Option("agree", t("consent.agree"), Meaning.YES),
             Option("decline", t("consent.decline"), Meaning.NO),
         ]
-        return Prompt(await consent_text(turn, await joining(turn)), options)
+        return Prompt(consent_text(turn, await joining(turn)), options)
 
     async def on_choice(self, turn: Turn, state: RegistrationState, value: str) -> None:
         event = await joining(turn)
@@ -300,7 +247,7 @@ class ConsentStep(Step[RegistrationState]):
         if event is None or event.id is None:
             await continue_registration(turn)  # the event went meanwhile: ask which one
             return
-        text = await consent_text(turn, event)
+        text = consent_text(turn, event)
         turn.session.add(
             Consent(
                 person_id=turn.person_id,
