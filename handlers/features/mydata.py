@@ -21,7 +21,8 @@ from handlers.registry import Command, Feature, Situation
 from handlers.timefmt import format_moment, format_time
 from handlers.turn import Turn
 from handlers.types import Attachment, Reply
-from models.privacy.export import PersonalData, personal_data
+from models.privacy.export import personal_data
+from models.privacy.export_schema import PersonalData
 from models.surveys.definition import AnswerValue
 from models.zones import zone_label
 
